@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Runs a TypeScript entry point (the CLI, the benchmark) in Node. tfjs-core's ESM build uses extensionless
+// imports that Node's loader (and tsx) cannot resolve, so we bundle the entry with esbuild first (~0.5 s).
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [entry, ...args] = process.argv.slice(2);
+if (!entry) {
+  console.error('usage: run-ts.mjs <entry.ts> [args...]');
+  process.exit(2);
+}
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'node_modules', '.cache', 'kru-run');
+mkdirSync(outDir, { recursive: true });
+const outfile = join(outDir, basename(entry).replace(/\.ts$/, '.mjs'));
+await build({
+  entryPoints: [resolve(root, entry)],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+  // dawn.node is a native addon: load it from node_modules at run time.
+  external: ['webgpu'],
+  // One copy of tfjs: resolve every tfjs package to its ESM build (the .node.js bundles would pull a second core).
+  mainFields: ['module', 'main'],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
+const r = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit', env });
+process.exit(r.status ?? 1);
