@@ -1,0 +1,161 @@
+// tfjs 'cpu' kernels for the fused recurrences: read the inputs' typed arrays straight from the backend's
+// data store, run the loops in ./kru.ts and ./rnn.ts, and hand the results back as new tensors.
+import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD } from '../ops';
+import { kruBackward, kruForward, type KruActivationName, type KruDims } from './kru';
+import { rnnBackward, rnnForward, type RnnActivationName, type RnnDims } from './rnn';
+
+const KRU_ACTS: readonly string[] = ['crelu', 'modrelu', 'tanh', 'linear'];
+const RNN_ACTS: readonly string[] = ['tanh', 'relu', 'linear'];
+
+function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
+  const t = inputs[name];
+  if (t == null) throw new Error(`fused recurrence: missing input '${name}'`);
+  return t;
+}
+
+function values(backend: MathBackendCPU, t: TensorInfo): Float32Array {
+  const v = backend.data.get(t.dataId).values;
+  if (!(v instanceof Float32Array)) throw new Error(`fused recurrence: expected float32 data, got ${t.dtype}`);
+  return v;
+}
+
+function expectShape(name: string, t: TensorInfo, shape: number[]): void {
+  if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+    throw new Error(`fused recurrence: ${name} has shape [${t.shape}], expected [${shape}]`);
+  }
+}
+
+function kruAttrs(attrs: NamedAttrMap | undefined): { sizes: number[]; activation: KruActivationName } {
+  const sizes = attrs?.sizes;
+  const activation = attrs?.activation;
+  if (!Array.isArray(sizes) || sizes.length === 0 || !sizes.every((s) => typeof s === 'number' && s >= 1)) {
+    throw new Error('KruRecurrence: attr sizes must be a non-empty list of positive integers');
+  }
+  if (typeof activation !== 'string' || !KRU_ACTS.includes(activation)) {
+    throw new Error(`KruRecurrence: unknown activation ${String(activation)}`);
+  }
+  return { sizes: sizes as number[], activation: activation as KruActivationName };
+}
+
+function rnnActivation(attrs: NamedAttrMap | undefined): RnnActivationName {
+  const activation = attrs?.activation;
+  if (typeof activation !== 'string' || !RNN_ACTS.includes(activation)) {
+    throw new Error(`RnnRecurrence: unknown activation ${String(activation)}`);
+  }
+  return activation as RnnActivationName;
+}
+
+/** Dims of a KRU call from x [B,T,D] and the sizes, checking every other input's shape. */
+function kruDims(inputs: NamedTensorInfoMap, sizes: number[]): KruDims {
+  const x = input(inputs, 'x');
+  if (x.shape.length !== 3) throw new Error(`KruRecurrence: x must be [B, T, D], got [${x.shape}]`);
+  const [B, T, D] = x.shape;
+  const N = sizes.reduce((a, c) => a * c, 1);
+  expectShape('factors', input(inputs, 'factors'), [sizes.reduce((a, p) => a + 2 * p * p, 0)]);
+  expectShape('U', input(inputs, 'U'), [2, N, D]);
+  expectShape('b', input(inputs, 'b'), [2, N]);
+  const beta = input(inputs, 'beta');
+  if (beta.shape.length !== 1 || (beta.shape[0] !== 1 && beta.shape[0] !== N)) {
+    throw new Error(`KruRecurrence: beta must be [${N}] or [1], got [${beta.shape}]`);
+  }
+  return { B, T, D, N, sizes };
+}
+
+const kruForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const cpu = backend as MathBackendCPU;
+  const { sizes, activation } = kruAttrs(attrs);
+  const dims = kruDims(inputs, sizes);
+  const probe = input(inputs, 'probe');
+  expectShape('probe', probe, [dims.B, dims.T, 2 * dims.N]);
+  const v = (name: string) => values(cpu, input(inputs, name));
+  const { H, A } = kruForward(dims, activation, {
+    x: v('x'),
+    factors: v('factors'),
+    U: v('U'),
+    b: v('b'),
+    beta: v('beta'),
+    probe: v('probe'),
+  });
+  const shape = [dims.B, dims.T, 2 * dims.N];
+  return [cpu.makeTensorInfo(shape, 'float32', H), cpu.makeTensorInfo(shape, 'float32', A)];
+};
+
+const kruGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const cpu = backend as MathBackendCPU;
+  const { sizes, activation } = kruAttrs(attrs);
+  const dims = kruDims(inputs, sizes);
+  const hShape = [dims.B, dims.T, 2 * dims.N];
+  for (const name of ['dH', 'H', 'A']) expectShape(name, input(inputs, name), hShape);
+  const v = (name: string) => values(cpu, input(inputs, name));
+  const g = kruBackward(dims, activation, {
+    dH: v('dH'),
+    x: v('x'),
+    factors: v('factors'),
+    U: v('U'),
+    b: v('b'),
+    beta: v('beta'),
+    H: v('H'),
+    A: v('A'),
+  });
+  const like = (name: string, data: Float32Array) => cpu.makeTensorInfo(input(inputs, name).shape, 'float32', data);
+  return [
+    like('x', g.dx),
+    like('factors', g.dFactors),
+    like('U', g.dU),
+    like('b', g.db),
+    like('beta', g.dBeta),
+    cpu.makeTensorInfo(hShape, 'float32', g.dProbe),
+  ];
+};
+
+function rnnDims(inputs: NamedTensorInfoMap): RnnDims {
+  const x = input(inputs, 'x');
+  if (x.shape.length !== 3) throw new Error(`RnnRecurrence: x must be [B, T, D], got [${x.shape}]`);
+  const [B, T, D] = x.shape;
+  const W = input(inputs, 'W');
+  const N = W.shape[0];
+  expectShape('W', W, [N, N]);
+  expectShape('U', input(inputs, 'U'), [N, D]);
+  expectShape('b', input(inputs, 'b'), [N]);
+  return { B, T, D, N };
+}
+
+const rnnForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const cpu = backend as MathBackendCPU;
+  const activation = rnnActivation(attrs);
+  const dims = rnnDims(inputs);
+  const shape = [dims.B, dims.T, dims.N];
+  expectShape('probe', input(inputs, 'probe'), shape);
+  const v = (name: string) => values(cpu, input(inputs, name));
+  const { H, A } = rnnForward(dims, activation, { x: v('x'), W: v('W'), U: v('U'), b: v('b'), probe: v('probe') });
+  return [cpu.makeTensorInfo(shape, 'float32', H), cpu.makeTensorInfo(shape, 'float32', A)];
+};
+
+const rnnGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const cpu = backend as MathBackendCPU;
+  const activation = rnnActivation(attrs);
+  const dims = rnnDims(inputs);
+  const shape = [dims.B, dims.T, dims.N];
+  for (const name of ['dH', 'H', 'A']) expectShape(name, input(inputs, name), shape);
+  const v = (name: string) => values(cpu, input(inputs, name));
+  const g = rnnBackward(dims, activation, {
+    dH: v('dH'),
+    x: v('x'),
+    W: v('W'),
+    U: v('U'),
+    b: v('b'),
+    H: v('H'),
+    A: v('A'),
+  });
+  const like = (name: string, data: Float32Array) => cpu.makeTensorInfo(input(inputs, name).shape, 'float32', data);
+  return [like('x', g.dx), like('W', g.dW), like('U', g.dU), like('b', g.db), cpu.makeTensorInfo(shape, 'float32', g.dProbe)];
+};
+
+export const cpuFusedKernelConfigs: KernelConfig[] = [
+  { kernelName: KRU_RECURRENCE, backendName: 'cpu', kernelFunc: kruForwardKernel },
+  { kernelName: KRU_RECURRENCE_GRAD, backendName: 'cpu', kernelFunc: kruGradKernel },
+  { kernelName: RNN_RECURRENCE, backendName: 'cpu', kernelFunc: rnnForwardKernel },
+  { kernelName: RNN_RECURRENCE_GRAD, backendName: 'cpu', kernelFunc: rnnGradKernel },
+];

@@ -1,0 +1,181 @@
+// Fused dense RNN recurrence (forward and backpropagation through time) on plain typed arrays.
+//
+// Every O(N²) product here has the form C += A·Bᵀ with A and B row-major, so one blocked dot-product
+// routine (matMulABt) serves the forward (Z = h Wᵀ), the carried gradient (Wᵀ da, via a transposed copy of
+// W) and dW (Σ_t da_t h_{t−1}ᵀ, one long product over all steps and batch rows at the end).
+
+export type RnnActivationName = 'tanh' | 'relu' | 'linear';
+
+export interface RnnDims {
+  B: number;
+  T: number;
+  D: number;
+  N: number;
+}
+
+const KC = 256; // k-chunk: keeps the rows being dotted in L1/L2 when K is long (the dW product)
+
+/**
+ * C[i·J + j] += Σ_k A[i·K + k] · Bm[j·K + k] for i < I, j < J. 2×2 register blocking: four dot products
+ * share each load. Float32 operands (halves memory traffic), float64 accumulation and result.
+ */
+export function matMulABt(C: Float64Array, A: Float32Array, Bm: Float32Array, I: number, J: number, K: number): void {
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const k1 = Math.min(K, k0 + KC);
+    let j = 0;
+    for (; j + 1 < J; j += 2) {
+      const b0 = j * K, b1 = b0 + K;
+      let i = 0;
+      for (; i + 1 < I; i += 2) {
+        const a0 = i * K, a1 = a0 + K;
+        let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+        for (let k = k0; k < k1; k++) {
+          const x0 = A[a0 + k], x1 = A[a1 + k], y0 = Bm[b0 + k], y1 = Bm[b1 + k];
+          s00 += x0 * y0;
+          s01 += x0 * y1;
+          s10 += x1 * y0;
+          s11 += x1 * y1;
+        }
+        C[i * J + j] += s00;
+        C[i * J + j + 1] += s01;
+        C[(i + 1) * J + j] += s10;
+        C[(i + 1) * J + j + 1] += s11;
+      }
+      if (i < I) {
+        const a0 = i * K;
+        let s0 = 0, s1 = 0;
+        for (let k = k0; k < k1; k++) {
+          const x0 = A[a0 + k];
+          s0 += x0 * Bm[b0 + k];
+          s1 += x0 * Bm[b1 + k];
+        }
+        C[i * J + j] += s0;
+        C[i * J + j + 1] += s1;
+      }
+    }
+    if (j < J) {
+      const b0 = j * K;
+      for (let i = 0; i < I; i++) {
+        const a0 = i * K;
+        let s = 0;
+        for (let k = k0; k < k1; k++) s += A[a0 + k] * Bm[b0 + k];
+        C[i * J + j] += s;
+      }
+    }
+  }
+}
+
+export interface RnnForwardInputs {
+  x: ArrayLike<number>; // [B, T, D]
+  W: Float32Array; // [N, N]
+  U: ArrayLike<number>; // [N, D]
+  b: ArrayLike<number>; // [N]
+  probe: ArrayLike<number>; // [B, T, N]
+}
+
+function act(activation: RnnActivationName, a: number): number {
+  return activation === 'tanh' ? Math.tanh(a) : activation === 'relu' ? (a > 0 ? a : 0) : a;
+}
+
+/** H and A [B, T, N] (docs/model.md, RNN). */
+export function rnnForward(
+  dims: RnnDims,
+  activation: RnnActivationName,
+  inp: RnnForwardInputs,
+): { H: Float32Array; A: Float32Array } {
+  const { B, T, D, N } = dims;
+  const { x, W, U, b: bias, probe } = inp;
+  const H = new Float32Array(B * T * N);
+  const A = new Float32Array(B * T * N);
+  const h = new Float32Array(B * N); // h_{t−1}, batch-major
+  const z = new Float64Array(B * N);
+  for (let t = 0; t < T; t++) {
+    z.fill(0);
+    if (t > 0) matMulABt(z, h, W, B, N, N);
+    for (let bb = 0; bb < B; bb++) {
+      const xo = (bb * T + t) * D;
+      const o = (bb * T + t) * N;
+      for (let i = 0; i < N; i++) {
+        let a = z[bb * N + i] + bias[i];
+        for (let d = 0; d < D; d++) a += U[i * D + d] * x[xo + d];
+        A[o + i] = a;
+        H[o + i] = act(activation, a) + probe[o + i];
+        h[bb * N + i] = H[o + i];
+      }
+    }
+  }
+  return { H, A };
+}
+
+export interface RnnBackwardInputs {
+  dH: ArrayLike<number>;
+  x: ArrayLike<number>;
+  W: Float32Array;
+  U: ArrayLike<number>;
+  b: ArrayLike<number>;
+  H: Float32Array;
+  A: ArrayLike<number>;
+}
+
+export interface RnnGrads {
+  dx: Float32Array;
+  dW: Float32Array;
+  dU: Float32Array;
+  db: Float32Array;
+  dProbe: Float32Array;
+}
+
+/** BPTT: dh_t = dH_t + Wᵀ da_{t+1}, dP_t = dh_t, da_t = σ'(a_t) dh_t; dW = Σ_t da_t h_{t−1}ᵀ. */
+export function rnnBackward(dims: RnnDims, activation: RnnActivationName, inp: RnnBackwardInputs): RnnGrads {
+  const { B, T, D, N } = dims;
+  const { dH, x, W, U, H, A } = inp;
+  const M = Math.max(0, T - 1) * B; // (step ≥ 1, batch) pairs that feed dW
+  const WT = new Float32Array(N * N);
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) WT[j * N + i] = W[i * N + j];
+  // da and h_{t−1} for every step, transposed to [N, M], so dW is one long blocked product at the end.
+  const daT = new Float32Array(N * M);
+  const hT = new Float32Array(N * M);
+  const carry = new Float64Array(B * N); // Wᵀ da_{t+1}, batch-major
+  const da = new Float32Array(B * N);
+  const gU = new Float64Array(N * D);
+  const gb = new Float64Array(N);
+  const dx = new Float32Array(B * T * D);
+  const dProbe = new Float32Array(B * T * N);
+  for (let t = T - 1; t >= 0; t--) {
+    for (let bb = 0; bb < B; bb++) {
+      const o = (bb * T + t) * N;
+      const xo = (bb * T + t) * D;
+      for (let i = 0; i < N; i++) {
+        const dh = dH[o + i] + carry[bb * N + i];
+        dProbe[o + i] = dh;
+        const a = A[o + i];
+        let g: number;
+        if (activation === 'tanh') {
+          const s = Math.tanh(a);
+          g = dh * (1 - s * s);
+        } else if (activation === 'relu') g = a > 0 ? dh : 0;
+        else g = dh;
+        da[bb * N + i] = g;
+        gb[i] += g;
+        for (let d = 0; d < D; d++) {
+          gU[i * D + d] += g * x[xo + d];
+          dx[xo + d] += U[i * D + d] * g;
+        }
+      }
+    }
+    if (t === 0) break;
+    const m0 = (t - 1) * B;
+    for (let bb = 0; bb < B; bb++) {
+      const o = (bb * T + t - 1) * N;
+      for (let i = 0; i < N; i++) {
+        daT[i * M + m0 + bb] = da[bb * N + i];
+        hT[i * M + m0 + bb] = H[o + i];
+      }
+    }
+    carry.fill(0);
+    matMulABt(carry, da, WT, B, N, N);
+  }
+  const gW = new Float64Array(N * N);
+  if (M > 0) matMulABt(gW, daT, hT, N, N, M);
+  return { dx, dW: Float32Array.from(gW), dU: Float32Array.from(gU), db: Float32Array.from(gb), dProbe };
+}

@@ -1,0 +1,59 @@
+// The public fused-recurrence ops. Each is one registered kernel per direction (see docs/model.md, "Fused
+// kernels"): per-op dispatch cost, not arithmetic, dominates an op-by-op recurrence in tfjs.
+import * as tf from '@tensorflow/tfjs-core';
+import type { KruActivation, RnnActivation } from '../model/config';
+
+export const KRU_RECURRENCE = 'KruRecurrence';
+export const KRU_RECURRENCE_GRAD = 'KruRecurrenceGrad';
+export const RNN_RECURRENCE = 'RnnRecurrence';
+export const RNN_RECURRENCE_GRAD = 'RnnRecurrenceGrad';
+
+export const FUSED_KERNEL_NAMES = [KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD] as const;
+
+export interface KruFusedAttrs {
+  sizes: number[];
+  activation: KruActivation;
+}
+export interface RnnFusedAttrs {
+  activation: RnnActivation;
+}
+
+/** True when the forward and grad kernels of both models are registered for the backend. */
+export function hasFusedKernels(backendName: string = tf.getBackend()): boolean {
+  return FUSED_KERNEL_NAMES.every((name) => tf.getKernel(name, backendName) != null);
+}
+
+/**
+ * KRU hidden states H [B, T, 2N] for x [B, T, D], factors [Σ 2p²], U [2, N, D], b [2, N], beta [N] or [1],
+ * probe [B, T, 2N] (zeros; its gradient is ∂L/∂h_t). Differentiable in every input.
+ */
+export function kruRecurrenceFused(
+  x: tf.Tensor3D,
+  factors: tf.Tensor1D,
+  U: tf.Tensor3D,
+  b: tf.Tensor2D,
+  beta: tf.Tensor1D,
+  probe: tf.Tensor3D,
+  attrs: KruFusedAttrs,
+): tf.Tensor3D {
+  const [H, A] = tf
+    .engine()
+    .runKernel<tf.Tensor[]>(KRU_RECURRENCE, { x, factors, U, b, beta, probe }, { sizes: attrs.sizes, activation: attrs.activation });
+  // A (pre-activations) only feeds the gradient, which keeps its own copy.
+  A.dispose();
+  return H as tf.Tensor3D;
+}
+
+/** RNN hidden states H [B, T, N] for x [B, T, D], W [N, N], U [N, D], b [N], probe [B, T, N]. */
+export function rnnRecurrenceFused(
+  x: tf.Tensor3D,
+  W: tf.Tensor2D,
+  U: tf.Tensor2D,
+  b: tf.Tensor1D,
+  probe: tf.Tensor3D,
+  attrs: RnnFusedAttrs,
+): tf.Tensor3D {
+  const [H, A] = tf.engine().runKernel<tf.Tensor[]>(RNN_RECURRENCE, { x, W, U, b, probe }, { activation: attrs.activation });
+  A.dispose();
+  return H as tf.Tensor3D;
+}

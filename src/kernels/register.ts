@@ -1,0 +1,63 @@
+// Registers the fused recurrence kernels (cpu here, webgpu from ./webgpu) and one gradient per forward
+// kernel. Idempotent: safe to call from every entry point and test file.
+import * as tf from '@tensorflow/tfjs-core';
+import { cpuFusedKernelConfigs } from './cpu';
+import { KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD } from './ops';
+// TODO(webgpu): enable once src/kernels/webgpu/index.ts exists.
+// import { registerWebgpuFusedKernels } from './webgpu';
+
+/**
+ * The gradient closures hand out tensors computed eagerly by ONE grad-kernel call: the engine runs each
+ * closure in its own tidy, so tensors created lazily inside one closure could not be shared with another.
+ * Tensors for inputs that need no gradient are disposed by the engine's enclosing backward tidy.
+ */
+const kruGrad: tf.GradConfig = {
+  kernelName: KRU_RECURRENCE,
+  inputsToSave: ['x', 'factors', 'U', 'b', 'beta'],
+  outputsToSave: [true, true], // H (the chain is recomputed from it) and A (for σ')
+  gradFunc: (dy, saved, attrs) => {
+    const [x, factors, U, b, beta, H, A] = saved;
+    // dy[1], the gradient w.r.t. A, is ignored: the ops never expose A. tfjs passes null for an output
+    // that does not reach the loss.
+    const dH = (Array.isArray(dy) ? dy[0] : dy) ?? tf.zerosLike(H);
+    const [dx, dFactors, dU, db, dBeta, dProbe] = tf
+      .engine()
+      .runKernel<tf.Tensor[]>(KRU_RECURRENCE_GRAD, { dH, x, factors, U, b, beta, H, A }, attrs);
+    return {
+      x: () => dx,
+      factors: () => dFactors,
+      U: () => dU,
+      b: () => db,
+      beta: () => dBeta,
+      probe: () => dProbe,
+    };
+  },
+};
+
+const rnnGrad: tf.GradConfig = {
+  kernelName: RNN_RECURRENCE,
+  inputsToSave: ['x', 'W', 'U', 'b'],
+  outputsToSave: [true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, W, U, b, H, A] = saved;
+    const dH = (Array.isArray(dy) ? dy[0] : dy) ?? tf.zerosLike(H);
+    const [dx, dW, dU, db, dProbe] = tf
+      .engine()
+      .runKernel<tf.Tensor[]>(RNN_RECURRENCE_GRAD, { dH, x, W, U, b, H, A }, attrs);
+    return { x: () => dx, W: () => dW, U: () => dU, b: () => db, probe: () => dProbe };
+  },
+};
+
+let registered = false;
+
+export function registerFusedKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const config of cpuFusedKernelConfigs) {
+    if (tf.getKernel(config.kernelName, config.backendName) == null) tf.registerKernel(config);
+  }
+  for (const grad of [kruGrad, rnnGrad]) {
+    if (tf.getGradient(grad.kernelName) == null) tf.registerGradient(grad);
+  }
+  // registerWebgpuFusedKernels(); // TODO(webgpu): see the import above.
+}

@@ -1,0 +1,158 @@
+// Shared fixtures for the fused-kernel tests: seeded random problems, the float64 losses they are checked
+// against, and a norm-relative comparison (float32 kernels vs float64 oracle).
+import { expect } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { kruForward64, rnnForward64, type KruParams64, type RnnParams64 } from '../support/float64';
+
+/** Deterministic uniform generator (mulberry32), independent of the code under test. */
+export function makeRng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function uniform(rng: () => number, n: number, lo: number, hi: number): Float64Array {
+  return Float64Array.from({ length: n }, () => lo + (hi - lo) * rng());
+}
+
+export type KruAct = KruParams64['activation'];
+export type RnnAct = RnnParams64['activation'];
+
+export interface KruProblem {
+  p: KruParams64;
+  x: Float64Array;
+  probe: Float64Array;
+  G: Float64Array; // fixed weights of the scalar L = Σ H ⊙ G
+  B: number;
+  T: number;
+  D: number;
+  N: number;
+}
+
+export function kruProblem(sizes: number[], activation: KruAct, B: number, T: number, D: number, seed: number): KruProblem {
+  const rng = makeRng(seed);
+  const N = sizes.reduce((a, c) => a * c, 1);
+  // Entries ~ U(−s, s) with s chosen so each factor has norm ≈ 1: states neither blow up nor vanish.
+  const factors = new Float64Array(sizes.reduce((a, p) => a + 2 * p * p, 0));
+  let off = 0;
+  for (const p of sizes) {
+    const s = Math.sqrt(3 / (2 * p));
+    for (let k = 0; k < 2 * p * p; k++) factors[off + k] = (2 * rng() - 1) * s;
+    off += 2 * p * p;
+  }
+  const p: KruParams64 = {
+    sizes,
+    activation,
+    factors,
+    U: uniform(rng, 2 * N * D, -0.8, 0.8),
+    b: uniform(rng, 2 * N, -0.3, 0.3),
+    // modReLU: offsets of both signs so that both branches (s > 0 and s ≤ 0) are exercised.
+    beta: activation === 'modrelu' ? uniform(rng, N, -0.4, 0.2) : new Float64Array(1),
+  };
+  return {
+    p,
+    x: uniform(rng, B * T * D, -1, 1),
+    probe: new Float64Array(B * T * 2 * N),
+    G: uniform(rng, B * T * 2 * N, -1, 1),
+    B,
+    T,
+    D,
+    N,
+  };
+}
+
+export function kruLoss64(pr: KruProblem): number {
+  const H = kruForward64(pr.p, pr.x, pr.B, pr.T, pr.D, pr.probe);
+  let s = 0;
+  for (let i = 0; i < H.length; i++) s += H[i] * pr.G[i];
+  return s;
+}
+
+export interface RnnProblem {
+  p: RnnParams64;
+  x: Float64Array;
+  probe: Float64Array;
+  G: Float64Array;
+  B: number;
+  T: number;
+  D: number;
+  N: number;
+}
+
+export function rnnProblem(N: number, activation: RnnAct, B: number, T: number, D: number, seed: number): RnnProblem {
+  const rng = makeRng(seed);
+  const s = Math.sqrt(3 / N) * 1.1; // spectral radius ≈ 1
+  return {
+    p: {
+      activation,
+      W: uniform(rng, N * N, -s, s),
+      U: uniform(rng, N * D, -0.8, 0.8),
+      b: uniform(rng, N, -0.3, 0.3),
+    },
+    x: uniform(rng, B * T * D, -1, 1),
+    probe: new Float64Array(B * T * N),
+    G: uniform(rng, B * T * N, -1, 1),
+    B,
+    T,
+    D,
+    N,
+  };
+}
+
+export function rnnLoss64(pr: RnnProblem): number {
+  const H = rnnForward64(pr.p, pr.x, pr.B, pr.T, pr.D, pr.probe);
+  let s = 0;
+  for (let i = 0; i < H.length; i++) s += H[i] * pr.G[i];
+  return s;
+}
+
+/** max |actual − expected| ≤ rtol · max |expected| + atol (norm-relative: float32 vs float64). */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string, rtol = 1e-3, atol = 1e-5): void {
+  expect(actual.length, `${label}: length`).toBe(expected.length);
+  let err = 0;
+  let scale = 0;
+  let worst = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const e = Math.abs(actual[i] - expected[i]);
+    if (!(e <= err)) {
+      err = e;
+      worst = i;
+    }
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  const tol = rtol * scale + atol;
+  expect(
+    err,
+    `${label}: max error ${err} at ${worst} (got ${actual[worst]}, want ${expected[worst]}), scale ${scale}`,
+  ).toBeLessThanOrEqual(tol);
+}
+
+export function kruTensors(pr: KruProblem) {
+  const { B, T, D, N } = pr;
+  return {
+    x: tf.tensor3d(Float32Array.from(pr.x), [B, T, D]),
+    factors: tf.tensor1d(Float32Array.from(pr.p.factors)),
+    U: tf.tensor3d(Float32Array.from(pr.p.U), [2, N, D]),
+    b: tf.tensor2d(Float32Array.from(pr.p.b), [2, N]),
+    beta: tf.tensor1d(Float32Array.from(pr.p.beta)),
+    probe: tf.tensor3d(Float32Array.from(pr.probe), [B, T, 2 * N]),
+    G: tf.tensor3d(Float32Array.from(pr.G), [B, T, 2 * N]),
+  };
+}
+
+export function rnnTensors(pr: RnnProblem) {
+  const { B, T, D, N } = pr;
+  return {
+    x: tf.tensor3d(Float32Array.from(pr.x), [B, T, D]),
+    W: tf.tensor2d(Float32Array.from(pr.p.W), [N, N]),
+    U: tf.tensor2d(Float32Array.from(pr.p.U), [N, D]),
+    b: tf.tensor1d(Float32Array.from(pr.p.b)),
+    probe: tf.tensor3d(Float32Array.from(pr.probe), [B, T, N]),
+    G: tf.tensor3d(Float32Array.from(pr.G), [B, T, N]),
+  };
+}

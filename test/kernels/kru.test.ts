@@ -1,0 +1,90 @@
+// Fused KRU kernels against the float64 oracle (explicitly formed W): forward H for several factorisations,
+// activations and shapes; every gradient, dProbe included, against central differences of L = Σ H ⊙ G.
+import { describe, it, expect } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '../support/backend';
+import { centralDiff, kruForward64 } from '../support/float64';
+import { registerFusedKernels } from '../../src/kernels/register';
+import { hasFusedKernels, kruRecurrenceFused } from '../../src/kernels/ops';
+import { expectClose, kruLoss64, kruProblem, kruTensors, type KruAct, type KruProblem } from './helpers';
+
+const backend = await useBackend();
+registerFusedKernels();
+const ready = hasFusedKernels(backend);
+
+const SIZES = [[2, 2], [2, 3], [3, 2, 2], [4], [1, 2]];
+const ACTS: KruAct[] = ['crelu', 'modrelu', 'tanh', 'linear'];
+
+function fusedH(pr: KruProblem): Promise<Float32Array> {
+  const t = kruTensors(pr);
+  const H = kruRecurrenceFused(t.x, t.factors, t.U, t.b, t.beta, t.probe, { sizes: pr.p.sizes, activation: pr.p.activation });
+  const out = H.data() as Promise<Float32Array>;
+  tf.dispose([H, ...Object.values(t)]);
+  return out;
+}
+
+describe(`fused KRU on ${backend}`, () => {
+  it('has its kernels registered', () => {
+    expect(ready).toBe(true);
+  });
+
+  describe.skipIf(!ready)('forward', () => {
+    for (const sizes of SIZES)
+      for (const act of ACTS)
+        it(`H matches float64 for sizes [${sizes}] ${act}`, async () => {
+          for (const [B, T, seed] of [
+            [1, 1, 1],
+            [2, 5, 2],
+            [3, 4, 3],
+          ]) {
+            const pr = kruProblem(sizes, act, B, T, 3, 100 * seed + sizes.length);
+            const want = kruForward64(pr.p, pr.x, B, T, 3, pr.probe);
+            expectClose(await fusedH(pr), want, `H B=${B} T=${T}`, 1e-4);
+          }
+        });
+
+    it('adds the probe after the activation and feeds it forward', async () => {
+      const pr = kruProblem([2, 3], 'modrelu', 2, 4, 2, 7);
+      pr.probe = Float64Array.from(pr.G, (g) => 0.1 * g);
+      expectClose(await fusedH(pr), kruForward64(pr.p, pr.x, 2, 4, 2, pr.probe), 'H with probe', 1e-4);
+    });
+  });
+
+  describe.skipIf(!ready)('gradients vs central differences', () => {
+    const cases: [number[], KruAct][] = [];
+    for (const sizes of SIZES) for (const act of ACTS) cases.push([sizes, act]);
+    for (const [sizes, act] of cases)
+      it(`sizes [${sizes}] ${act}`, async () => {
+        const pr = kruProblem(sizes, act, 2, 4, 3, 17 + sizes.length * 5 + ACTS.indexOf(act));
+        const t = kruTensors(pr);
+        const attrs = { sizes, activation: act };
+        const grads = tf.grads((x, factors, U, b, beta, probe) =>
+          tf.sum(
+            tf.mul(
+              kruRecurrenceFused(
+                x as tf.Tensor3D,
+                factors as tf.Tensor1D,
+                U as tf.Tensor3D,
+                b as tf.Tensor2D,
+                beta as tf.Tensor1D,
+                probe as tf.Tensor3D,
+                attrs,
+              ),
+              t.G,
+            ),
+          ),
+        )([t.x, t.factors, t.U, t.b, t.beta, t.probe]);
+        const got = await Promise.all(grads.map((g) => g.data()));
+        tf.dispose([...grads, ...Object.values(t)]);
+        const f = () => kruLoss64(pr);
+        expectClose(got[0], centralDiff(pr.x, f), 'dx');
+        expectClose(got[1], centralDiff(pr.p.factors, f), 'dFactors');
+        expectClose(got[2], centralDiff(pr.p.U, f), 'dU');
+        expectClose(got[3], centralDiff(pr.p.b, f), 'db');
+        if (act === 'modrelu') expectClose(got[4], centralDiff(pr.p.beta, f), 'dBeta');
+        else expect(Array.from(got[4])).toEqual([0]);
+        // ∂L/∂P_t is the total derivative ∂L/∂h_t (through step t's output and every later step).
+        expectClose(got[5], centralDiff(pr.probe, f), 'dProbe');
+      });
+  });
+});
