@@ -19,7 +19,13 @@ export function identity(n: number): Float64Array {
 }
 
 /** Real (m×k)·(k×n). */
-export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number): Float64Array {
+export function matmul(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  k: number,
+  n: number,
+): Float64Array {
   assertLength('matmul a', a, m * k);
   assertLength('matmul b', b, k * n);
   const out = new Float64Array(m * n);
@@ -78,7 +84,12 @@ export function complexMatmul(
 }
 
 /** Conjugate transpose of a complex m×n matrix (result n×m). */
-export function conjTranspose(re: ArrayLike<number>, im: ArrayLike<number>, m: number, n: number): ComplexMatrix {
+export function conjTranspose(
+  re: ArrayLike<number>,
+  im: ArrayLike<number>,
+  m: number,
+  n: number,
+): ComplexMatrix {
   assertLength('conjTranspose re', re, m * n);
   assertLength('conjTranspose im', im, m * n);
   const oRe = new Float64Array(m * n);

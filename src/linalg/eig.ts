@@ -155,7 +155,13 @@ function hessenberg(hr: Float64Array, hi: Float64Array, n: number): void {
 }
 
 /** Eigenvalues of an upper Hessenberg matrix (destroyed) by shifted QR on the active window. */
-function hessenbergQR(hr: Float64Array, hi: Float64Array, n: number, outRe: Float64Array, outIm: Float64Array): void {
+function hessenbergQR(
+  hr: Float64Array,
+  hi: Float64Array,
+  n: number,
+  outRe: Float64Array,
+  outIm: Float64Array,
+): void {
   let norm = 0;
   for (let i = 0; i < n * n; i++) norm = Math.max(norm, abs1(hr[i], hi[i]));
   const cs = new Float64Array(n);

@@ -17,7 +17,10 @@ export function kronProducts(lists: ArrayLike<number>[]): Float64Array {
 }
 
 /** Complex version of kronProducts: list f is (listsRe[f], listsIm[f]). */
-export function kronComplexProducts(listsRe: ArrayLike<number>[], listsIm: ArrayLike<number>[]): ComplexValues {
+export function kronComplexProducts(
+  listsRe: ArrayLike<number>[],
+  listsIm: ArrayLike<number>[],
+): ComplexValues {
   if (listsRe.length !== listsIm.length) throw new Error('kronComplexProducts: re/im list counts differ');
   let re = new Float64Array([1]);
   let im = new Float64Array([0]);

@@ -3,7 +3,13 @@ import fc from 'fast-check';
 import { complexSingularValues, realSingularValues } from '../../src/linalg/svd';
 import { identity } from '../../src/linalg/dense';
 import { Rng } from '../../src/util/rng';
-import { complexWithSingularValues, descending, gaussian, maxAbsDiff, realWithSingularValues } from './helpers';
+import {
+  complexWithSingularValues,
+  descending,
+  gaussian,
+  maxAbsDiff,
+  realWithSingularValues,
+} from './helpers';
 
 /** The 2p×2p real embedding [[Re, −Im], [Im, Re]]: it has each singular value of Re + i·Im twice. */
 function realEmbedding(re: ArrayLike<number>, im: ArrayLike<number>, p: number): Float64Array {
@@ -83,7 +89,12 @@ describe('complexSingularValues', () => {
         a.im.map((x) => x * scale),
         3,
       );
-      expect(maxAbsDiff(s.map((x) => x / scale), want)).toBeLessThan(1e-13);
+      expect(
+        maxAbsDiff(
+          s.map((x) => x / scale),
+          want,
+        ),
+      ).toBeLessThan(1e-13);
     }
   });
 
