@@ -6,7 +6,13 @@ import {
   kronProducts,
   kronSpectrumSummary,
 } from '../../src/linalg/kron';
-import { complexKronMatrix, gramDeviation, kronMatrix, realGramDeviation } from '../../src/linalg/dense';
+import {
+  complexKronMatrix,
+  gramDeviation,
+  kronMatrix,
+  realGramDeviation,
+  type ComplexMatrix,
+} from '../../src/linalg/dense';
 import { complexSingularValues, realSingularValues } from '../../src/linalg/svd';
 import { haarUnitary } from '../../src/linalg/random';
 import { Rng } from '../../src/util/rng';
@@ -77,7 +83,7 @@ describe('factorDeviation', () => {
 describe('kronSpectrumSummary', () => {
   /** Explicit complex kron of a list of square factors. */
   function explicitKron(factors: { re: Float64Array; im: Float64Array; p: number }[]) {
-    let acc = { re: new Float64Array([1]), im: new Float64Array([0]) };
+    let acc: ComplexMatrix = { re: new Float64Array([1]), im: new Float64Array([0]) };
     let size = 1;
     for (const f of factors) {
       acc = complexKronMatrix(acc.re, acc.im, size, f.re, f.im, f.p);
