@@ -1,0 +1,88 @@
+// Chooses and initialises the tfjs backend. Only cpu and webgpu have the fused recurrence kernels; on
+// every other backend the KRU falls back to the op-by-op reference, which is ~20–50× slower, so the order is:
+// WebGPU on a real (non-software) adapter, else the cpu backend with its fused kernels.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import { registerFusedKernels } from '../kernels/register';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export interface BackendChoice {
+  name: BackendName;
+  /** Why this backend (and not a faster one) is in use, in one sentence. */
+  reason: string;
+}
+
+interface AdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; device?: string; description?: string };
+}
+
+/** Inspects the WebGPU adapter: null when there is none, else whether it is a software one. */
+export async function probeWebGPU(): Promise<{ software: boolean; label: string } | null> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } } | undefined)?.gpu;
+  if (!gpu) return null;
+  let adapter: AdapterLike | null = null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch {
+    return null;
+  }
+  if (!adapter) return null;
+  const info = adapter.info ?? {};
+  const label = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  const software =
+    adapter.isFallbackAdapter === true ||
+    info.isFallbackAdapter === true ||
+    /swiftshader|llvmpipe|lavapipe|software/i.test(label);
+  return { software, label };
+}
+
+async function importBackend(name: BackendName, wasmPaths?: Record<string, string>): Promise<void> {
+  if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+  else if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+  else if (name === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (wasmPaths) wasm.setWasmPaths(wasmPaths);
+  }
+}
+
+async function activate(name: BackendName, wasmPaths?: Record<string, string>): Promise<boolean> {
+  try {
+    await importBackend(name, wasmPaths);
+    // setBackend resolves false (and tfjs silently picks another backend) on failure: check it.
+    const ok = await tf.setBackend(name);
+    return ok && tf.getBackend() === name;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Initialises a backend. With `prefer`, that backend (failing loudly if it cannot start); otherwise WebGPU on
+ * a hardware adapter, else cpu. Registers the fused kernels either way.
+ */
+export async function selectBackend(opts: { prefer?: BackendName; wasmPaths?: Record<string, string> } = {}): Promise<BackendChoice> {
+  registerFusedKernels();
+  if (opts.prefer) {
+    if (!(await activate(opts.prefer, opts.wasmPaths))) throw new Error(`the ${opts.prefer} backend could not be initialised here`);
+    const fused = opts.prefer === 'cpu' || opts.prefer === 'webgpu';
+    return {
+      name: opts.prefer,
+      reason: fused ? `${opts.prefer} requested` : `${opts.prefer} requested (no fused kernels: op-by-op reference path)`,
+    };
+  }
+  const probe = await probeWebGPU();
+  if (probe && !probe.software && (await activate('webgpu'))) {
+    return { name: 'webgpu', reason: `WebGPU on ${probe.label}` };
+  }
+  if (!(await activate('cpu'))) throw new Error('no tfjs backend could be initialised');
+  const reason = !probe
+    ? 'no WebGPU adapter here, so the fused cpu kernels are the fastest path'
+    : probe.software
+      ? `WebGPU is only a software adapter here (${probe.label}), slower than the fused cpu kernels`
+      : 'WebGPU failed to initialise, so the fused cpu kernels are used';
+  return { name: 'cpu', reason };
+}

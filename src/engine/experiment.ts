@@ -1,0 +1,368 @@
+// The training engine: a config in, steps, live settings, snapshots out. The KRU and the RNN train in
+// lockstep on identical batches drawn from one seeded stream. Pure TypeScript on tfjs-core: the same class
+// runs in the Web Worker, in Node tests and in the CLI.
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  complexEigenvalues,
+  complexSingularValues,
+  factorDeviation,
+  kronComplexProducts,
+  kronSpectrumSummary,
+  realEigenvalues,
+  realSingularValues,
+} from '../linalg';
+import type { KruSpec, ModelSpec, RnnSpec } from '../model/config';
+import { initKruArrays, initRnnArrays, paramCounts, type ParamArrays } from '../model/models';
+import { targetPositions } from '../model/loss';
+import { createTask, type Batch, type Task } from '../tasks';
+import type { DigitsData } from '../tasks/digits';
+import { Rng } from '../util/rng';
+import { parseExperimentConfig } from './config';
+import type { ExperimentConfig, ModelDetail, ModelSeries, Snapshot } from './types';
+import { Trainer, unpackMetrics, type DeviceBatch } from './trainer';
+
+export type ModelKind = 'kru' | 'rnn';
+
+/** Beyond this size the RNN's exact spectrum (O(N³) in plain JS) is not recomputed for snapshots. */
+const MAX_DENSE_SPECTRUM = 256;
+/** Expensive snapshot details are recomputed at most this often. */
+const DETAIL_INTERVAL_MS = 250;
+
+interface StepRow {
+  loss: number;
+  accuracy: number;
+  reg: number;
+  lambdaReg: number;
+  factorDeviation: number[];
+  fullDeviation: number;
+  spectralNorm: number;
+  factorSingularValues: number[];
+  gradNormsOverTime: Float32Array;
+  gradNorm: number;
+}
+
+/** Per-factor singular values of a flat factor array (docs/model.md layout). */
+export function factorSpectra(sizes: number[], factors: ArrayLike<number>): Float64Array[] {
+  const out: Float64Array[] = [];
+  let off = 0;
+  for (const p of sizes) {
+    const re = Array.prototype.slice.call(factors, off, off + p * p) as number[];
+    const im = Array.prototype.slice.call(factors, off + p * p, off + 2 * p * p) as number[];
+    out.push(complexSingularValues(re, im, p));
+    off += 2 * p * p;
+  }
+  return out;
+}
+
+/**
+ * ‖WᴴW − I‖_F² of W = ⊗_f W_f from the factors' singular values, without listing all N products:
+ * Σ_tuples (∏σ² − 1)² = ∏_f Σ_i σ_fi⁴ − 2 ∏_f Σ_i σ_fi² + N.
+ */
+export function kronDeviation(spectra: ArrayLike<number>[]): number {
+  let p4 = 1;
+  let p2 = 1;
+  let n = 1;
+  for (const s of spectra) {
+    let s2 = 0;
+    let s4 = 0;
+    for (let i = 0; i < s.length; i++) {
+      const v = s[i] * s[i];
+      s2 += v;
+      s4 += v * v;
+    }
+    p4 *= s4;
+    p2 *= s2;
+    n *= s.length;
+  }
+  return p4 - 2 * p2 + n;
+}
+
+export class Experiment {
+  readonly task: Task;
+  readonly trainers: Partial<Record<ModelKind, Trainer>> = {};
+  private readonly dataRng: Rng;
+  private lambda: number;
+  private lr: number;
+  private stepCount = 0;
+  private rows: Partial<Record<ModelKind, StepRow[]>> = {};
+  private rowSteps: number[] = [];
+  private rowLambda: number[] = [];
+  private rowLr: number[] = [];
+  private lastGroupNorms: Partial<Record<ModelKind, Record<string, number>>> = {};
+  private detailCache: { at: number; step: number; detail: Partial<Record<ModelKind, ModelDetail>> } | null = null;
+  private testCache: { step: number; acc: Partial<Record<ModelKind, number | null>> } | null = null;
+  private recentMs: number[] = [];
+  private disposed = false;
+
+  private constructor(
+    readonly config: ExperimentConfig,
+    task: Task,
+  ) {
+    this.task = task;
+    const rng = new Rng(config.seed);
+    // Fixed draw order: model inits first, then the data stream, so that the same seed gives the same run
+    // whichever models are enabled.
+    const kruRng = rng.fork();
+    const rnnRng = rng.fork();
+    this.dataRng = rng.fork();
+    this.lambda = config.lambda;
+    this.lr = config.lr;
+    const opts = { optimizer: config.optimizer, lr: config.lr, clip: config.clip, impl: config.impl };
+    if (config.models.includes('kru')) {
+      const spec = this.spec('kru') as KruSpec;
+      this.trainers.kru = new Trainer(spec, initKruArrays(spec, config.kru.init, kruRng), opts);
+    }
+    if (config.models.includes('rnn')) {
+      const spec = this.spec('rnn') as RnnSpec;
+      this.trainers.rnn = new Trainer(spec, initRnnArrays(spec, config.rnn.init, rnnRng), opts);
+    }
+  }
+
+  /** Validates the config (throws an Error with a readable message) and builds both models. */
+  static async create(config: ExperimentConfig, opts: { digits?: DigitsData } = {}): Promise<Experiment> {
+    const parsed = parseExperimentConfig(config);
+    if (!parsed.ok) throw new Error(`invalid config: ${parsed.error}`);
+    const task = createTask(parsed.value.task, { digits: opts.digits });
+    await tf.ready();
+    return new Experiment(parsed.value, task);
+  }
+
+  spec(kind: ModelKind): ModelSpec {
+    const c = this.config;
+    const base = { hidden: c.hidden, inputSize: this.task.inputSize, outputSize: this.task.outputSize };
+    return kind === 'kru'
+      ? { kind: 'kru', ...base, factors: c.kru.factors, activation: c.kru.activation }
+      : { kind: 'rnn', ...base, activation: c.rnn.activation };
+  }
+
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  get currentLambda(): number {
+    return this.lambda;
+  }
+
+  setLambda(lambda: number): void {
+    if (!(Number.isFinite(lambda) && lambda >= 0)) throw new Error(`λ must be a number ≥ 0, got ${lambda}`);
+    this.lambda = lambda;
+  }
+
+  setLearningRate(lr: number): void {
+    if (!(Number.isFinite(lr) && lr > 0)) throw new Error(`learning rate must be a number > 0, got ${lr}`);
+    this.lr = lr;
+    for (const t of Object.values(this.trainers)) t.setLearningRate(lr);
+  }
+
+  /** Moves a host batch to the device. */
+  static deviceBatch(task: Task, batch: Batch): DeviceBatch {
+    const pos = targetPositions(batch.targets);
+    return {
+      x: tf.tensor3d(batch.x, [batch.B, batch.T, batch.D]),
+      weights: tf.tensor1d(pos.weights),
+      values: tf.tensor1d(pos.values),
+      count: pos.count,
+      loss: task.loss,
+      hasAccuracy: task.hasAccuracy,
+    };
+  }
+
+  /** k training steps for every model on identical batches. */
+  async step(k = 1): Promise<void> {
+    if (this.disposed) throw new Error('experiment disposed');
+    const start = performance.now();
+    const pending: Array<{ kind: ModelKind; packed: tf.Tensor1D; lambda: number }> = [];
+    for (let i = 0; i < k; i++) {
+      const batch = Experiment.deviceBatch(this.task, this.task.trainBatch(this.dataRng, this.config.batch));
+      for (const kind of ['kru', 'rnn'] as const) {
+        const t = this.trainers[kind];
+        if (!t) continue;
+        const lambda = kind === 'kru' ? this.lambda : 0;
+        pending.push({ kind, packed: t.step(batch, lambda), lambda });
+      }
+      tf.dispose([batch.x, batch.weights, batch.values]);
+      this.stepCount++;
+      this.rowSteps.push(this.stepCount);
+      this.rowLambda.push(this.lambda);
+      this.rowLr.push(this.lr);
+    }
+    // One asynchronous read per model per step, after all k steps have been queued.
+    for (const p of pending) {
+      const values = (await p.packed.data()) as Float32Array;
+      p.packed.dispose();
+      const t = this.trainers[p.kind]!;
+      const m = unpackMetrics(values, this.task.seqLength, t.names);
+      this.lastGroupNorms[p.kind] = m.groupNorms;
+      (this.rows[p.kind] ??= []).push(this.deriveRow(t.spec, m, p.lambda));
+    }
+    const ms = (performance.now() - start) / k;
+    this.recentMs.push(ms);
+    if (this.recentMs.length > 20) this.recentMs.shift();
+  }
+
+  private deriveRow(spec: ModelSpec, m: ReturnType<typeof unpackMetrics>, lambda: number): StepRow {
+    const common = {
+      loss: m.loss,
+      accuracy: m.accuracy,
+      reg: m.reg,
+      lambdaReg: lambda * m.reg,
+      gradNormsOverTime: m.gradNormsOverTime,
+      gradNorm: m.gradNorm,
+    };
+    if (spec.kind === 'kru') {
+      const spectra = factorSpectra(spec.factors, m.extras);
+      return {
+        ...common,
+        factorDeviation: spectra.map((s) => factorDeviation(s)),
+        fullDeviation: kronDeviation(spectra),
+        spectralNorm: spectra.reduce((a, s) => a * s[0], 1),
+        factorSingularValues: spectra.flatMap((s) => Array.from(s)),
+      };
+    }
+    return { ...common, factorDeviation: [m.extras[0]], fullDeviation: m.extras[0], spectralNorm: m.extras[1], factorSingularValues: [] };
+  }
+
+  /** Rows since the previous snapshot, plus current details (recomputed at most every 250 ms). */
+  async snapshot(opts: { forceDetail?: boolean } = {}): Promise<Snapshot> {
+    const series: Partial<Record<ModelKind, ModelSeries>> = {};
+    for (const kind of ['kru', 'rnn'] as const) {
+      const rows = this.rows[kind];
+      if (!this.trainers[kind]) continue;
+      series[kind] = packRows(rows ?? []);
+    }
+    const snap: Snapshot = {
+      steps: Int32Array.from(this.rowSteps),
+      lambda: Float32Array.from(this.rowLambda),
+      lr: Float32Array.from(this.rowLr),
+      series,
+      detail: await this.details(opts.forceDetail ?? false),
+      stepCount: this.stepCount,
+      baseline: this.task.baseline,
+      seqLength: this.task.seqLength,
+      msPerStep: this.recentMs.length ? this.recentMs.reduce((a, b) => a + b, 0) / this.recentMs.length : NaN,
+      backend: tf.getBackend(),
+    };
+    this.rows = {};
+    this.rowSteps = [];
+    this.rowLambda = [];
+    this.rowLr = [];
+    return snap;
+  }
+
+  private async details(force: boolean): Promise<Partial<Record<ModelKind, ModelDetail>>> {
+    const now = performance.now();
+    const c = this.detailCache;
+    if (!force && c && (c.step === this.stepCount || now - c.at < DETAIL_INTERVAL_MS)) return c.detail;
+    const test = await this.testAccuracy();
+    const detail: Partial<Record<ModelKind, ModelDetail>> = {};
+    for (const kind of ['kru', 'rnn'] as const) {
+      const t = this.trainers[kind];
+      if (!t) continue;
+      detail[kind] = await this.modelDetail(kind, t, test[kind] ?? null);
+    }
+    this.detailCache = { at: now, step: this.stepCount, detail };
+    return detail;
+  }
+
+  private async modelDetail(kind: ModelKind, t: Trainer, testAccuracy: number | null): Promise<ModelDetail> {
+    const spec = t.spec;
+    const base = {
+      kind,
+      groupGradNorms: this.lastGroupNorms[kind] ?? {},
+      paramCounts: paramCounts(spec),
+      testAccuracy,
+    };
+    if (spec.kind === 'kru') {
+      const factors = (await t.vars.factors.data()) as Float32Array;
+      const spectra = factorSpectra(spec.factors, factors);
+      const eigRe: Float64Array[] = [];
+      const eigIm: Float64Array[] = [];
+      let off = 0;
+      for (const p of spec.factors) {
+        const e = complexEigenvalues(factors.subarray(off, off + p * p), factors.subarray(off + p * p, off + 2 * p * p), p);
+        eigRe.push(e.re);
+        eigIm.push(e.im);
+        off += 2 * p * p;
+      }
+      const eig = kronComplexProducts(eigRe, eigIm);
+      return {
+        ...base,
+        singularValues: Float32Array.from(kronSpectrumSummary(spectra).singularValues),
+        eigenRe: Float32Array.from(eig.re),
+        eigenIm: Float32Array.from(eig.im),
+        factorSizes: spec.factors,
+      };
+    }
+    const N = spec.hidden;
+    if (N > MAX_DENSE_SPECTRUM) {
+      return { ...base, singularValues: new Float32Array(0), eigenRe: new Float32Array(0), eigenIm: new Float32Array(0), factorSizes: [N] };
+    }
+    const W = (await t.vars.W.data()) as Float32Array;
+    const e = realEigenvalues(W, N);
+    return {
+      ...base,
+      singularValues: Float32Array.from(realSingularValues(W, N)),
+      eigenRe: Float32Array.from(e.re),
+      eigenIm: Float32Array.from(e.im),
+      factorSizes: [N],
+    };
+  }
+
+  /** Held-out accuracy (digits), re-evaluated at most every 25 steps. */
+  private async testAccuracy(): Promise<Partial<Record<ModelKind, number | null>>> {
+    if (!this.task.testSet) return {};
+    if (this.testCache && this.stepCount - this.testCache.step < 25 && this.testCache.step !== 0) return this.testCache.acc;
+    const batch = Experiment.deviceBatch(this.task, this.task.testSet());
+    const acc: Partial<Record<ModelKind, number | null>> = {};
+    for (const kind of ['kru', 'rnn'] as const) {
+      const t = this.trainers[kind];
+      if (!t) continue;
+      const r = t.evaluate(batch);
+      acc[kind] = (await r.data())[1];
+      r.dispose();
+    }
+    tf.dispose([batch.x, batch.weights, batch.values]);
+    this.testCache = { step: this.stepCount, acc };
+    return acc;
+  }
+
+  async exportParams(kind: ModelKind): Promise<ParamArrays> {
+    const t = this.trainers[kind];
+    if (!t) throw new Error(`model ${kind} is not part of this experiment`);
+    return t.arrays();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of Object.values(this.trainers)) t.dispose();
+  }
+}
+
+function packRows(rows: StepRow[]): ModelSeries {
+  const k = rows.length;
+  const scalar = (f: (r: StepRow) => number) => Float32Array.from(rows, f);
+  const flat = (f: (r: StepRow) => ArrayLike<number>) => {
+    const parts = rows.map(f);
+    const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+    let off = 0;
+    for (const p of parts) {
+      out.set(p, off);
+      off += p.length;
+    }
+    return out;
+  };
+  const series: ModelSeries = {
+    loss: scalar((r) => r.loss),
+    accuracy: scalar((r) => r.accuracy),
+    reg: scalar((r) => r.reg),
+    lambdaReg: scalar((r) => r.lambdaReg),
+    factorDeviation: flat((r) => r.factorDeviation),
+    fullDeviation: scalar((r) => r.fullDeviation),
+    spectralNorm: scalar((r) => r.spectralNorm),
+    factorSingularValues: flat((r) => r.factorSingularValues),
+    gradNormsOverTime: k ? flat((r) => r.gradNormsOverTime) : new Float32Array(0),
+    gradNorm: scalar((r) => r.gradNorm),
+  };
+  return series;
+}

@@ -1,0 +1,224 @@
+// One model, its optimiser and its training step. Backend-agnostic: everything stays on the device until one
+// packed metrics tensor per step is read back asynchronously by the caller (no dataSync on the hot path).
+import * as tf from '@tensorflow/tfjs-core';
+import type { Impl, ModelSpec, OptimizerName } from '../model/config';
+import { hiddenStates, orthogonalDeviation, paramShapes, readout, stateWidth, unitaryPenalty, type ParamArrays, type ParamTensors } from '../model/models';
+import { accuracy, taskLoss } from '../model/loss';
+import type { LossKind } from '../tasks/types';
+
+export interface TrainerOptions {
+  optimizer: OptimizerName;
+  lr: number;
+  clip: number | null;
+  impl: Impl;
+}
+
+/** A batch already on the device: inputs, and the positions/values of its targets. */
+export interface DeviceBatch {
+  x: tf.Tensor3D;
+  /** [B·T] 1 where a position has a target */
+  weights: tf.Tensor1D;
+  /** [B·T] targets (0 where none) */
+  values: tf.Tensor1D;
+  /** number of positions with a target */
+  count: number;
+  loss: LossKind;
+  hasAccuracy: boolean;
+}
+
+export interface LossAndGrads {
+  loss: tf.Scalar;
+  reg: tf.Scalar;
+  total: tf.Scalar;
+  accuracy: tf.Scalar;
+  /** ∂total/∂θ per parameter name. */
+  grads: Record<string, tf.Tensor>;
+  /** ∂L_task/∂h_t, [B, T, width]. */
+  probeGrad: tf.Tensor3D;
+}
+
+function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
+  if (name === 'adam') return tf.train.adam(lr);
+  if (name === 'sgd') return tf.train.sgd(lr);
+  return tf.train.rmsprop(lr, 0.9, 0, 1e-6);
+}
+
+const POWER_ITERATIONS_FIRST = 30;
+const POWER_ITERATIONS = 3;
+
+export class Trainer {
+  readonly names: string[];
+  readonly vars: Record<string, tf.Variable>;
+  private optimizer: tf.Optimizer;
+  private lr: number;
+  /** Warm-started power-iteration vector for the RNN's spectral norm (exact SVD happens at snapshot time). */
+  private powerVec: tf.Variable | null = null;
+
+  constructor(
+    readonly spec: ModelSpec,
+    arrays: ParamArrays,
+    private readonly options: TrainerOptions,
+  ) {
+    const shapes = paramShapes(spec);
+    this.names = Object.keys(shapes);
+    this.vars = {};
+    for (const name of this.names) {
+      const a = arrays[name];
+      if (!a) throw new Error(`missing parameter ${name}`);
+      this.vars[name] = tf.variable(tf.tensor(a, shapes[name]), true);
+    }
+    this.lr = options.lr;
+    this.optimizer = makeOptimizer(options.optimizer, options.lr);
+  }
+
+  get width(): number {
+    return stateWidth(this.spec);
+  }
+
+  setLearningRate(lr: number): void {
+    this.lr = lr;
+    // SGD caches −lr in a tensor (setLearningRate refreshes it); RMSProp and Adam read learningRate every step.
+    const opt = this.optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+    if (typeof opt.setLearningRate === 'function') opt.setLearningRate(lr);
+    else opt.learningRate = lr;
+  }
+
+  get learningRate(): number {
+    return this.lr;
+  }
+
+  /** Forward pass to the predictions at every position, [B·T, K]. */
+  predict(p: ParamTensors, batch: DeviceBatch, probe: tf.Tensor3D): tf.Tensor2D {
+    const H = hiddenStates(this.spec, p, batch.x, probe, this.options.impl);
+    return readout(p, tf.reshape(H, [-1, this.width]));
+  }
+
+  /** Loss, regulariser and every gradient (parameters and hidden states) in one backward pass. */
+  lossAndGrads(batch: DeviceBatch, lambda: number, params?: ParamTensors): LossAndGrads {
+    const base = params ?? this.vars;
+    const [B, T] = batch.x.shape;
+    const probe = tf.zeros([B, T, this.width]) as tf.Tensor3D;
+    let loss!: tf.Scalar;
+    let reg!: tf.Scalar;
+    let acc!: tf.Scalar;
+    const f = (...args: tf.Tensor[]): tf.Scalar => {
+      const p: ParamTensors = {};
+      this.names.forEach((n, i) => (p[n] = args[i]));
+      const Y = this.predict(p, batch, args[args.length - 1] as tf.Tensor3D);
+      loss = tf.keep(taskLoss(Y, batch.values, batch.weights, batch.count, batch.loss));
+      acc = tf.keep(batch.hasAccuracy ? accuracy(Y, batch.values, batch.weights, batch.count) : tf.scalar(NaN));
+      reg = tf.keep(this.spec.kind === 'kru' ? unitaryPenalty(this.spec, p.factors as tf.Tensor1D) : tf.scalar(0));
+      return tf.add(loss, tf.mul(reg, lambda)) as tf.Scalar;
+    };
+    const { value, grads } = tf.valueAndGrads(f)([...this.names.map((n) => base[n]), probe]);
+    probe.dispose();
+    const named: Record<string, tf.Tensor> = {};
+    this.names.forEach((n, i) => (named[n] = grads[i]));
+    return { loss, reg, total: value as tf.Scalar, accuracy: acc, grads: named, probeGrad: grads[grads.length - 1] as tf.Tensor3D };
+  }
+
+  /**
+   * One training step. Returns a packed metrics tensor (read it with `unpackMetrics`):
+   * [loss, accuracy, R, ‖g‖, g_1..g_T, per-group norms…, extras…] where extras are the factors before the
+   * update (KRU) or [‖WᵀW − I‖_F², ‖W‖₂ estimate] (RNN).
+   */
+  step(batch: DeviceBatch, lambda: number): tf.Tensor1D {
+    const r = this.lossAndGrads(batch, lambda);
+    const packed = tf.tidy(() => {
+      const groupNorms = this.names.map((n) => tf.sqrt(tf.sum(tf.square(r.grads[n]))));
+      const globalNorm = tf.sqrt(tf.addN(groupNorms.map((g) => tf.square(g))));
+      const gt = tf.sqrt(tf.sum(tf.square(r.probeGrad), [0, 2]));
+      const extras = this.spec.kind === 'kru' ? tf.clone(this.vars.factors) : this.rnnExtras();
+      return tf.concat([
+        tf.stack([r.loss, r.accuracy, r.reg, globalNorm]),
+        gt,
+        tf.stack(groupNorms),
+        tf.reshape(extras, [-1]),
+      ]) as tf.Tensor1D;
+    });
+    tf.tidy(() => {
+      let grads = r.grads;
+      if (this.options.clip !== null) {
+        const norm = tf.sqrt(tf.addN(this.names.map((n) => tf.sum(tf.square(grads[n])))));
+        const scale = tf.minimum(1, tf.div(this.options.clip, tf.add(norm, 1e-12)));
+        grads = Object.fromEntries(this.names.map((n) => [n, tf.mul(grads[n], scale)]));
+      }
+      const named: tf.NamedTensorMap = {};
+      for (const n of this.names) named[this.vars[n].name] = grads[n];
+      this.optimizer.applyGradients(named);
+    });
+    disposeLossAndGrads(r);
+    return packed;
+  }
+
+  private rnnExtras(): tf.Tensor1D {
+    const W = this.vars.W as unknown as tf.Tensor2D;
+    const N = W.shape[0];
+    let iterations = POWER_ITERATIONS;
+    if (!this.powerVec) {
+      this.powerVec = tf.variable(tf.div(tf.ones([N, 1]), Math.sqrt(N)), false);
+      iterations = POWER_ITERATIONS_FIRST;
+    }
+    let v = this.powerVec as unknown as tf.Tensor2D;
+    for (let i = 0; i < iterations; i++) {
+      const w = tf.matMul(W, tf.matMul(W, v), true, false);
+      v = tf.div(w, tf.add(tf.sqrt(tf.sum(tf.square(w))), 1e-30));
+    }
+    this.powerVec.assign(v);
+    const sigma = tf.sqrt(tf.sum(tf.square(tf.matMul(W, v))));
+    return tf.stack([orthogonalDeviation(W), sigma]) as tf.Tensor1D;
+  }
+
+  /** Loss (and accuracy) without gradients, e.g. on a held-out set. */
+  evaluate(batch: DeviceBatch): tf.Tensor1D {
+    return tf.tidy(() => {
+      const [B, T] = batch.x.shape;
+      const Y = this.predict(this.vars, batch, tf.zeros([B, T, this.width]));
+      const acc = batch.hasAccuracy ? accuracy(Y, batch.values, batch.weights, batch.count) : tf.scalar(NaN);
+      return tf.stack([taskLoss(Y, batch.values, batch.weights, batch.count, batch.loss), acc]) as tf.Tensor1D;
+    });
+  }
+
+  /** Current parameter values as plain arrays. */
+  async arrays(): Promise<ParamArrays> {
+    const out: ParamArrays = {};
+    for (const n of this.names) out[n] = (await this.vars[n].data()) as Float32Array;
+    return out;
+  }
+
+  dispose(): void {
+    for (const n of this.names) this.vars[n].dispose();
+    this.powerVec?.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+export function disposeLossAndGrads(r: LossAndGrads): void {
+  tf.dispose([r.loss, r.reg, r.total, r.accuracy, r.probeGrad, ...Object.values(r.grads)]);
+}
+
+export interface UnpackedMetrics {
+  loss: number;
+  accuracy: number;
+  reg: number;
+  gradNorm: number;
+  gradNormsOverTime: Float32Array;
+  groupNorms: Record<string, number>;
+  /** KRU: factor values before the update; RNN: [deviation, spectral-norm estimate]. */
+  extras: Float32Array;
+}
+
+export function unpackMetrics(values: Float32Array, T: number, names: string[]): UnpackedMetrics {
+  const G = names.length;
+  const groupNorms: Record<string, number> = {};
+  names.forEach((n, i) => (groupNorms[n] = values[4 + T + i]));
+  return {
+    loss: values[0],
+    accuracy: values[1],
+    reg: values[2],
+    gradNorm: values[3],
+    gradNormsOverTime: values.slice(4, 4 + T),
+    groupNorms,
+    extras: values.slice(4 + T + G),
+  };
+}

@@ -1,0 +1,144 @@
+// The two recurrent models as parameter sets plus pure functions of them. Parameters are tfjs variables;
+// every function takes a parameter map explicitly so that gradients can be taken with respect to it.
+import * as tf from '@tensorflow/tfjs-core';
+import { haarOrthogonal, haarUnitary } from '../linalg';
+import type { Rng } from '../util/rng';
+import type { Impl, KruSpec, ModelSpec, RnnSpec } from './config';
+import { factorBlocks, kruRecurrenceReference, rnnRecurrenceReference } from './recurrence-reference';
+import { kruRecurrenceFused, rnnRecurrenceFused } from '../kernels/ops';
+import { hasFusedKernels } from '../kernels/ops';
+
+/** Plain arrays of every parameter, in the layouts of docs/model.md (flat, row-major). */
+export type ParamArrays = Record<string, Float32Array>;
+export type ParamTensors = Record<string, tf.Tensor>;
+
+export interface KruInit {
+  kind: 'unitary' | 'gaussian';
+  scale: number;
+}
+export interface RnnInit {
+  kind: 'gaussian' | 'orthogonal' | 'identity';
+  gain: number;
+}
+
+const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
+
+function gaussian(rng: Rng, n: number, std: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.normal() * std;
+  return out;
+}
+
+/** Shapes of every parameter of a model, in a fixed order (the order of gradient groups and of the file). */
+export function paramShapes(spec: ModelSpec): Record<string, number[]> {
+  const { hidden: N, inputSize: D, outputSize: K } = spec;
+  if (spec.kind === 'kru') {
+    const shapes: Record<string, number[]> = {
+      factors: [spec.factors.reduce((s, p) => s + 2 * p * p, 0)],
+      U: [2, N, D],
+      b: [2, N],
+    };
+    if (spec.activation === 'modrelu') shapes.beta = [N];
+    shapes.V = [K, 2 * N];
+    shapes.c = [K];
+    return shapes;
+  }
+  return { W: [N, N], U: [N, D], b: [N], V: [K, N], c: [K] };
+}
+
+/** Recurrent and total number of real parameters. */
+export function paramCounts(spec: ModelSpec): { recurrent: number; total: number } {
+  const shapes = paramShapes(spec);
+  const total = Object.values(shapes).reduce((s, sh) => s + product(sh), 0);
+  const recurrent = spec.kind === 'kru' ? product(shapes.factors) : spec.hidden * spec.hidden;
+  return { recurrent, total };
+}
+
+export function initKruArrays(spec: KruSpec, init: KruInit, rng: Rng): ParamArrays {
+  const { hidden: N, inputSize: D, outputSize: K } = spec;
+  const shapes = paramShapes(spec);
+  const factors = new Float32Array(shapes.factors[0]);
+  let off = 0;
+  for (const p of spec.factors) {
+    if (init.kind === 'unitary') {
+      const q = haarUnitary(rng, p);
+      factors.set(q.re, off);
+      factors.set(q.im, off + p * p);
+    } else {
+      factors.set(gaussian(rng, 2 * p * p, init.scale), off);
+    }
+    off += 2 * p * p;
+  }
+  const out: ParamArrays = {
+    factors,
+    U: gaussian(rng, 2 * N * D, 1 / Math.sqrt(D)),
+    b: new Float32Array(2 * N),
+  };
+  if (spec.activation === 'modrelu') out.beta = new Float32Array(N);
+  out.V = gaussian(rng, K * 2 * N, 1 / Math.sqrt(2 * N));
+  out.c = new Float32Array(K);
+  return out;
+}
+
+export function initRnnArrays(spec: RnnSpec, init: RnnInit, rng: Rng): ParamArrays {
+  const { hidden: N, inputSize: D, outputSize: K } = spec;
+  let W: Float32Array;
+  if (init.kind === 'gaussian') W = gaussian(rng, N * N, init.gain / Math.sqrt(N));
+  else if (init.kind === 'orthogonal') W = Float32Array.from(haarOrthogonal(rng, N));
+  else {
+    W = new Float32Array(N * N);
+    for (let i = 0; i < N; i++) W[i * N + i] = 1;
+  }
+  return {
+    W,
+    U: gaussian(rng, N * D, 1 / Math.sqrt(D)),
+    b: new Float32Array(N),
+    V: gaussian(rng, K * N, 1 / Math.sqrt(N)),
+    c: new Float32Array(K),
+  };
+}
+
+/** Width of the hidden state as stored: 2N for the KRU ([Re | Im]), N for the RNN. */
+export function stateWidth(spec: ModelSpec): number {
+  return spec.kind === 'kru' ? 2 * spec.hidden : spec.hidden;
+}
+
+/** Whether the fused kernels will be used for this impl on the current backend. */
+export function usesFused(impl: Impl): boolean {
+  return impl === 'fused' && hasFusedKernels();
+}
+
+/** Hidden states H [B, T, width]; probe (zeros) has the same shape and receives ∂L/∂h_t. */
+export function hiddenStates(spec: ModelSpec, p: ParamTensors, x: tf.Tensor3D, probe: tf.Tensor3D, impl: Impl): tf.Tensor3D {
+  const fused = usesFused(impl);
+  if (spec.kind === 'kru') {
+    const beta = (p.beta as tf.Tensor1D | undefined) ?? tf.zeros([1]);
+    const attrs = { sizes: spec.factors, activation: spec.activation };
+    const args = [x, p.factors as tf.Tensor1D, p.U as tf.Tensor3D, p.b as tf.Tensor2D, beta as tf.Tensor1D, probe] as const;
+    return fused ? kruRecurrenceFused(...args, attrs) : kruRecurrenceReference(...args, attrs);
+  }
+  const args = [x, p.W as tf.Tensor2D, p.U as tf.Tensor2D, p.b as tf.Tensor1D, probe] as const;
+  const attrs = { activation: spec.activation };
+  return fused ? rnnRecurrenceFused(...args, attrs) : rnnRecurrenceReference(...args, attrs);
+}
+
+/** y = V h + c for the given rows of H (flattened to [B·T, width]): [rows, K]. */
+export function readout(p: ParamTensors, Hflat: tf.Tensor2D): tf.Tensor2D {
+  return tf.add(tf.matMul(Hflat, p.V as tf.Tensor2D, false, true), p.c) as tf.Tensor2D;
+}
+
+/** R = Σ_f ‖W_fᴴW_f − I‖_F², as ½‖BᵀB − I‖_F² of each factor's real embedding B (which doubles the norm). */
+export function unitaryPenalty(spec: KruSpec, factors: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const terms = factorBlocks(factors, spec.factors).map((B, f) => {
+      const p = spec.factors[f];
+      return tf.mul(0.5, tf.sum(tf.square(tf.sub(tf.matMul(B, B, true, false), tf.eye(2 * p)))));
+    });
+    return tf.addN(terms) as tf.Scalar;
+  });
+}
+
+/** ‖WᵀW − I‖_F² of a dense real matrix. */
+export function orthogonalDeviation(W: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => tf.sum(tf.square(tf.sub(tf.matMul(W, W, true, false), tf.eye(W.shape[0])))) as tf.Scalar);
+}

@@ -1,0 +1,149 @@
+// Every gradient of the full training loss (read-out, task loss, λ·R) and every g_t = ‖∂L/∂h_t‖, for both
+// models and both implementations, against central finite differences of the float64 oracle.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '../support/backend';
+import {
+  centralDiff,
+  kruForward64,
+  readout64,
+  rnnForward64,
+  taskLoss64,
+  unitaryPenalty64,
+  type KruParams64,
+  type RnnParams64,
+} from '../support/float64';
+import type { ModelSpec } from '../../src/model/config';
+import { initKruArrays, initRnnArrays, type ParamArrays } from '../../src/model/models';
+import { Trainer, disposeLossAndGrads, type DeviceBatch } from '../../src/engine/trainer';
+import { targetPositions } from '../../src/model/loss';
+import { registerFusedKernels } from '../../src/kernels/register';
+import { hasFusedKernels } from '../../src/kernels/ops';
+import { Rng } from '../../src/util/rng';
+import type { LossKind } from '../../src/tasks/types';
+
+interface Case {
+  name: string;
+  spec: ModelSpec;
+  loss: LossKind;
+  B: number;
+  T: number;
+  lambda: number;
+  /** every position has a target, or only the last */
+  targetsAt: 'all' | 'last';
+}
+
+const cases: Case[] = [
+  { name: 'kru [2,2] crelu xent', spec: { kind: 'kru', hidden: 4, inputSize: 3, outputSize: 3, factors: [2, 2], activation: 'crelu' }, loss: 'xent', B: 2, T: 4, lambda: 0.3, targetsAt: 'all' },
+  { name: 'kru [2,3] modrelu mse', spec: { kind: 'kru', hidden: 6, inputSize: 2, outputSize: 1, factors: [2, 3], activation: 'modrelu' }, loss: 'mse', B: 3, T: 3, lambda: 0.1, targetsAt: 'last' },
+  { name: 'kru [3,1,2] tanh xent', spec: { kind: 'kru', hidden: 6, inputSize: 2, outputSize: 2, factors: [3, 1, 2], activation: 'tanh' }, loss: 'xent', B: 2, T: 3, lambda: 1, targetsAt: 'last' },
+  { name: 'kru [4] linear mse', spec: { kind: 'kru', hidden: 4, inputSize: 1, outputSize: 1, factors: [4], activation: 'linear' }, loss: 'mse', B: 2, T: 3, lambda: 0.05, targetsAt: 'all' },
+  { name: 'rnn tanh xent', spec: { kind: 'rnn', hidden: 5, inputSize: 3, outputSize: 3, activation: 'tanh' }, loss: 'xent', B: 2, T: 4, lambda: 0, targetsAt: 'all' },
+  { name: 'rnn relu mse', spec: { kind: 'rnn', hidden: 4, inputSize: 2, outputSize: 1, activation: 'relu' }, loss: 'mse', B: 3, T: 3, lambda: 0, targetsAt: 'last' },
+  { name: 'rnn linear mse', spec: { kind: 'rnn', hidden: 3, inputSize: 2, outputSize: 1, activation: 'linear' }, loss: 'mse', B: 2, T: 3, lambda: 0, targetsAt: 'all' },
+];
+
+function makeData(c: Case, rng: Rng) {
+  const D = c.spec.inputSize;
+  const x = Float64Array.from({ length: c.B * c.T * D }, () => rng.normal());
+  const targets = new Float32Array(c.B * c.T).fill(NaN);
+  for (let b = 0; b < c.B; b++)
+    for (let t = 0; t < c.T; t++) {
+      if (c.targetsAt === 'last' && t !== c.T - 1) continue;
+      targets[b * c.T + t] = c.loss === 'mse' ? rng.normal() : rng.int(c.spec.outputSize);
+    }
+  return { x, targets };
+}
+
+function params(spec: ModelSpec, rng: Rng): ParamArrays {
+  // Gaussian KRU factors (not unitary) so that λ·R has a non-trivial gradient; biases non-zero so that
+  // every parameter is exercised; modReLU β mildly positive.
+  const p =
+    spec.kind === 'kru' ? initKruArrays(spec, { kind: 'gaussian', scale: 0.6 }, rng) : initRnnArrays(spec, { kind: 'gaussian', gain: 1.2 }, rng);
+  for (const k of ['b', 'c', 'beta']) if (p[k]) p[k] = p[k].map(() => 0.3 * rng.normal());
+  if (p.beta) p.beta = p.beta.map((v) => Math.abs(v) * 0.5);
+  return p;
+}
+
+function loss64(c: Case, p: Record<string, Float64Array>, x: Float64Array, targets: Float32Array, probe?: Float64Array): number {
+  const { spec } = c;
+  const D = spec.inputSize;
+  let H: Float64Array;
+  let width: number;
+  if (spec.kind === 'kru') {
+    const kp: KruParams64 = { sizes: spec.factors, activation: spec.activation, factors: p.factors, U: p.U, b: p.b, beta: p.beta ?? new Float64Array(1) };
+    H = kruForward64(kp, x, c.B, c.T, D, probe);
+    width = 2 * spec.hidden;
+  } else {
+    const rp: RnnParams64 = { activation: spec.activation, W: p.W, U: p.U, b: p.b };
+    H = rnnForward64(rp, x, c.B, c.T, D, probe);
+    width = spec.hidden;
+  }
+  const Y = readout64(H, p.V, p.c, c.B * c.T, width);
+  const targets64 = Float64Array.from(targets);
+  const L = taskLoss64(Y, spec.outputSize, targets64, c.loss);
+  return spec.kind === 'kru' ? L + c.lambda * unitaryPenalty64(spec.factors, p.factors) : L;
+}
+
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-8);
+}
+
+let fusedAvailable = false;
+beforeAll(async () => {
+  await useBackend();
+  registerFusedKernels();
+  fusedAvailable = hasFusedKernels();
+});
+
+describe.each(['reference', 'fused'] as const)('%s implementation: gradients vs float64 finite differences', (impl) => {
+  it.each(cases)('$name', async (c) => {
+    if (impl === 'fused' && !fusedAvailable) throw new Error(`fused kernels are not registered for ${tf.getBackend()}`);
+    const rng = new Rng(42);
+    const arrays = params(c.spec, rng);
+    const { x, targets } = makeData(c, rng);
+    const trainer = new Trainer(c.spec, arrays, { optimizer: 'sgd', lr: 0.1, clip: null, impl });
+    const pos = targetPositions(targets);
+    const batch: DeviceBatch = {
+      x: tf.tensor3d(Float32Array.from(x), [c.B, c.T, c.spec.inputSize]),
+      weights: tf.tensor1d(pos.weights),
+      values: tf.tensor1d(pos.values),
+      count: pos.count,
+      loss: c.loss,
+      hasAccuracy: c.loss === 'xent',
+    };
+    const before = tf.memory().numTensors;
+    const r = trainer.lossAndGrads(batch, c.lambda);
+
+    // float64 copies of the float32 parameters the model actually holds
+    const p64: Record<string, Float64Array> = {};
+    for (const [k, v] of Object.entries(arrays)) p64[k] = Float64Array.from(v);
+    const x64 = Float64Array.from(Float32Array.from(x));
+    const f = () => loss64(c, p64, x64, targets);
+
+    expect(await r.total.data()).toHaveLength(1);
+    expect((await r.total.data())[0]).toBeCloseTo(f(), 4);
+    for (const name of trainer.names) {
+      const fd = centralDiff(p64[name], f);
+      const got = await r.grads[name].data();
+      expect(relErr(got, fd), `∂L/∂${name}`).toBeLessThan(2e-3);
+    }
+    // g_t: perturb h_t itself (the probe) in the float64 forward.
+    const width = c.spec.kind === 'kru' ? 2 * c.spec.hidden : c.spec.hidden;
+    const probe = new Float64Array(c.B * c.T * width);
+    const fdProbe = centralDiff(probe, () => loss64({ ...c, lambda: 0 }, p64, x64, targets, probe));
+    const gotProbe = await r.probeGrad.data();
+    expect(relErr(gotProbe, fdProbe), '∂L/∂h_t').toBeLessThan(2e-3);
+
+    disposeLossAndGrads(r);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([batch.x, batch.weights, batch.values]);
+    trainer.dispose();
+  });
+});
