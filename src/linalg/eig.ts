@@ -355,8 +355,200 @@ export function complexEigenvalues(re: ArrayLike<number>, im: ArrayLike<number>,
   return sortEigenvalues(outRe, outIm);
 }
 
-/** Eigenvalues of a real n×n row-major matrix (complex-conjugate pairs included), sorted as documented. */
+/** Real Householder reduction to upper Hessenberg form, in place (row-major). */
+function realHessenberg(h: Float64Array, n: number): void {
+  const v = new Float64Array(n);
+  const d = new Float64Array(n);
+  for (let k = 0; k < n - 2; k++) {
+    let sigma = 0;
+    for (let i = k + 2; i < n; i++) sigma += h[i * n + k] ** 2;
+    if (sigma === 0) continue;
+    const x0 = h[(k + 1) * n + k];
+    const xnorm = Math.sqrt(x0 * x0 + sigma);
+    const alpha = x0 > 0 ? -xnorm : xnorm;
+    v.fill(0);
+    v[k + 1] = x0 - alpha;
+    for (let i = k + 2; i < n; i++) v[i] = h[i * n + k];
+    const f = 2 / (v[k + 1] ** 2 + sigma);
+    d.fill(0);
+    for (let i = k + 1; i < n; i++) {
+      const vi = v[i];
+      const oi = i * n;
+      for (let j = k; j < n; j++) d[j] += vi * h[oi + j];
+    }
+    for (let i = k + 1; i < n; i++) {
+      const vi = f * v[i];
+      const oi = i * n;
+      for (let j = k; j < n; j++) h[oi + j] -= vi * d[j];
+    }
+    for (let i = 0; i < n; i++) {
+      const oi = i * n;
+      let sum = 0;
+      for (let l = k + 1; l < n; l++) sum += h[oi + l] * v[l];
+      sum *= f;
+      for (let l = k + 1; l < n; l++) h[oi + l] -= sum * v[l];
+    }
+    h[(k + 1) * n + k] = alpha;
+    for (let i = k + 2; i < n; i++) h[i * n + k] = 0;
+  }
+}
+
+/**
+ * Eigenvalues of a real upper Hessenberg matrix by Francis double-shift QR (the classic EISPACK/“Numerical
+ * Recipes” hqr). Real arithmetic keeps complex eigenvalues in exact conjugate pairs, and costs about a quarter
+ * of the complex iteration. The matrix is copied to 1-based storage so the indices read like the reference.
+ */
+function realHessenbergQR(h0: Float64Array, n: number, wr: Float64Array, wi: Float64Array): void {
+  const n1 = n + 1;
+  const a = new Float64Array(n1 * n1);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[(i + 1) * n1 + j + 1] = h0[i * n + j];
+  let anorm = 0;
+  for (let i = 1; i <= n; i++) for (let j = Math.max(i - 1, 1); j <= n; j++) anorm += Math.abs(a[i * n1 + j]);
+  let nn = n;
+  let t = 0;
+  while (nn >= 1) {
+    let its = 0;
+    let l: number;
+    do {
+      for (l = nn; l >= 2; l--) {
+        let s = Math.abs(a[(l - 1) * n1 + l - 1]) + Math.abs(a[l * n1 + l]);
+        if (s === 0) s = anorm;
+        if (Math.abs(a[l * n1 + l - 1]) + s === s) {
+          a[l * n1 + l - 1] = 0;
+          break;
+        }
+      }
+      let x = a[nn * n1 + nn];
+      if (l === nn) {
+        wr[nn - 1] = x + t;
+        wi[nn - 1] = 0;
+        nn--;
+      } else {
+        let y = a[(nn - 1) * n1 + nn - 1];
+        let w = a[nn * n1 + nn - 1] * a[(nn - 1) * n1 + nn];
+        if (l === nn - 1) {
+          // Trailing 2×2 block: a real pair or a conjugate pair.
+          const p = 0.5 * (y - x);
+          const q = p * p + w;
+          let z = Math.sqrt(Math.abs(q));
+          x += t;
+          if (q >= 0) {
+            z = p + (p >= 0 ? z : -z);
+            wr[nn - 2] = wr[nn - 1] = x + z;
+            if (z !== 0) wr[nn - 1] = x - w / z;
+            wi[nn - 2] = wi[nn - 1] = 0;
+          } else {
+            wr[nn - 2] = wr[nn - 1] = x + p;
+            wi[nn - 2] = z;
+            wi[nn - 1] = -z;
+          }
+          nn -= 2;
+        } else {
+          if (its >= 60) throw new Error('realEigenvalues: QR iteration did not converge');
+          if (its % 10 === 0 && its > 0) {
+            // Exceptional shift.
+            t += x;
+            for (let i = 1; i <= nn; i++) a[i * n1 + i] -= x;
+            const s = Math.abs(a[nn * n1 + nn - 1]) + Math.abs(a[(nn - 1) * n1 + nn - 2]);
+            y = x = 0.75 * s;
+            w = -0.4375 * s * s;
+          }
+          ++its;
+          let m: number;
+          let p = 0;
+          let q = 0;
+          let r = 0;
+          let z: number;
+          for (m = nn - 2; m >= l; m--) {
+            z = a[m * n1 + m];
+            r = x - z;
+            let s = y - z;
+            p = (r * s - w) / a[(m + 1) * n1 + m] + a[m * n1 + m + 1];
+            q = a[(m + 1) * n1 + m + 1] - z - r - s;
+            r = a[(m + 2) * n1 + m + 1];
+            s = Math.abs(p) + Math.abs(q) + Math.abs(r);
+            p /= s;
+            q /= s;
+            r /= s;
+            if (m === l) break;
+            const u = Math.abs(a[m * n1 + m - 1]) * (Math.abs(q) + Math.abs(r));
+            const v =
+              Math.abs(p) *
+              (Math.abs(a[(m - 1) * n1 + m - 1]) + Math.abs(z) + Math.abs(a[(m + 1) * n1 + m + 1]));
+            if (u + v === v) break;
+          }
+          for (let i = m + 2; i <= nn; i++) {
+            a[i * n1 + i - 2] = 0;
+            if (i !== m + 2) a[i * n1 + i - 3] = 0;
+          }
+          for (let k = m; k <= nn - 1; k++) {
+            if (k !== m) {
+              p = a[k * n1 + k - 1];
+              q = a[(k + 1) * n1 + k - 1];
+              r = 0;
+              if (k !== nn - 1) r = a[(k + 2) * n1 + k - 1];
+              x = Math.abs(p) + Math.abs(q) + Math.abs(r);
+              if (x !== 0) {
+                p /= x;
+                q /= x;
+                r /= x;
+              }
+            }
+            const norm = Math.sqrt(p * p + q * q + r * r);
+            const s = p >= 0 ? norm : -norm;
+            if (s !== 0) {
+              if (k === m) {
+                if (l !== m) a[k * n1 + k - 1] = -a[k * n1 + k - 1];
+              } else a[k * n1 + k - 1] = -s * x;
+              p += s;
+              x = p / s;
+              y = q / s;
+              z = r / s;
+              q /= p;
+              r /= p;
+              for (let j = k; j <= nn; j++) {
+                p = a[k * n1 + j] + q * a[(k + 1) * n1 + j];
+                if (k !== nn - 1) {
+                  p += r * a[(k + 2) * n1 + j];
+                  a[(k + 2) * n1 + j] -= p * z;
+                }
+                a[(k + 1) * n1 + j] -= p * y;
+                a[k * n1 + j] -= p * x;
+              }
+              const mmin = nn < k + 3 ? nn : k + 3;
+              for (let i = l; i <= mmin; i++) {
+                p = x * a[i * n1 + k] + y * a[i * n1 + k + 1];
+                if (k !== nn - 1) {
+                  p += z * a[i * n1 + k + 2];
+                  a[i * n1 + k + 2] -= p * r;
+                }
+                a[i * n1 + k + 1] -= p * q;
+                a[i * n1 + k] -= p;
+              }
+            }
+          }
+        }
+      }
+    } while (l < nn - 1);
+  }
+}
+
+/**
+ * Eigenvalues of a real n×n row-major matrix, sorted as documented above. Real balancing, Hessenberg
+ * reduction and Francis double-shift QR: complex eigenvalues come out as exact conjugate pairs.
+ */
 export function realEigenvalues(a: ArrayLike<number>, n: number): ComplexValues {
   assertLength('realEigenvalues', a, n * n);
-  return complexEigenvalues(a, new Float64Array(n * n), n);
+  const h = Float64Array.from(a);
+  for (let i = 0; i < n * n; i++) {
+    if (!Number.isFinite(h[i]))
+      return { re: new Float64Array(n).fill(NaN), im: new Float64Array(n).fill(NaN) };
+  }
+  // The complex balancing with a zero imaginary part is exactly the real one (only power-of-two scalings).
+  balance(h, new Float64Array(n * n), n);
+  realHessenberg(h, n);
+  const wr = new Float64Array(n);
+  const wi = new Float64Array(n);
+  realHessenbergQR(h, n, wr, wi);
+  return sortEigenvalues(wr, wi);
 }

@@ -173,6 +173,24 @@ describe('realEigenvalues', () => {
     checkSorted(e);
   });
 
+  it('returns exact conjugate pairs and agrees with the complex path (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (n, seed) => {
+        const a = gaussian(new Rng(seed), n * n);
+        const e = realEigenvalues(a, n);
+        const c = complexEigenvalues(a, new Float64Array(n * n), n);
+        // Every eigenvalue's conjugate is in the output bit for bit.
+        for (let i = 0; i < n; i++) {
+          let found = false;
+          for (let j = 0; j < n && !found; j++) found = e.re[j] === e.re[i] && e.im[j] === -e.im[i];
+          if (!found) return false;
+        }
+        return multisetDistance(e.re, e.im, c.re, c.im) < 1e-10 * n;
+      }),
+      { seed: 4321, numRuns: 60 },
+    );
+  });
+
   it('finds the roots of a companion matrix', () => {
     // (x−1)(x−2)(x−3)(x−4)(x−5) = x⁵ − 15x⁴ + 85x³ − 225x² + 274x − 120
     const coeffs = [-15, 85, -225, 274, -120];
