@@ -1,0 +1,274 @@
+// The model file: a trained model as readable JSON (docs/model-format.md). Parameters are nested arrays in the
+// shapes a reader expects (complex matrices as {re, im}, matrices as arrays of rows) rather than the engine's
+// flat layouts, so the file can be produced or consumed by other tools (numpy, a notebook) without our code.
+// float32 values written as JS numbers read back to the same float32, so export → import → export is exact.
+import { z } from 'zod';
+import { KRU_ACTIVATIONS, RNN_ACTIVATIONS, type KruSpec, type ModelSpec, type RnnSpec } from './config';
+import { paramShapes, type ParamArrays } from './models';
+
+export const MODEL_FORMAT = 'kru-explorer/model@1';
+
+export type Matrix = number[][];
+export interface ComplexMatrix {
+  re: Matrix;
+  im: Matrix;
+}
+export interface ComplexVector {
+  re: number[];
+  im: number[];
+}
+
+export interface KruFileParams {
+  /** One complex p_f×p_f matrix per factor, W_0 first (the outermost factor of the Kronecker product). */
+  W: ComplexMatrix[];
+  U: ComplexMatrix;
+  b: ComplexVector;
+  V: Matrix;
+  c: number[];
+  /** modReLU offsets β (only with activation modrelu). */
+  modBias?: number[];
+}
+export interface RnnFileParams {
+  W: Matrix;
+  U: Matrix;
+  b: number[];
+  V: Matrix;
+  c: number[];
+}
+
+interface Header {
+  format: typeof MODEL_FORMAT;
+  hidden: number;
+  inputSize: number;
+  outputSize: number;
+}
+export interface KruModelFile extends Header {
+  kind: 'kru';
+  activation: KruSpec['activation'];
+  factors: number[];
+  lambda: number;
+  params: KruFileParams;
+}
+export interface RnnModelFile extends Header {
+  kind: 'rnn';
+  activation: RnnSpec['activation'];
+  params: RnnFileParams;
+}
+export type ModelFile = KruModelFile | RnnModelFile;
+
+/** Raised for any invalid model file; the message is one line naming the offending path. */
+export class ModelFileError extends Error {
+  override name = 'ModelFileError';
+}
+
+// ---------- export ----------
+
+function rows(a: ArrayLike<number>, off: number, r: number, c: number): Matrix {
+  const out: Matrix = [];
+  for (let i = 0; i < r; i++) out.push(Array.from({ length: c }, (_, j) => a[off + i * c + j]));
+  return out;
+}
+
+function vec(a: ArrayLike<number>, off: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => a[off + i]);
+}
+
+function requireArrays(spec: ModelSpec, arrays: ParamArrays): void {
+  for (const [name, shape] of Object.entries(paramShapes(spec))) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const a = arrays[name];
+    if (!a) throw new ModelFileError(`missing parameter ${name}`);
+    if (a.length !== size) throw new ModelFileError(`parameter ${name}: expected ${size} values, got ${a.length}`);
+  }
+}
+
+/** The file-layout params of a model from its flat arrays (also used for gradients, which share the layout). */
+export function paramsToFile(spec: KruSpec, arrays: ParamArrays): KruFileParams;
+export function paramsToFile(spec: RnnSpec, arrays: ParamArrays): RnnFileParams;
+export function paramsToFile(spec: ModelSpec, arrays: ParamArrays): KruFileParams | RnnFileParams;
+export function paramsToFile(spec: ModelSpec, arrays: ParamArrays): KruFileParams | RnnFileParams {
+  requireArrays(spec, arrays);
+  const { hidden: N, inputSize: D, outputSize: K } = spec;
+  if (spec.kind === 'rnn') {
+    return { W: rows(arrays.W, 0, N, N), U: rows(arrays.U, 0, N, D), b: vec(arrays.b, 0, N), V: rows(arrays.V, 0, K, N), c: vec(arrays.c, 0, K) };
+  }
+  const W: ComplexMatrix[] = [];
+  let off = 0;
+  for (const p of spec.factors) {
+    W.push({ re: rows(arrays.factors, off, p, p), im: rows(arrays.factors, off + p * p, p, p) });
+    off += 2 * p * p;
+  }
+  const params: KruFileParams = {
+    W,
+    U: { re: rows(arrays.U, 0, N, D), im: rows(arrays.U, N * D, N, D) },
+    b: { re: vec(arrays.b, 0, N), im: vec(arrays.b, N, N) },
+    V: rows(arrays.V, 0, K, 2 * N),
+    c: vec(arrays.c, 0, K),
+  };
+  if (spec.activation === 'modrelu') params.modBias = vec(arrays.beta, 0, N);
+  return params;
+}
+
+/** A model file for the given spec and flat parameter arrays (docs/model.md layouts). λ defaults to 0. */
+export function toModelFile(spec: ModelSpec, arrays: ParamArrays, lambda = 0): ModelFile {
+  // Key order is the order a reader meets them in the file: format and kind first, parameters last.
+  const dims = { hidden: spec.hidden, inputSize: spec.inputSize, outputSize: spec.outputSize };
+  if (spec.kind === 'kru') {
+    if (!(Number.isFinite(lambda) && lambda >= 0)) throw new ModelFileError(`lambda must be a number ≥ 0, got ${lambda}`);
+    const params = paramsToFile(spec, arrays);
+    return { format: MODEL_FORMAT, kind: 'kru', ...dims, activation: spec.activation, factors: [...spec.factors], lambda, params };
+  }
+  return { format: MODEL_FORMAT, kind: 'rnn', ...dims, activation: spec.activation, params: paramsToFile(spec, arrays) };
+}
+
+// ---------- import ----------
+
+// Zod checks types (numbers are finite, arrays are arrays, no stray keys); shapes are checked by hand below so
+// that a mismatch reads "params.W[1].re: expected 2×2, got 2×3" rather than a list of per-element issues.
+const num = z.number();
+const vector = z.array(num);
+const matrix = z.array(z.array(num));
+const complexMatrix = z.strictObject({ re: matrix, im: matrix });
+const complexVector = z.strictObject({ re: vector, im: vector });
+const dim = z.number().int().positive().max(4096);
+
+const KruFileSchema = z.strictObject({
+  format: z.literal(MODEL_FORMAT),
+  kind: z.literal('kru'),
+  hidden: dim,
+  inputSize: dim,
+  outputSize: dim,
+  activation: z.enum(KRU_ACTIVATIONS),
+  factors: z.array(z.number().int().positive().max(1024)).min(1).max(16),
+  lambda: z.number().min(0),
+  params: z.strictObject({ W: z.array(complexMatrix), U: complexMatrix, b: complexVector, V: matrix, c: vector, modBias: vector.optional() }),
+});
+
+const RnnFileSchema = z.strictObject({
+  format: z.literal(MODEL_FORMAT),
+  kind: z.literal('rnn'),
+  hidden: dim,
+  inputSize: dim,
+  outputSize: dim,
+  activation: z.enum(RNN_ACTIVATIONS),
+  params: z.strictObject({ W: matrix, U: matrix, b: vector, V: matrix, c: vector }),
+});
+
+/** "params.W[1].re" from a zod path. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let s = '';
+  for (const k of path) s += typeof k === 'number' ? `[${k}]` : s ? `.${String(k)}` : String(k);
+  return s || '(file)';
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  return typeof v === 'object' ? 'an object' : String(v);
+}
+
+function fail(path: string, message: string): never {
+  throw new ModelFileError(`${path}: ${message}`);
+}
+
+function checkVector(path: string, v: number[], n: number): void {
+  if (v.length !== n) fail(path, `expected length ${n}, got ${v.length}`);
+}
+
+function checkMatrix(path: string, m: Matrix, r: number, c: number): void {
+  const widths = new Set(m.map((row) => row.length));
+  if (widths.size > 1) {
+    const i = m.findIndex((row) => row.length !== c);
+    fail(`${path}[${i}]`, `expected ${c} columns, got ${m[i].length}`);
+  }
+  const got = `${m.length}×${m.length ? m[0].length : 0}`;
+  if (m.length !== r || (m.length > 0 && m[0].length !== c)) fail(path, `expected ${r}×${c}, got ${got}`);
+}
+
+function zodFail(error: z.ZodError): never {
+  const issue = error.issues[0];
+  let msg = issue.message.replace(/^Invalid input: /, '');
+  if (issue.code === 'unrecognized_keys') msg = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  fail(formatPath(issue.path), msg + more);
+}
+
+function put(target: Float32Array, off: number, m: Matrix): number {
+  for (const row of m) for (const v of row) target[off++] = v;
+  return off;
+}
+
+/**
+ * Validates a parsed model file (any JSON value) and converts it to a spec and flat float32 arrays.
+ * Throws ModelFileError with a one-line message naming the first problem.
+ */
+export function fromModelFile(json: unknown): { spec: ModelSpec; arrays: ParamArrays; lambda: number } {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('(file)', `expected a JSON object, got ${describe(json)}`);
+  const obj = json as Record<string, unknown>;
+  if (obj.format !== MODEL_FORMAT) {
+    fail('format', obj.format === undefined ? `missing (expected "${MODEL_FORMAT}")` : `expected "${MODEL_FORMAT}", got ${describe(obj.format)}`);
+  }
+  if (obj.kind !== 'kru' && obj.kind !== 'rnn') fail('kind', `expected "kru" or "rnn", got ${describe(obj.kind)}`);
+
+  if (obj.kind === 'rnn') {
+    const r = RnnFileSchema.safeParse(json);
+    if (!r.success) zodFail(r.error);
+    const f = r.data;
+    const { hidden: N, inputSize: D, outputSize: K } = f;
+    const p = f.params;
+    checkMatrix('params.W', p.W, N, N);
+    checkMatrix('params.U', p.U, N, D);
+    checkVector('params.b', p.b, N);
+    checkMatrix('params.V', p.V, K, N);
+    checkVector('params.c', p.c, K);
+    const spec: RnnSpec = { kind: 'rnn', hidden: N, inputSize: D, outputSize: K, activation: f.activation };
+    const arrays: ParamArrays = {
+      W: Float32Array.from(p.W.flat()),
+      U: Float32Array.from(p.U.flat()),
+      b: Float32Array.from(p.b),
+      V: Float32Array.from(p.V.flat()),
+      c: Float32Array.from(p.c),
+    };
+    return { spec, arrays, lambda: 0 };
+  }
+
+  const r = KruFileSchema.safeParse(json);
+  if (!r.success) zodFail(r.error);
+  const f = r.data;
+  const { hidden: N, inputSize: D, outputSize: K } = f;
+  const product = f.factors.reduce((a, b) => a * b, 1);
+  if (product !== N) fail('factors', `the product of the factor sizes must equal hidden (${f.factors.join('×')} = ${product}, hidden = ${N})`);
+  const p = f.params;
+  if (p.W.length !== f.factors.length) fail('params.W', `expected ${f.factors.length} factors (one per entry of "factors"), got ${p.W.length}`);
+  p.W.forEach((w, i) => {
+    const s = f.factors[i];
+    checkMatrix(`params.W[${i}].re`, w.re, s, s);
+    checkMatrix(`params.W[${i}].im`, w.im, s, s);
+  });
+  checkMatrix('params.U.re', p.U.re, N, D);
+  checkMatrix('params.U.im', p.U.im, N, D);
+  checkVector('params.b.re', p.b.re, N);
+  checkVector('params.b.im', p.b.im, N);
+  checkMatrix('params.V', p.V, K, 2 * N);
+  checkVector('params.c', p.c, K);
+  if (f.activation === 'modrelu') {
+    if (!p.modBias) fail('params.modBias', 'missing (required with activation "modrelu")');
+    checkVector('params.modBias', p.modBias, N);
+  } else if (p.modBias) {
+    fail('params.modBias', `only allowed with activation "modrelu", not "${f.activation}"`);
+  }
+
+  const spec: KruSpec = { kind: 'kru', hidden: N, inputSize: D, outputSize: K, factors: [...f.factors], activation: f.activation };
+  const shapes = paramShapes(spec);
+  const factors = new Float32Array(shapes.factors[0]);
+  let off = 0;
+  for (const w of p.W) off = put(factors, put(factors, off, w.re), w.im);
+  const U = new Float32Array(2 * N * D);
+  put(U, put(U, 0, p.U.re), p.U.im);
+  const arrays: ParamArrays = { factors, U, b: Float32Array.from([...p.b.re, ...p.b.im]) };
+  if (p.modBias) arrays.beta = Float32Array.from(p.modBias);
+  arrays.V = Float32Array.from(p.V.flat());
+  arrays.c = Float32Array.from(p.c);
+  return { spec, arrays, lambda: f.lambda };
+}
