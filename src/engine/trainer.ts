@@ -65,7 +65,8 @@ export class Trainer {
     for (const name of this.names) {
       const a = arrays[name];
       if (!a) throw new Error(`missing parameter ${name}`);
-      this.vars[name] = tf.variable(tf.tensor(a, shapes[name]), true);
+      // tidy disposes the initial tensor; the variable keeps its own reference to the data.
+      this.vars[name] = tf.tidy(() => tf.variable(tf.tensor(a, shapes[name]), true));
     }
     this.lr = options.lr;
     this.optimizer = makeOptimizer(options.optimizer, options.lr);
@@ -156,7 +157,7 @@ export class Trainer {
     const N = W.shape[0];
     let iterations = POWER_ITERATIONS;
     if (!this.powerVec) {
-      this.powerVec = tf.variable(tf.div(tf.ones([N, 1]), Math.sqrt(N)), false);
+      this.powerVec = tf.tidy(() => tf.variable(tf.div(tf.ones([N, 1]), Math.sqrt(N)), false));
       iterations = POWER_ITERATIONS_FIRST;
     }
     let v = this.powerVec as unknown as tf.Tensor2D;

@@ -1,0 +1,146 @@
+// `npm run bench [-- --quick] [-- --backends cpu,webgpu] [-- --out bench/results.json]`
+// ms per training step (forward + backward + optimiser + the engine's per-step metrics, median of several)
+// for the KRU (2×2 factors) and the dense RNN, fused kernels vs the op-by-op reference, on each backend.
+// Speed claims are ratios measured in one run, never absolute numbers from unit tests.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initNodeBackend, type NodeBackendName } from '../src/engine/backend-node';
+import { Experiment } from '../src/engine/experiment';
+import { defaultExperimentConfig } from '../src/engine/config';
+import { defaultFactors, type Impl } from '../src/model/config';
+
+interface Row {
+  model: 'kru' | 'rnn';
+  N: number;
+  T: number;
+  batch: number;
+  backend: NodeBackendName;
+  impl: Impl;
+  msPerStep: number;
+  /** how many timed steps the median is over */
+  reps: number;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const backends = (flag('--backends') ?? (quick ? 'cpu' : 'cpu,webgpu')).split(',') as NodeBackendName[];
+const out = resolve(flag('--out') ?? 'bench/results.json');
+/** Stop repeating a configuration once this much time was spent on it (after ≥ 1 timed step). */
+const budgetMs = Number(flag('--budget-ms') ?? (quick ? 4000 : 12000));
+const maxReps = 5;
+
+const BATCH = 32;
+
+async function measure(model: 'kru' | 'rnn', N: number, T: number, impl: Impl): Promise<{ ms: number; reps: number }> {
+  const base = defaultExperimentConfig();
+  const e = await Experiment.create({
+    ...base,
+    hidden: N,
+    kru: { ...base.kru, factors: defaultFactors(N) },
+    task: { name: 'adding', T, permuted: false },
+    batch: BATCH,
+    impl,
+    models: [model],
+  });
+  try {
+    await e.step(1); // warm-up: shader compilation, first allocations
+    const times: number[] = [];
+    const start = performance.now();
+    while (times.length < maxReps && (times.length < 1 || performance.now() - start < budgetMs)) {
+      const t0 = performance.now();
+      await e.step(1);
+      times.push(performance.now() - t0);
+    }
+    await e.snapshot();
+    times.sort((a, b) => a - b);
+    return { ms: times[Math.floor(times.length / 2)], reps: times.length };
+  } finally {
+    e.dispose();
+  }
+}
+
+/** Configurations whose op-by-op run would take minutes per step on a software GPU are skipped. */
+function skip(backend: NodeBackendName, model: 'kru' | 'rnn', N: number, T: number, impl: Impl): string | null {
+  if (impl === 'reference' && backend === 'webgpu' && model === 'kru' && (N > 256 || T > 100)) return 'op-by-op KRU on lavapipe: minutes per step';
+  if (impl === 'reference' && model === 'kru' && T > 300) return 'op-by-op KRU at T=1000: minutes per step';
+  return null;
+}
+
+const rows: Row[] = [];
+const skipped: string[] = [];
+
+function fmt(ms: number | undefined): string {
+  return ms === undefined ? '—' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(1);
+}
+const find = (model: string, N: number, T: number, backend: string, impl: string) =>
+  rows.find((r) => r.model === model && r.N === N && r.T === T && r.backend === backend && r.impl === impl)?.msPerStep;
+
+async function main(): Promise<void> {
+  const Ns = quick ? [64, 128] : [64, 128, 256, 512, 1024];
+  const Ts = quick ? [] : [100, 300, 1000];
+  for (const backend of backends) {
+    const choice = await initNodeBackend(backend);
+    console.error(`# backend ${choice.name}: ${choice.reason}`);
+    const plan: Array<[('kru' | 'rnn'), number, number, Impl]> = [];
+    for (const N of Ns) for (const model of ['kru', 'rnn'] as const) for (const impl of ['fused', 'reference'] as const) plan.push([model, N, 100, impl]);
+    for (const T of Ts) if (T !== 100) for (const impl of ['fused', 'reference'] as const) plan.push(['kru', 128, T, impl]);
+    for (const [model, N, T, impl] of plan) {
+      const why = skip(backend, model, N, T, impl);
+      if (why) {
+        skipped.push(`${model} N=${N} T=${T} ${backend} ${impl}: ${why}`);
+        continue;
+      }
+      const before = tf.memory().numTensors;
+      const { ms, reps } = await measure(model, N, T, impl);
+      if (tf.memory().numTensors !== before) throw new Error(`tensor leak in ${model} N=${N} ${impl}`);
+      rows.push({ model, N, T, batch: BATCH, backend, impl, msPerStep: Number(ms.toFixed(3)), reps });
+      console.error(`  ${model} N=${N} T=${T} ${impl}: ${fmt(ms)} ms/step (median of ${reps})`);
+    }
+  }
+
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(rows, null, 1) + '\n');
+
+  const lines: string[] = [];
+  lines.push(`ms per training step, T=100, batch ${BATCH} (median); ratios from this run`);
+  lines.push('| backend | N | KRU fused | KRU reference | ref/fused | RNN fused | RNN reference | RNN fused / KRU fused |');
+  lines.push('|---|---|---|---|---|---|---|---|');
+  for (const b of backends)
+    for (const N of Ns) {
+      const kf = find('kru', N, 100, b, 'fused');
+      const kr = find('kru', N, 100, b, 'reference');
+      const rf = find('rnn', N, 100, b, 'fused');
+      const rr = find('rnn', N, 100, b, 'reference');
+      const ratio = (a?: number, c?: number) => (a && c ? `${(a / c).toFixed(1)}×` : '—');
+      lines.push(`| ${b} | ${N} | ${fmt(kf)} | ${fmt(kr)} | ${ratio(kr, kf)} | ${fmt(rf)} | ${fmt(rr)} | ${ratio(rf, kf)} |`);
+    }
+  for (const b of backends) {
+    const k128 = find('kru', 128, 100, b, 'fused');
+    const k1024 = find('kru', 1024, 100, b, 'fused');
+    const r128 = find('rnn', 128, 100, b, 'fused');
+    const r1024 = find('rnn', 1024, 100, b, 'fused');
+    if (k128 && k1024) lines.push(`${b}: KRU fused ms(N=1024)/ms(N=128) = ${(k1024 / k128).toFixed(1)} (N·log N predicts ${((1024 * 10) / (128 * 7)).toFixed(1)}); RNN fused ${r128 && r1024 ? (r1024 / r128).toFixed(1) : '—'} (N² predicts 64)`);
+  }
+  if (Ts.length) {
+    lines.push('', `KRU N=128, batch ${BATCH}: ms per training step against T`);
+    lines.push('| backend | T | fused | reference |');
+    lines.push('|---|---|---|---|');
+    for (const b of backends) for (const T of Ts) lines.push(`| ${b} | ${T} | ${fmt(find('kru', 128, T, b, 'fused'))} | ${fmt(find('kru', 128, T, b, 'reference'))} |`);
+  }
+  if (skipped.length) lines.push('', 'skipped:', ...skipped.map((s) => `- ${s}`));
+  lines.push('', `rows written to ${out}`);
+  console.log(lines.join('\n'));
+}
+
+main().then(
+  () => process.exit(0), // Dawn keeps the event loop alive
+  (err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
