@@ -1,3 +1,14 @@
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import './app.css';
+import { start } from './store';
 
-createRoot(document.getElementById('root')!).render(<h1>KRU Explorer</h1>);
+// The worker starts outside React, once, so StrictMode's double effects cannot start it twice.
+void start();
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,52 @@
+// The status line (backend, progress, speed) and the page-level message banner.
+import { fmt } from './fields';
+import { dismissNotice, useApp } from './store';
+
+const STATE_LABEL = { starting: 'starting…', ready: 'paused', running: 'training', error: 'stopped by an error' } as const;
+
+export function StatusLine() {
+  const st = useApp((s) => s.status);
+  return (
+    <div className="status-line" data-testid="status" data-state={st.state}>
+      <span>
+        <span className={`state-dot ${st.state}`} aria-hidden="true" />
+        {STATE_LABEL[st.state]}
+      </span>
+      <span>
+        Backend: <strong data-testid="backend">{st.backend || '…'}</strong>
+      </span>
+      <span>
+        Steps: <strong data-testid="step-count">{st.stepCount}</strong>
+      </span>
+      <span>
+        <strong data-testid="steps-per-sec">{st.stepsPerSec > 0 ? fmt(st.stepsPerSec) : '–'}</strong> steps/s
+      </span>
+      <span>
+        <strong data-testid="ms-per-step">{Number.isFinite(st.msPerStep) ? fmt(st.msPerStep) : '–'}</strong> ms/step
+      </span>
+      {st.backendReason && (
+        <span className="reason" data-testid="backend-reason">
+          {st.backendReason}
+        </span>
+      )}
+      {st.error && (
+        <span className="field-error" role="alert" data-testid="worker-error">
+          {st.error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function NoticeBanner() {
+  const notice = useApp((s) => s.notice);
+  if (!notice) return null;
+  return (
+    <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
+      <span>{notice.text}</span>
+      <button type="button" onClick={dismissNotice} aria-label="Dismiss message">
+        ✕
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,145 @@
+// The seven live views, each framed with a title and a plain-language caption saying what to look for.
+import { useId, useState, type ReactNode } from 'react';
+import type { History } from '../engine/history';
+import {
+  DeviationChart,
+  GradHeatmap,
+  GradProfile,
+  LossChart,
+  ParamsTable,
+  SingularValuesChart,
+  SpectrumChart,
+} from './chart-stubs';
+import { useApp } from './store';
+
+interface FrameProps {
+  testId: string;
+  title: string;
+  caption: ReactNode;
+  tools?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  data?: Record<`data-${string}`, string | number>;
+}
+
+function ViewFrame(p: FrameProps) {
+  const id = useId();
+  return (
+    <section className={`view ${p.className ?? ''}`} data-testid={p.testId} aria-labelledby={id} {...p.data}>
+      <header>
+        <h2 id={id}>{p.title}</h2>
+        {p.tools && <div className="tools">{p.tools}</div>}
+      </header>
+      <p className="caption">{p.caption}</p>
+      <div className="chart">{p.children}</div>
+    </section>
+  );
+}
+
+/** Test hooks on the loss view: λ of the newest row received, λ changes seen, and the first step's losses. */
+function lossData(h: History): Record<`data-${string}`, string | number> {
+  const lam = h.lambda.length ? String(h.lambda.view()[h.lambda.length - 1]) : '';
+  const first = (['kru', 'rnn'] as const)
+    .filter((k) => (h.series[k]?.loss.length ?? 0) > 0)
+    .map((k) => `${k}=${h.series[k]!.loss.view()[0]}`)
+    .join(';');
+  return {
+    'data-lambda': lam,
+    'data-lambda-changes': h.lambdaChanges.length,
+    'data-first-loss': first,
+    'data-rows': h.steps.length,
+  };
+}
+
+function LossView({ history, version }: { history: History; version: number }) {
+  const [smoothing, setSmoothing] = useState(0.6);
+  const [logY, setLogY] = useState(false);
+  const smoothId = useId();
+  const logId = useId();
+  return (
+    <ViewFrame
+      testId="view-loss"
+      className="wide"
+      title="Training loss"
+      caption={
+        <>
+          Both models see the same batches. The dashed line is the memoryless baseline: a model stuck on it has not
+          learned to use the past. Vertical marks show where you changed λ — try a large λ and watch whether the
+          KRU&apos;s loss suffers or improves.
+        </>
+      }
+      data={lossData(history)}
+      tools={
+        <>
+          <label htmlFor={smoothId}>Smoothing</label>
+          <input
+            id={smoothId}
+            type="range"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={smoothing}
+            onChange={(e) => setSmoothing(Number(e.target.value))}
+          />
+          <input id={logId} type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} />
+          <label htmlFor={logId}>log scale</label>
+        </>
+      }
+    >
+      <LossChart history={history} version={version} smoothing={smoothing} logY={logY} />
+    </ViewFrame>
+  );
+}
+
+export function Views() {
+  const history = useApp((s) => s.history);
+  const version = useApp((s) => s.version);
+  const p = { history, version };
+  return (
+    <div className="views">
+      <LossView {...p} />
+      <ViewFrame
+        testId="view-singular-values"
+        title="Singular values of the KRU's factors"
+        caption="Each dot is one singular value of a small factor W_f. All at 1 means the factor is unitary, and so is W. With λ large they are pulled to 1; at λ = 0 they drift wherever the task pushes them."
+      >
+        <SingularValuesChart {...p} />
+      </ViewFrame>
+      <ViewFrame
+        testId="view-deviation"
+        title="Distance from unitary"
+        caption="‖WᴴW − I‖² for each model's recurrent matrix (0 = exactly unitary). The KRU's falls fast when λ is large; nothing pulls the RNN's."
+      >
+        <DeviationChart {...p} />
+      </ViewFrame>
+      <ViewFrame
+        testId="view-grad-heatmap"
+        title="Gradient reaching each time step"
+        caption="‖∂L/∂hₜ‖ over the sequence (across) as training goes on (down). A dark left side means early inputs get no learning signal: the gradient vanished on its way back."
+      >
+        <GradHeatmap {...p} />
+      </ViewFrame>
+      <ViewFrame
+        testId="view-grad-profile"
+        title="Gradient profile now"
+        caption="The latest ‖∂L/∂hₜ‖ at each time step, on a log scale. A flat KRU line means gradients survive the whole sequence; watch the RNN's decay towards the early steps."
+      >
+        <GradProfile {...p} />
+      </ViewFrame>
+      <ViewFrame
+        testId="view-spectrum"
+        title="Eigenvalues of W"
+        caption="Each point is an eigenvalue in the complex plane, with the unit circle. Inside the circle memory fades, outside it explodes; a unitary W keeps every eigenvalue on the circle."
+      >
+        <SpectrumChart {...p} />
+      </ViewFrame>
+      <ViewFrame
+        testId="view-params"
+        title="Parameters and gradients"
+        caption="Parameter counts and the gradient norm of each parameter group. The KRU's recurrent matrix costs 2·Σp_f² numbers instead of the RNN's N²."
+      >
+        <ParamsTable {...p} />
+      </ViewFrame>
+    </div>
+  );
+}

@@ -1,0 +1,211 @@
+// End-to-end: the page loads cleanly, trains in its worker, live settings reach the worker, every view draws,
+// reset repeats a run exactly, the main thread stays responsive, and settings round-trip through URL and JSON.
+import { expect, test, type Page } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+
+const VIEWS = [
+  'view-loss',
+  'view-singular-values',
+  'view-deviation',
+  'view-grad-heatmap',
+  'view-grad-profile',
+  'view-spectrum',
+  'view-params',
+] as const;
+
+/** Console errors and uncaught page errors, collected from the moment the page opens. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return errors;
+}
+
+async function open(page: Page, query = ''): Promise<void> {
+  await page.goto(`/${query}`);
+  // Ready = the worker built the experiment (backend chosen, models initialised).
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+}
+
+async function stepCount(page: Page): Promise<number> {
+  return Number(await page.getByTestId('step-count').textContent());
+}
+
+async function waitForSteps(page: Page, n: number): Promise<void> {
+  await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(n);
+}
+
+test('loads with no console errors and shows every view', async ({ page }) => {
+  const errors = watchErrors(page);
+  await open(page);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('KRU Explorer');
+  for (const id of VIEWS) {
+    const view = page.getByTestId(id);
+    await expect(view).toBeVisible();
+    await expect(view.locator('h2')).not.toBeEmpty();
+    await expect(view.locator('.caption')).not.toBeEmpty();
+  }
+  const backend = (await page.getByTestId('backend').textContent())?.trim();
+  console.log(`backend: ${backend}; reason: ${await page.getByTestId('backend-reason').textContent().catch(() => '')}`);
+  expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
+  await expect(page.getByTestId('step-count')).toHaveText('0');
+  await page.waitForTimeout(500);
+  expect(errors).toEqual([]);
+});
+
+test('play advances the step count; pause stops it', async ({ page }) => {
+  const errors = watchErrors(page);
+  await open(page);
+  await page.getByTestId('play').click();
+  await waitForSteps(page, 3);
+  await page.getByTestId('pause').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+  const stopped = await stepCount(page);
+  await page.waitForTimeout(800);
+  expect(await stepCount(page)).toBe(stopped);
+  expect(errors).toEqual([]);
+});
+
+test('λ typed into the number box reaches the worker', async ({ page }) => {
+  await open(page);
+  const loss = page.getByTestId('view-loss');
+  await page.getByTestId('play').click();
+  await waitForSteps(page, 2);
+  await page.getByTestId('lambda-input').fill('0.5');
+  await page.getByTestId('lambda-input').press('Enter');
+  // data-lambda is the λ of the newest row the worker sent back (not the input's value).
+  await expect.poll(async () => Number(await loss.getAttribute('data-lambda')), { timeout: 30_000 }).toBeCloseTo(0.5, 5);
+  await expect.poll(async () => Number(await loss.getAttribute('data-lambda-changes'))).toBeGreaterThanOrEqual(1);
+  await page.getByTestId('pause').click();
+});
+
+/** Whether an element contains drawn marks: SVG shapes with geometry, or a canvas with a non-blank pixel. */
+async function hasMarks(page: Page, testId: string): Promise<boolean> {
+  return page.getByTestId(testId).evaluate((root) => {
+    for (const el of root.querySelectorAll('svg path, svg rect, svg circle, svg line, svg polyline')) {
+      const g = el as SVGGraphicsElement;
+      const d = el.getAttribute('d');
+      if (el.tagName === 'path' && (!d || d === 'M0,0' || d.length < 4)) continue;
+      const b = g.getBBox();
+      if (b.width > 0 || b.height > 0) return true;
+    }
+    for (const c of root.querySelectorAll('canvas')) {
+      const ctx = c.getContext('2d');
+      if (!ctx || !c.width || !c.height) continue;
+      const px = ctx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+    }
+    // Tables (the parameters view) count when they hold numbers.
+    return [...root.querySelectorAll('td')].some((td) => /\d/.test(td.textContent ?? ''));
+  });
+}
+
+test('every view draws marks after a few steps', async ({ page }) => {
+  await open(page);
+  await page.getByTestId('play').click();
+  await waitForSteps(page, 6);
+  await page.getByTestId('pause').click();
+  for (const id of VIEWS) {
+    await expect.poll(() => hasMarks(page, id), { message: `${id} has drawn marks` }).toBe(true);
+  }
+});
+
+test('reset with the same seed repeats the first step exactly', async ({ page }) => {
+  await open(page);
+  const loss = page.getByTestId('view-loss');
+  await page.getByTestId('step').click();
+  await expect(loss).not.toHaveAttribute('data-first-loss', '');
+  const first = await loss.getAttribute('data-first-loss');
+  await page.getByTestId('step').click();
+  await page.getByTestId('step').click();
+  await waitForSteps(page, 3);
+  await page.getByTestId('reset').click();
+  await expect(page.getByTestId('step-count')).toHaveText('0');
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+  await expect(loss).toHaveAttribute('data-first-loss', '');
+  await page.getByTestId('step').click();
+  await expect(loss).not.toHaveAttribute('data-first-loss', '');
+  console.log(`first-step losses: ${first} | after reset: ${await loss.getAttribute('data-first-loss')}`);
+  await expect(loss).toHaveAttribute('data-first-loss', first!);
+  expect(first).toMatch(/^kru=[\d.e-]+;rnn=[\d.e-]+$/);
+});
+
+test('the main thread stays responsive while training (and a screenshot is saved)', async ({ page }) => {
+  await open(page);
+  await page.getByTestId('play').click();
+  await waitForSteps(page, 1);
+  const stats = await page.evaluate(async () => {
+    const longTasks: number[] = [];
+    const obs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) longTasks.push(e.duration);
+    });
+    obs.observe({ type: 'longtask' });
+    let frames = 0;
+    let running = true;
+    const tick = () => {
+      frames++;
+      if (running) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 10_000));
+    running = false;
+    const seconds = (performance.now() - t0) / 1000;
+    obs.disconnect();
+    return { longest: longTasks.length ? Math.max(...longTasks) : 0, count: longTasks.length, fps: frames / seconds };
+  });
+  const steps = await stepCount(page);
+  const backend = await page.getByTestId('backend').textContent();
+  console.log(
+    `performance over 10 s (${backend}): longest main-thread task ${stats.longest.toFixed(1)} ms ` +
+      `(${stats.count} long tasks), ${stats.fps.toFixed(1)} fps, ${steps} steps done`,
+  );
+  await page.getByTestId('pause').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+  await page.screenshot({ path: fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url)), fullPage: false });
+  expect(stats.longest).toBeLessThan(50);
+  expect(stats.fps).toBeGreaterThan(50);
+});
+
+test('settings round-trip through the URL; a bad link falls back to the defaults with a message', async ({ page }) => {
+  await open(page, '?task=copy&T=12&N=16&factors=4,4&lambda=0.3&seed=7&spt=3');
+  await expect(page.getByTestId('notice')).toHaveCount(0);
+  await expect(page.getByTestId('lambda-input')).toHaveValue('0.3');
+  await expect(page.getByTestId('seed-input')).toHaveValue('7');
+  await expect(page.getByTestId('pending')).toHaveCount(0);
+  // Changing a setting rewrites the link (debounced).
+  await page.getByTestId('lambda-input').fill('2');
+  await page.getByTestId('lambda-input').press('Enter');
+  await expect.poll(() => new URL(page.url()).searchParams.get('lambda')).toBe('2');
+  expect(new URL(page.url()).searchParams.get('factors')).toBe('4,4');
+
+  await open(page, '?lambda=lots&seed=7');
+  await expect(page.getByTestId('notice')).toContainText('not valid');
+  await expect(page.getByTestId('notice')).toContainText('lambda');
+  await expect(page.getByTestId('lambda-input')).toHaveValue('0.01');
+  await expect(page.getByTestId('seed-input')).toHaveValue('1');
+});
+
+test('settings import: a bad file changes nothing; a good one fills the settings and marks them pending', async ({ page }) => {
+  await open(page);
+  const input = page.getByTestId('import-settings');
+  await input.setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"kind": "nope"') });
+  await expect(page.getByTestId('notice')).toContainText('Nothing was changed');
+  await expect(page.getByTestId('lambda-input')).toHaveValue('0.01');
+  await expect(page.getByTestId('pending')).toHaveCount(0);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-settings').click()]);
+  const text = await (await download.createReadStream()).toArray();
+  const settings = JSON.parse(Buffer.concat(text).toString('utf8'));
+  expect(settings.kind).toBe('kru-explorer-settings');
+  settings.config.lambda = 0.25;
+  settings.config.seed = 42;
+  await input.setInputFiles({ name: 'good.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(settings)) });
+  await expect(page.getByTestId('lambda-input')).toHaveValue('0.25');
+  await expect(page.getByTestId('seed-input')).toHaveValue('42');
+  await expect(page.getByTestId('pending')).toContainText('seed');
+  // Importing never resets the run by itself.
+  await expect(page.getByTestId('step-count')).toHaveText('0');
+});

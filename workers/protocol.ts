@@ -1,0 +1,33 @@
+// Types shared by the training worker and the page. Types only: the page imports this file without pulling in
+// the worker's runtime (and so never TensorFlow.js).
+import type { Snapshot } from '../src/engine/types';
+
+export type BackendPreference = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+export type RunState = 'starting' | 'ready' | 'running' | 'error';
+
+export interface WorkerStatus {
+  /** Generation of the current experiment; bumped by every reset so the page can drop stale snapshots. */
+  runId: number;
+  state: RunState;
+  /** tfjs backend in use ('' until selected). */
+  backend: string;
+  /** Why a faster backend was not used ('' when the fastest one is in use). */
+  backendReason: string;
+  stepCount: number;
+  /** Training steps per second over the last ~2 s while running; 0 when paused. */
+  stepsPerSec: number;
+  /** Wall-clock milliseconds per training step (both models). */
+  msPerStep: number;
+  stepsPerTick: number;
+  /** Last error as a readable message, or null. */
+  error: string | null;
+}
+
+/** One message from the worker: always the status, plus a snapshot when new data exists. */
+export interface WorkerUpdate {
+  status: WorkerStatus;
+  snapshot?: Snapshot;
+}
+
+export type UpdateListener = (update: WorkerUpdate) => void;
