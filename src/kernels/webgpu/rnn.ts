@@ -1,0 +1,182 @@
+// Fused dense RNN recurrence on WebGPU: one dispatch per direction, one workgroup per sequence, each thread
+// owning rows of W·h (forward) or columns of Wᵀ·da (backward); h / da stay in scratch memory between steps.
+import type { KernelConfig, KernelFunc, NamedAttrMap } from '@tensorflow/tfjs-core';
+import {
+  type WebGPUBackend,
+  SequenceProgram,
+  Scope,
+  TANH_WGSL,
+  flatView,
+  requireInputs,
+  runSequenceProgram,
+  scratchWgsl,
+  fitsWorkgroupMemory,
+  workgroupSizeFor,
+} from './program';
+
+type RnnActivation = 'tanh' | 'relu' | 'linear';
+const RNN_ACTIVATIONS: readonly string[] = ['tanh', 'relu', 'linear'];
+
+function readActivation(attrs: NamedAttrMap | undefined): RnnActivation {
+  const activation = attrs?.activation;
+  if (typeof activation !== 'string' || !RNN_ACTIVATIONS.includes(activation)) {
+    throw new Error(`RnnRecurrence: unknown activation ${String(activation)}`);
+  }
+  return activation as RnnActivation;
+}
+
+function rnnForwardCode(N: number, D: number, act: RnnActivation, wg: number, workgroup: boolean): string {
+  const sigma = act === 'tanh' ? 'safeTanh(a)' : act === 'relu' ? 'max(a, 0.0)' : 'a';
+  return `
+      ${scratchWgsl(workgroup, 2 * N)}
+      ${TANH_WGSL}
+
+      fn main(index : i32) {
+        let lid = i32(localId.x);
+        let seq = i32(workgroupId.x);
+        let B = uniforms.numSeq;
+        let T = uniforms.steps;
+        let offA = B * T * ${N};
+        ${workgroup ? '' : `scBase = 2 * B * T * ${N} + seq * ${2 * N};`}
+        for (var i = lid; i < ${N}; i += ${wg}) { scSet(i, 0.0); }
+        sync();
+        for (var t = 0; t < T; t++) {
+          let row = seq * T + t;
+          let src = (t % 2) * ${N};
+          let dst = ${N} - src;
+          for (var i = lid; i < ${N}; i += ${wg}) {
+            var a = bIn[i];
+            for (var j = 0; j < ${N}; j++) { a += wIn[i * ${N} + j] * scGet(src + j); }
+            for (var d = 0; d < ${D}; d++) { a += uIn[i * ${D} + d] * xIn[row * ${D} + d]; }
+            let h = ${sigma} + probeIn[row * ${N} + i];
+            result[row * ${N} + i] = h;
+            result[offA + row * ${N} + i] = a;
+            scSet(dst + i, h);
+          }
+          sync();
+        }
+      }`;
+}
+
+function rnnBackwardCode(N: number, act: RnnActivation, wg: number, workgroup: boolean): string {
+  const deriv =
+    act === 'tanh' ? '{ let th = safeTanh(a); da = dh * (1.0 - th * th); }' : act === 'relu' ? 'da = select(0.0, dh, a > 0.0);' : 'da = dh;';
+  // Output layout: dA [B,T,N] | dP [B,T,N] | scratch [B,2N] (global mode).
+  return `
+      ${scratchWgsl(workgroup, 2 * N)}
+      ${TANH_WGSL}
+
+      fn main(index : i32) {
+        let lid = i32(localId.x);
+        let seq = i32(workgroupId.x);
+        let B = uniforms.numSeq;
+        let T = uniforms.steps;
+        let offP = B * T * ${N};
+        ${workgroup ? '' : `scBase = 2 * B * T * ${N} + seq * ${2 * N};`}
+        for (var t = T - 1; t >= 0; t--) {
+          let row = seq * T + t;
+          let dst = (t % 2) * ${N};
+          let src = ${N} - dst;
+          let hasNext = t < T - 1;
+          for (var j = lid; j < ${N}; j += ${wg}) {
+            var dh = dhIn[row * ${N} + j];
+            if (hasNext) {
+              for (var i = 0; i < ${N}; i++) { dh += wIn[i * ${N} + j] * scGet(src + i); }
+            }
+            result[offP + row * ${N} + j] = dh;
+            let a = aIn[row * ${N} + j];
+            var da = 0.0;
+            ${deriv}
+            result[row * ${N} + j] = da;
+            scSet(dst + j, da);
+          }
+          sync();
+        }
+      }`;
+}
+
+const rnnForward: KernelFunc = (args) => {
+  const backend = args.backend as WebGPUBackend;
+  const activation = readActivation(args.attrs);
+  const { x, W, U, b, probe } = requireInputs('RnnRecurrence', args.inputs, ['x', 'W', 'U', 'b', 'probe']);
+  const [B, T, D] = x.shape;
+  const N = b.shape[0];
+  const wg = workgroupSizeFor(N);
+  const workgroup = fitsWorkgroupMemory(backend, 2 * N);
+  const scope = new Scope(backend);
+  try {
+    const BTN = B * T * N;
+    const outSize = 2 * BTN + (workgroup ? 0 : B * 2 * N);
+    const program = new SequenceProgram(
+      `rnnFwd_${N}_${D}_${activation}_${wg}_${workgroup ? 'wg' : 'gl'}`,
+      ['xIn', 'wIn', 'uIn', 'bIn', 'probeIn'],
+      outSize,
+      B,
+      wg,
+      rnnForwardCode(N, D, activation, wg, workgroup),
+    );
+    const out = scope.keep(runSequenceProgram(backend, program, [x, W, U, b, probe].map(flatView), B, T));
+    const H = scope.output(scope.reshape(scope.slice(out, 0, BTN), [B, T, N]));
+    const A = scope.output(scope.reshape(scope.slice(out, BTN, BTN), [B, T, N]));
+    return [H, A];
+  } finally {
+    scope.dispose();
+  }
+};
+
+const rnnBackward: KernelFunc = (args) => {
+  const backend = args.backend as WebGPUBackend;
+  const activation = readActivation(args.attrs);
+  const { dH, x, W, U, H, A } = requireInputs('RnnRecurrenceGrad', args.inputs, ['dH', 'x', 'W', 'U', 'H', 'A']);
+  const [B, T, D] = x.shape;
+  const N = W.shape[0];
+  const wg = workgroupSizeFor(N);
+  const workgroup = fitsWorkgroupMemory(backend, 2 * N);
+  const scope = new Scope(backend);
+  try {
+    const BTN = B * T * N;
+    const outSize = 2 * BTN + (workgroup ? 0 : B * 2 * N);
+    const program = new SequenceProgram(
+      `rnnBwd_${N}_${activation}_${wg}_${workgroup ? 'wg' : 'gl'}`,
+      ['dhIn', 'wIn', 'aIn'],
+      outSize,
+      B,
+      wg,
+      rnnBackwardCode(N, activation, wg, workgroup),
+    );
+    const out = scope.keep(runSequenceProgram(backend, program, [dH, W, A].map(flatView), B, T));
+    const dA3 = scope.reshape(scope.slice(out, 0, BTN), [B, T, N]);
+    const dA = scope.reshape(dA3, [B * T, N]);
+    const dProbe = scope.output(scope.reshape(scope.slice(out, BTN, BTN), [B, T, N]));
+    // Non-recurrent parts as dense products over all (b, t): dx = dA·U, dU = dAᵀ·X, db = Σ dA and
+    // dW = Σ_{t≥1} da_t h_{t-1}ᵀ = dA[:, 1:]ᵀ · H[:, :-1].
+    const dx = scope.output(scope.reshape(scope.matMul(dA, U), [B, T, D]));
+    const dU = scope.output(scope.matMul(dA, scope.reshape(x, [B * T, D]), true, false));
+    const db = scope.output(scope.sum(dA, 0));
+    let dW;
+    if (T > 1) {
+      const dAn = scope.run('Slice', { x: dA3 }, { begin: [0, 1, 0], size: [B, T - 1, N] });
+      const Hp = scope.run('Slice', { x: H }, { begin: [0, 0, 0], size: [B, T - 1, N] });
+      dW = scope.output(
+        scope.matMul(scope.reshape(dAn, [B * (T - 1), N]), scope.reshape(Hp, [B * (T - 1), N]), true, false),
+      );
+    } else {
+      dW = scope.output(scope.zeros([N, N]));
+    }
+    return [dx, dW, dU, db, dProbe];
+  } finally {
+    scope.dispose();
+  }
+};
+
+export const rnnRecurrenceWebgpu: KernelConfig = {
+  kernelName: 'RnnRecurrence',
+  backendName: 'webgpu',
+  kernelFunc: rnnForward,
+};
+
+export const rnnRecurrenceGradWebgpu: KernelConfig = {
+  kernelName: 'RnnRecurrenceGrad',
+  backendName: 'webgpu',
+  kernelFunc: rnnBackward,
+};
