@@ -4,7 +4,8 @@
 // test/engine), so it forces KRU_BACKEND before useBackend().
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '../support/backend';
+// Namespace import: eslint's rules-of-hooks would take a bare useBackend() at top level for a React hook.
+import * as support from '../support/backend';
 import { centralDiff, kruForward64, rnnForward64 } from '../support/float64';
 import { registerFusedKernels } from '../../src/kernels/register';
 import { kruRecurrenceFused, rnnRecurrenceFused } from '../../src/kernels/ops';
@@ -24,7 +25,7 @@ import {
 } from '../kernels/helpers';
 
 process.env.KRU_BACKEND = 'webgpu';
-await useBackend();
+await support.useBackend();
 registerFusedKernels();
 registerWebgpuFusedKernels();
 registerWebgpuFusedKernels(); // idempotent
