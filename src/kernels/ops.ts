@@ -8,7 +8,12 @@ export const KRU_RECURRENCE_GRAD = 'KruRecurrenceGrad';
 export const RNN_RECURRENCE = 'RnnRecurrence';
 export const RNN_RECURRENCE_GRAD = 'RnnRecurrenceGrad';
 
-export const FUSED_KERNEL_NAMES = [KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD] as const;
+export const FUSED_KERNEL_NAMES = [
+  KRU_RECURRENCE,
+  KRU_RECURRENCE_GRAD,
+  RNN_RECURRENCE,
+  RNN_RECURRENCE_GRAD,
+] as const;
 
 export interface KruFusedAttrs {
   sizes: number[];
@@ -38,7 +43,11 @@ export function kruRecurrenceFused(
 ): tf.Tensor3D {
   const [H, A] = tf
     .engine()
-    .runKernel<tf.Tensor[]>(KRU_RECURRENCE, { x, factors, U, b, beta, probe }, { sizes: attrs.sizes, activation: attrs.activation });
+    .runKernel<tf.Tensor[]>(
+      KRU_RECURRENCE,
+      { x, factors, U, b, beta, probe },
+      { sizes: attrs.sizes, activation: attrs.activation },
+    );
   // A (pre-activations) only feeds the gradient, which keeps its own copy.
   A.dispose();
   return H as tf.Tensor3D;
@@ -53,7 +62,9 @@ export function rnnRecurrenceFused(
   probe: tf.Tensor3D,
   attrs: RnnFusedAttrs,
 ): tf.Tensor3D {
-  const [H, A] = tf.engine().runKernel<tf.Tensor[]>(RNN_RECURRENCE, { x, W, U, b, probe }, { activation: attrs.activation });
+  const [H, A] = tf
+    .engine()
+    .runKernel<tf.Tensor[]>(RNN_RECURRENCE, { x, W, U, b, probe }, { activation: attrs.activation });
   A.dispose();
   return H as tf.Tensor3D;
 }

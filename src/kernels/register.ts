@@ -3,8 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuFusedKernelConfigs } from './cpu';
 import { KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD } from './ops';
-// TODO(webgpu): enable once src/kernels/webgpu/index.ts exists.
-// import { registerWebgpuFusedKernels } from './webgpu';
+import { registerWebgpuFusedKernels } from './webgpu';
 
 /**
  * The gradient closures hand out tensors computed eagerly by ONE grad-kernel call: the engine runs each
@@ -59,5 +58,5 @@ export function registerFusedKernels(): void {
   for (const grad of [kruGrad, rnnGrad]) {
     if (tf.getGradient(grad.kernelName) == null) tf.registerGradient(grad);
   }
-  // registerWebgpuFusedKernels(); // TODO(webgpu): see the import above.
+  registerWebgpuFusedKernels();
 }

@@ -34,7 +34,14 @@ export interface KruProblem {
   N: number;
 }
 
-export function kruProblem(sizes: number[], activation: KruAct, B: number, T: number, D: number, seed: number): KruProblem {
+export function kruProblem(
+  sizes: number[],
+  activation: KruAct,
+  B: number,
+  T: number,
+  D: number,
+  seed: number,
+): KruProblem {
   const rng = makeRng(seed);
   const N = sizes.reduce((a, c) => a * c, 1);
   // Entries ~ U(−s, s) with s chosen so each factor has norm ≈ 1: states neither blow up nor vanish.
@@ -84,7 +91,14 @@ export interface RnnProblem {
   N: number;
 }
 
-export function rnnProblem(N: number, activation: RnnAct, B: number, T: number, D: number, seed: number): RnnProblem {
+export function rnnProblem(
+  N: number,
+  activation: RnnAct,
+  B: number,
+  T: number,
+  D: number,
+  seed: number,
+): RnnProblem {
   const rng = makeRng(seed);
   const s = Math.sqrt(3 / N) * 1.1; // spectral radius ≈ 1
   return {
@@ -112,7 +126,13 @@ export function rnnLoss64(pr: RnnProblem): number {
 }
 
 /** max |actual − expected| ≤ rtol · max |expected| + atol (norm-relative: float32 vs float64). */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string, rtol = 1e-3, atol = 1e-5): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  label: string,
+  rtol = 1e-3,
+  atol = 1e-5,
+): void {
   expect(actual.length, `${label}: length`).toBe(expected.length);
   let err = 0;
   let scale = 0;

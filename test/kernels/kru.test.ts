@@ -8,6 +8,7 @@ import { registerFusedKernels } from '../../src/kernels/register';
 import { hasFusedKernels, kruRecurrenceFused } from '../../src/kernels/ops';
 import { expectClose, kruLoss64, kruProblem, kruTensors, type KruAct, type KruProblem } from './helpers';
 
+// eslint-disable-next-line react-hooks/rules-of-hooks -- useBackend is a test helper, not a React hook
 const backend = await useBackend();
 registerFusedKernels();
 const ready = hasFusedKernels(backend);
@@ -17,7 +18,10 @@ const ACTS: KruAct[] = ['crelu', 'modrelu', 'tanh', 'linear'];
 
 function fusedH(pr: KruProblem): Promise<Float32Array> {
   const t = kruTensors(pr);
-  const H = kruRecurrenceFused(t.x, t.factors, t.U, t.b, t.beta, t.probe, { sizes: pr.p.sizes, activation: pr.p.activation });
+  const H = kruRecurrenceFused(t.x, t.factors, t.U, t.b, t.beta, t.probe, {
+    sizes: pr.p.sizes,
+    activation: pr.p.activation,
+  });
   const out = H.data() as Promise<Float32Array>;
   tf.dispose([H, ...Object.values(t)]);
   return out;

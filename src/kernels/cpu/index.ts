@@ -1,6 +1,12 @@
 // tfjs 'cpu' kernels for the fused recurrences: read the inputs' typed arrays straight from the backend's
 // data store, run the loops in ./kru.ts and ./rnn.ts, and hand the results back as new tensors.
-import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD } from '../ops';
 import { kruBackward, kruForward, type KruActivationName, type KruDims } from './kru';
@@ -17,7 +23,8 @@ function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
 
 function values(backend: MathBackendCPU, t: TensorInfo): Float32Array {
   const v = backend.data.get(t.dataId).values;
-  if (!(v instanceof Float32Array)) throw new Error(`fused recurrence: expected float32 data, got ${t.dtype}`);
+  if (!(v instanceof Float32Array))
+    throw new Error(`fused recurrence: expected float32 data, got ${t.dtype}`);
   return v;
 }
 
@@ -99,7 +106,8 @@ const kruGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     H: v('H'),
     A: v('A'),
   });
-  const like = (name: string, data: Float32Array) => cpu.makeTensorInfo(input(inputs, name).shape, 'float32', data);
+  const like = (name: string, data: Float32Array) =>
+    cpu.makeTensorInfo(input(inputs, name).shape, 'float32', data);
   return [
     like('x', g.dx),
     like('factors', g.dFactors),
@@ -129,7 +137,13 @@ const rnnForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const shape = [dims.B, dims.T, dims.N];
   expectShape('probe', input(inputs, 'probe'), shape);
   const v = (name: string) => values(cpu, input(inputs, name));
-  const { H, A } = rnnForward(dims, activation, { x: v('x'), W: v('W'), U: v('U'), b: v('b'), probe: v('probe') });
+  const { H, A } = rnnForward(dims, activation, {
+    x: v('x'),
+    W: v('W'),
+    U: v('U'),
+    b: v('b'),
+    probe: v('probe'),
+  });
   return [cpu.makeTensorInfo(shape, 'float32', H), cpu.makeTensorInfo(shape, 'float32', A)];
 };
 
@@ -149,8 +163,15 @@ const rnnGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     H: v('H'),
     A: v('A'),
   });
-  const like = (name: string, data: Float32Array) => cpu.makeTensorInfo(input(inputs, name).shape, 'float32', data);
-  return [like('x', g.dx), like('W', g.dW), like('U', g.dU), like('b', g.db), cpu.makeTensorInfo(shape, 'float32', g.dProbe)];
+  const like = (name: string, data: Float32Array) =>
+    cpu.makeTensorInfo(input(inputs, name).shape, 'float32', data);
+  return [
+    like('x', g.dx),
+    like('W', g.dW),
+    like('U', g.dU),
+    like('b', g.db),
+    cpu.makeTensorInfo(shape, 'float32', g.dProbe),
+  ];
 };
 
 export const cpuFusedKernelConfigs: KernelConfig[] = [

@@ -11,6 +11,15 @@ export type KruActivationName = 'crelu' | 'modrelu' | 'tanh' | 'linear';
 
 export const MODRELU_EPS = 1e-6;
 
+// Small-integer activation codes: the per-element switch then compares ints, not strings.
+const CRELU = 0,
+  TANH = 1,
+  LINEAR = 2,
+  MODRELU = 3;
+function actCode(a: KruActivationName): number {
+  return a === 'crelu' ? CRELU : a === 'tanh' ? TANH : a === 'linear' ? LINEAR : MODRELU;
+}
+
 export interface KruDims {
   B: number;
   T: number;
@@ -49,16 +58,32 @@ function splitFactors(sizes: number[], B: number, factors: ArrayLike<number>): F
 }
 
 /** y = W_f x along factor f's axis (batched layout). x and y must not alias. */
-function factorApply(f: Factor, xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array): void {
+function factorApply(
+  f: Factor,
+  xr: Float64Array,
+  xi: Float64Array,
+  yr: Float64Array,
+  yi: Float64Array,
+): void {
   const { p, L, RB, re, im } = f;
   if (p === 2) {
     // The common 2×2 case: one pass, weights in registers.
-    const a = re[0], ai = im[0], b = re[1], bi = im[1], c = re[2], ci = im[2], d = re[3], di = im[3];
+    const a = re[0],
+      ai = im[0],
+      b = re[1],
+      bi = im[1],
+      c = re[2],
+      ci = im[2],
+      d = re[3],
+      di = im[3];
     for (let l = 0; l < L; l++) {
       const o0 = 2 * l * RB;
       const o1 = o0 + RB;
       for (let q = 0; q < RB; q++) {
-        const h0r = xr[o0 + q], h0i = xi[o0 + q], h1r = xr[o1 + q], h1i = xi[o1 + q];
+        const h0r = xr[o0 + q],
+          h0i = xi[o0 + q],
+          h1r = xr[o1 + q],
+          h1i = xi[o1 + q];
         yr[o0 + q] = a * h0r - ai * h0i + b * h1r - bi * h1i;
         yi[o0 + q] = a * h0i + ai * h0r + b * h1i + bi * h1r;
         yr[o1 + q] = c * h0r - ci * h0i + d * h1r - di * h1i;
@@ -73,10 +98,12 @@ function factorApply(f: Factor, xr: Float64Array, xi: Float64Array, yr: Float64A
       yr.fill(0, o, o + RB);
       yi.fill(0, o, o + RB);
       for (let j = 0; j < p; j++) {
-        const wr = re[i * p + j], wi = im[i * p + j];
+        const wr = re[i * p + j],
+          wi = im[i * p + j];
         const s = (l * p + j) * RB;
         for (let q = 0; q < RB; q++) {
-          const hr = xr[s + q], hi = xi[s + q];
+          const hr = xr[s + q],
+            hi = xi[s + q];
           yr[o + q] += wr * hr - wi * hi;
           yi[o + q] += wr * hi + wi * hr;
         }
@@ -103,14 +130,34 @@ function factorBackward(
 ): void {
   const { p, L, RB, re, im } = f;
   if (p === 2) {
-    const a = re[0], ai = im[0], b = re[1], bi = im[1], c = re[2], ci = im[2], d = re[3], di = im[3];
-    let g00r = 0, g00i = 0, g01r = 0, g01i = 0, g10r = 0, g10i = 0, g11r = 0, g11i = 0;
+    const a = re[0],
+      ai = im[0],
+      b = re[1],
+      bi = im[1],
+      c = re[2],
+      ci = im[2],
+      d = re[3],
+      di = im[3];
+    let g00r = 0,
+      g00i = 0,
+      g01r = 0,
+      g01i = 0,
+      g10r = 0,
+      g10i = 0,
+      g11r = 0,
+      g11i = 0;
     for (let l = 0; l < L; l++) {
       const o0 = 2 * l * RB;
       const o1 = o0 + RB;
       for (let q = 0; q < RB; q++) {
-        const x0r = xr[o0 + q], x0i = xi[o0 + q], x1r = xr[o1 + q], x1i = xi[o1 + q];
-        const d0r = dyr[o0 + q], d0i = dyi[o0 + q], d1r = dyr[o1 + q], d1i = dyi[o1 + q];
+        const x0r = xr[o0 + q],
+          x0i = xi[o0 + q],
+          x1r = xr[o1 + q],
+          x1i = xi[o1 + q];
+        const d0r = dyr[o0 + q],
+          d0i = dyi[o0 + q],
+          d1r = dyr[o1 + q],
+          d1i = dyi[o1 + q];
         // gW_ij += dy_i · conj(x_j)
         g00r += d0r * x0r + d0i * x0i;
         g00i += d0i * x0r - d0r * x0i;
@@ -147,10 +194,15 @@ function factorBackward(
       const si = (l * p + i) * RB;
       for (let j = 0; j < p; j++) {
         const sj = (l * p + j) * RB;
-        const wr = re[i * p + j], wi = im[i * p + j];
-        let accr = 0, acci = 0;
+        const wr = re[i * p + j],
+          wi = im[i * p + j];
+        let accr = 0,
+          acci = 0;
         for (let q = 0; q < RB; q++) {
-          const dr = dyr[si + q], di = dyi[si + q], vr = xr[sj + q], vi = xi[sj + q];
+          const dr = dyr[si + q],
+            di = dyi[si + q],
+            vr = xr[sj + q],
+            vi = xi[sj + q];
           accr += dr * vr + di * vi;
           acci += di * vr - dr * vi;
           dxr[sj + q] += wr * dr + wi * di;
@@ -187,21 +239,27 @@ export function kruForward(
   const H = new Float32Array(B * T * 2 * N);
   const A = new Float32Array(B * T * 2 * N);
   // Scratch, allocated once per call: the state and two ping-pong buffers for the factor chain.
-  const hr = new Float64Array(NB), hi = new Float64Array(NB);
-  const pr = new Float64Array(NB), pi = new Float64Array(NB);
-  const qr = new Float64Array(NB), qi = new Float64Array(NB);
-  const xt = new Float64Array(D * B);
+  const hr = new Float64Array(NB),
+    hi = new Float64Array(NB);
+  const pr = new Float64Array(NB),
+    pi = new Float64Array(NB);
+  const qr = new Float64Array(NB),
+    qi = new Float64Array(NB);
   const ND = N * D;
+  const act = actCode(activation);
   for (let t = 0; t < T; t++) {
     // z = W h_{t−1} (h_0 = 0, so z = 0 at t = 0).
-    let zr = pr, zi = pi;
+    let zr = pr,
+      zi = pi;
     if (t === 0) {
       pr.fill(0);
       pi.fill(0);
     } else {
-      let sr = hr, si = hi;
+      let sr = hr,
+        si = hi;
       for (let f = 0; f < F; f++) {
-        const dr = f % 2 === 0 ? pr : qr, di = f % 2 === 0 ? pi : qi;
+        const dr = f % 2 === 0 ? pr : qr,
+          di = f % 2 === 0 ? pi : qi;
         factorApply(fs[f], sr, si, dr, di);
         sr = dr;
         si = di;
@@ -209,49 +267,50 @@ export function kruForward(
       zr = sr;
       zi = si;
     }
-    for (let bb = 0; bb < B; bb++) for (let d = 0; d < D; d++) xt[d * B + bb] = x[(bb * T + t) * D + d];
-    for (let n = 0; n < N; n++) {
-      const br = bias[n], bi = bias[N + n];
-      const bt = activation === 'modrelu' ? beta[betaScalar ? 0 : n] : 0;
-      const row = n * B;
-      for (let bb = 0; bb < B; bb++) {
-        let ar = zr[row + bb] + br, ai = zi[row + bb] + bi;
+    // Batch outer, n inner: contiguous in the [B, T, 2N] arrays (a batch-inner walk has a stride of
+    // 2N·T floats, which maps every row to the same few cache sets); the state is small and stays cached.
+    for (let bb = 0; bb < B; bb++) {
+      const xo = (bb * T + t) * D;
+      const o0 = (bb * T + t) * 2 * N;
+      for (let n = 0; n < N; n++) {
+        const si0 = n * B + bb;
+        let ar = zr[si0] + bias[n],
+          ai = zi[si0] + bias[N + n];
         for (let d = 0; d < D; d++) {
-          const xv = xt[d * B + bb];
+          const xv = x[xo + d];
           ar += U[n * D + d] * xv;
           ai += U[ND + n * D + d] * xv;
         }
         let sr: number, si: number;
-        switch (activation) {
-          case 'crelu':
+        switch (act) {
+          case CRELU:
             sr = ar > 0 ? ar : 0;
             si = ai > 0 ? ai : 0;
             break;
-          case 'tanh':
+          case TANH:
             sr = Math.tanh(ar);
             si = Math.tanh(ai);
             break;
-          case 'linear':
+          case LINEAR:
             sr = ar;
             si = ai;
             break;
-          case 'modrelu': {
+          default: {
             const m = Math.sqrt(ar * ar + ai * ai + MODRELU_EPS);
-            const s = m + bt;
+            const s = m + beta[betaScalar ? 0 : n];
             const k = s > 0 ? s / m : 0;
             sr = k * ar;
             si = k * ai;
-            break;
           }
         }
-        const o = (bb * T + t) * 2 * N + n;
+        const o = o0 + n;
         A[o] = ar;
         A[o + N] = ai;
         // Store first, then read back the float32 value: the backward recomputes the chain from H.
         H[o] = sr + probe[o];
         H[o + N] = si + probe[o + N];
-        hr[row + bb] = H[o];
-        hi[row + bb] = H[o + N];
+        hr[si0] = H[o];
+        hi[si0] = H[o + N];
       }
     }
   }
@@ -300,17 +359,22 @@ export function kruBackward(dims: KruDims, activation: KruActivationName, inp: K
   const dx = new Float32Array(B * T * D);
   const dProbe = new Float32Array(B * T * N2);
   // Per-call scratch.
-  const cr = new Float64Array(NB), ci = new Float64Array(NB); // carry = Wᴴ da_{t+1}
-  const dar = new Float64Array(NB), dai = new Float64Array(NB);
-  const vr: Float64Array[] = [], vi: Float64Array[] = []; // v^0 = h_{t−1}, v^{f+1} = W_f v^f (f < F−1)
+  const cr = new Float64Array(NB),
+    ci = new Float64Array(NB); // carry = Wᴴ da_{t+1}
+  const dar = new Float64Array(NB),
+    dai = new Float64Array(NB);
+  const vr: Float64Array[] = [],
+    vi: Float64Array[] = []; // v^0 = h_{t−1}, v^{f+1} = W_f v^f (f < F−1)
   for (let f = 0; f < F; f++) {
     vr.push(new Float64Array(NB));
     vi.push(new Float64Array(NB));
   }
-  const ur = new Float64Array(NB), ui = new Float64Array(NB); // ping-pong for the adjoint chain
-  const wr = new Float64Array(NB), wi = new Float64Array(NB);
-  const xt = new Float64Array(D * B);
-  const dxt = new Float64Array(D * B);
+  const ur = new Float64Array(NB),
+    ui = new Float64Array(NB); // ping-pong for the adjoint chain
+  const wr = new Float64Array(NB),
+    wi = new Float64Array(NB);
+  const dxAcc = new Float64Array(D);
+  const act = actCode(activation);
   const fOff: number[] = [];
   {
     let off = 0;
@@ -320,37 +384,40 @@ export function kruBackward(dims: KruDims, activation: KruActivationName, inp: K
     }
   }
   for (let t = T - 1; t >= 0; t--) {
-    for (let bb = 0; bb < B; bb++) for (let d = 0; d < D; d++) xt[d * B + bb] = x[(bb * T + t) * D + d];
-    dxt.fill(0);
-    for (let n = 0; n < N; n++) {
-      const row = n * B;
-      const bi = betaScalar ? 0 : n;
-      const bt = activation === 'modrelu' ? beta[bi] : 0;
-      let gbr = 0, gbi = 0, gbeta = 0;
-      for (let bb = 0; bb < B; bb++) {
-        const o = (bb * T + t) * N2 + n;
-        const dhr = dH[o] + cr[row + bb];
-        const dhi = dH[o + N] + ci[row + bb];
+    // Batch outer, n inner (see kruForward).
+    for (let bb = 0; bb < B; bb++) {
+      const xo = (bb * T + t) * D;
+      const o0 = (bb * T + t) * N2;
+      dxAcc.fill(0);
+      for (let n = 0; n < N; n++) {
+        const si0 = n * B + bb;
+        const o = o0 + n;
+        const dhr = dH[o] + cr[si0];
+        const dhi = dH[o + N] + ci[si0];
         dProbe[o] = dhr;
         dProbe[o + N] = dhi;
-        const ar = A[o], ai = A[o + N];
+        const ar = A[o],
+          ai = A[o + N];
         let gr: number, gi: number;
-        switch (activation) {
-          case 'crelu':
+        switch (act) {
+          case CRELU:
             gr = ar > 0 ? dhr : 0;
             gi = ai > 0 ? dhi : 0;
             break;
-          case 'tanh': {
-            const sr = Math.tanh(ar), si = Math.tanh(ai);
+          case TANH: {
+            const sr = Math.tanh(ar),
+              si = Math.tanh(ai);
             gr = dhr * (1 - sr * sr);
             gi = dhi * (1 - si * si);
             break;
           }
-          case 'linear':
+          case LINEAR:
             gr = dhr;
             gi = dhi;
             break;
-          case 'modrelu': {
+          default: {
+            const bi = betaScalar ? 0 : n;
+            const bt = beta[bi];
             const m = Math.sqrt(ar * ar + ai * ai + MODRELU_EPS);
             if (m + bt > 0) {
               const im = 1 / m;
@@ -359,41 +426,31 @@ export function kruBackward(dims: KruDims, activation: KruActivationName, inp: K
               const off = -k3 * ar * ai;
               gr = dhr * (diag - k3 * ar * ar) + dhi * off;
               gi = dhr * off + dhi * (diag - k3 * ai * ai);
-              gbeta += (dhr * ar + dhi * ai) * im;
+              gBeta[bi] += (dhr * ar + dhi * ai) * im;
             } else {
               gr = 0;
               gi = 0;
             }
-            break;
           }
         }
-        dar[row + bb] = gr;
-        dai[row + bb] = gi;
-        gbr += gr;
-        gbi += gi;
-      }
-      gb[n] += gbr;
-      gb[N + n] += gbi;
-      gBeta[bi] += gbeta;
-      // dU += da xᵀ, dx += Uᵀ da (batch innermost).
-      for (let d = 0; d < D; d++) {
-        const uRe = U[n * D + d], uIm = U[ND + n * D + d];
-        const xo = d * B;
-        let sr = 0, si = 0;
-        for (let bb = 0; bb < B; bb++) {
-          const gr = dar[row + bb], gi = dai[row + bb];
-          sr += gr * xt[xo + bb];
-          si += gi * xt[xo + bb];
-          dxt[xo + bb] += uRe * gr + uIm * gi;
+        dar[si0] = gr;
+        dai[si0] = gi;
+        gb[n] += gr;
+        gb[N + n] += gi;
+        // dU += da xᵀ, dx += Uᵀ da.
+        for (let d = 0; d < D; d++) {
+          const xv = x[xo + d];
+          gU[n * D + d] += gr * xv;
+          gU[ND + n * D + d] += gi * xv;
+          dxAcc[d] += U[n * D + d] * gr + U[ND + n * D + d] * gi;
         }
-        gU[n * D + d] += sr;
-        gU[ND + n * D + d] += si;
       }
+      for (let d = 0; d < D; d++) dx[xo + d] = dxAcc[d];
     }
-    for (let bb = 0; bb < B; bb++) for (let d = 0; d < D; d++) dx[(bb * T + t) * D + d] = dxt[d * B + bb];
     if (t === 0) break; // h_0 = 0: no factor gradient and nothing earlier to carry to.
     // Recompute v^0 = h_{t−1} (from H) and v^1 … v^{F−1}.
-    const v0r = vr[0], v0i = vi[0];
+    const v0r = vr[0],
+      v0i = vi[0];
     for (let bb = 0; bb < B; bb++) {
       const o = (bb * T + t - 1) * N2;
       for (let n = 0; n < N; n++) {
@@ -403,7 +460,8 @@ export function kruBackward(dims: KruDims, activation: KruActivationName, inp: K
     }
     for (let f = 0; f < F - 1; f++) factorApply(fs[f], vr[f], vi[f], vr[f + 1], vi[f + 1]);
     // Adjoint chain from da down to Wᴴ da, accumulating the factor gradients.
-    let sr = dar, si = dai;
+    let sr = dar,
+      si = dai;
     for (let f = F - 1; f >= 0; f--) {
       const tr = f === 0 ? cr : (F - 1 - f) % 2 === 0 ? ur : wr;
       const ti = f === 0 ? ci : (F - 1 - f) % 2 === 0 ? ui : wi;

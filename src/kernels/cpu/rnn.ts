@@ -19,18 +19,33 @@ const KC = 256; // k-chunk: keeps the rows being dotted in L1/L2 when K is long 
  * C[i·J + j] += Σ_k A[i·K + k] · Bm[j·K + k] for i < I, j < J. 2×2 register blocking: four dot products
  * share each load. Float32 operands (halves memory traffic), float64 accumulation and result.
  */
-export function matMulABt(C: Float64Array, A: Float32Array, Bm: Float32Array, I: number, J: number, K: number): void {
+export function matMulABt(
+  C: Float64Array,
+  A: Float32Array,
+  Bm: Float32Array,
+  I: number,
+  J: number,
+  K: number,
+): void {
   for (let k0 = 0; k0 < K; k0 += KC) {
     const k1 = Math.min(K, k0 + KC);
     let j = 0;
     for (; j + 1 < J; j += 2) {
-      const b0 = j * K, b1 = b0 + K;
+      const b0 = j * K,
+        b1 = b0 + K;
       let i = 0;
       for (; i + 1 < I; i += 2) {
-        const a0 = i * K, a1 = a0 + K;
-        let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+        const a0 = i * K,
+          a1 = a0 + K;
+        let s00 = 0,
+          s01 = 0,
+          s10 = 0,
+          s11 = 0;
         for (let k = k0; k < k1; k++) {
-          const x0 = A[a0 + k], x1 = A[a1 + k], y0 = Bm[b0 + k], y1 = Bm[b1 + k];
+          const x0 = A[a0 + k],
+            x1 = A[a1 + k],
+            y0 = Bm[b0 + k],
+            y1 = Bm[b1 + k];
           s00 += x0 * y0;
           s01 += x0 * y1;
           s10 += x1 * y0;
@@ -43,7 +58,8 @@ export function matMulABt(C: Float64Array, A: Float32Array, Bm: Float32Array, I:
       }
       if (i < I) {
         const a0 = i * K;
-        let s0 = 0, s1 = 0;
+        let s0 = 0,
+          s1 = 0;
         for (let k = k0; k < k1; k++) {
           const x0 = A[a0 + k];
           s0 += x0 * Bm[b0 + k];

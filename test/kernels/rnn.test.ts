@@ -1,0 +1,78 @@
+// Fused dense-RNN kernels against the float64 oracle: forward H, and every gradient (dProbe included)
+// against central differences of L = Σ H ⊙ G.
+import { describe, it, expect } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '../support/backend';
+import { centralDiff, rnnForward64 } from '../support/float64';
+import { registerFusedKernels } from '../../src/kernels/register';
+import { hasFusedKernels, rnnRecurrenceFused } from '../../src/kernels/ops';
+import { expectClose, rnnLoss64, rnnProblem, rnnTensors, type RnnAct } from './helpers';
+
+// eslint-disable-next-line react-hooks/rules-of-hooks -- useBackend is a test helper, not a React hook
+const backend = await useBackend();
+registerFusedKernels();
+const ready = hasFusedKernels(backend);
+
+const ACTS: RnnAct[] = ['tanh', 'relu', 'linear'];
+
+describe(`fused RNN on ${backend}`, () => {
+  it('has its kernels registered', () => {
+    expect(ready).toBe(true);
+  });
+
+  describe.skipIf(!ready)('forward', () => {
+    for (const act of ACTS)
+      for (const [N, B, T] of [
+        [1, 1, 1],
+        [5, 2, 4],
+        [8, 3, 6],
+        [7, 1, 3],
+      ])
+        it(`H matches float64: ${act} N=${N} B=${B} T=${T}`, async () => {
+          const pr = rnnProblem(N, act, B, T, 3, N * 31 + T);
+          if (N === 8) pr.probe = Float64Array.from(pr.G, (g) => 0.1 * g); // the probe is added and fed forward
+          const t = rnnTensors(pr);
+          const H = rnnRecurrenceFused(t.x, t.W, t.U, t.b, t.probe, { activation: act });
+          const got = await H.data();
+          tf.dispose([H, ...Object.values(t)]);
+          expectClose(got, rnnForward64(pr.p, pr.x, B, T, 3, pr.probe), 'H', 1e-4);
+        });
+  });
+
+  describe.skipIf(!ready)('gradients vs central differences', () => {
+    for (const act of ACTS)
+      for (const [N, B, T] of [
+        [5, 2, 4],
+        [6, 3, 5],
+      ])
+        it(`${act} N=${N} B=${B} T=${T}`, async () => {
+          const pr = rnnProblem(N, act, B, T, 3, 1000 + N * 7 + ACTS.indexOf(act));
+          const t = rnnTensors(pr);
+          const grads = tf.grads((x, W, U, b, probe) =>
+            tf.sum(
+              tf.mul(
+                rnnRecurrenceFused(
+                  x as tf.Tensor3D,
+                  W as tf.Tensor2D,
+                  U as tf.Tensor2D,
+                  b as tf.Tensor1D,
+                  probe as tf.Tensor3D,
+                  {
+                    activation: act,
+                  },
+                ),
+                t.G,
+              ),
+            ),
+          )([t.x, t.W, t.U, t.b, t.probe]);
+          const got = await Promise.all(grads.map((g) => g.data()));
+          tf.dispose([...grads, ...Object.values(t)]);
+          const f = () => rnnLoss64(pr);
+          expectClose(got[0], centralDiff(pr.x, f), 'dx');
+          expectClose(got[1], centralDiff(pr.p.W, f), 'dW');
+          expectClose(got[2], centralDiff(pr.p.U, f), 'dU');
+          expectClose(got[3], centralDiff(pr.p.b, f), 'db');
+          expectClose(got[4], centralDiff(pr.probe, f), 'dProbe');
+        });
+  });
+});
