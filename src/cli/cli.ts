@@ -20,7 +20,7 @@ import {
   type KruSpec,
   type ModelSpec,
 } from '../model/config';
-import { fromModelFile, formatPath, paramsToFile, toModelFile } from '../model/model-file';
+import { formatZodIssue, fromModelFile, paramsToFile, toModelFile } from '../model/model-file';
 import { targetPositions } from '../model/loss';
 import { orthogonalDeviation, type ParamArrays } from '../model/models';
 import { defaultExperimentConfig, parseExperimentConfig } from '../engine/config';
@@ -120,10 +120,7 @@ const INSPECT_FLAGS: Record<string, FlagKind> = { model: 'value', data: 'value',
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined) {
-      io.err(USAGE);
-      return 2;
-    }
+    if (command === undefined) throw new CliError('missing command: train or inspect (see --help)');
     if (command === '--help' || command === '-h' || command === 'help') {
       io.out(USAGE);
       return 0;
@@ -376,11 +373,7 @@ async function readJson(path: string, flag: string): Promise<unknown> {
 /** Validates a data file against a model spec; the message names the path of the first problem. */
 export function parseInspectData(json: unknown, spec: ModelSpec): InspectData {
   const r = DataSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const msg = issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message.replace(/^Invalid input: /, '');
-    throw new Error(`${formatPath(issue.path)}: ${msg}`);
-  }
+  if (!r.success) throw new Error(formatZodIssue(r.error, json));
   const { inputs, targets, loss } = r.data;
   const B = inputs.length;
   if (B === 0) throw new Error('inputs: expected at least one sequence');

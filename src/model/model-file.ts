@@ -186,12 +186,24 @@ function checkMatrix(path: string, m: Matrix, r: number, c: number): void {
   if (m.length !== r || (m.length > 0 && m[0].length !== c)) fail(path, `expected ${r}×${c}, got ${got}`);
 }
 
-function zodFail(error: z.ZodError): never {
+function valueAt(json: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v = json;
+  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+/** The first zod issue as "path: message", in the same voice as the hand-written shape errors. */
+export function formatZodIssue(error: z.ZodError, input: unknown): string {
   const issue = error.issues[0];
-  let msg = issue.message.replace(/^Invalid input: /, '');
+  let msg = issue.message.replace(/^Invalid (input|option): /, '').replace(/^Too (big|small)/, (m) => m.toLowerCase());
   if (issue.code === 'unrecognized_keys') msg = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_value') msg += `, got ${describe(valueAt(input, issue.path))}`;
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  fail(formatPath(issue.path), msg + more);
+  return `${formatPath(issue.path)}: ${msg}${more}`;
+}
+
+function zodFail(error: z.ZodError, input: unknown): never {
+  throw new ModelFileError(formatZodIssue(error, input));
 }
 
 function put(target: Float32Array, off: number, m: Matrix): number {
@@ -213,7 +225,7 @@ export function fromModelFile(json: unknown): { spec: ModelSpec; arrays: ParamAr
 
   if (obj.kind === 'rnn') {
     const r = RnnFileSchema.safeParse(json);
-    if (!r.success) zodFail(r.error);
+    if (!r.success) zodFail(r.error, json);
     const f = r.data;
     const { hidden: N, inputSize: D, outputSize: K } = f;
     const p = f.params;
@@ -234,7 +246,7 @@ export function fromModelFile(json: unknown): { spec: ModelSpec; arrays: ParamAr
   }
 
   const r = KruFileSchema.safeParse(json);
-  if (!r.success) zodFail(r.error);
+  if (!r.success) zodFail(r.error, json);
   const f = r.data;
   const { hidden: N, inputSize: D, outputSize: K } = f;
   const product = f.factors.reduce((a, b) => a * b, 1);
