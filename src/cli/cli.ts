@@ -46,12 +46,12 @@ const MAX_DENSE_SVD = 256;
 export const USAGE = `kru — train and inspect Kronecker Recurrent Units (Jose, Cissé, Fleuret, ICML 2018) and RNN baselines.
 
 Usage:
-  npm run kru -- train --task copy|adding|digits --model kru|rnn [options]
-  npm run kru -- inspect --model model.json --data data.json [--backend …] [--impl …]
-  npm run kru -- --help | train --help | inspect --help
+  npm run -s kru -- train --task copy|adding|digits --model kru|rnn [options]
+  npm run -s kru -- inspect --model model.json --data data.json [--backend …] [--impl …]
+  npm run -s kru -- --help | train --help | inspect --help
 
-stdout is JSON only (train: one line per logged step; inspect: one object). Errors: one line on stderr and
-exit code 2 (bad flags or files, nothing done) or 1 (failure while running).`;
+stdout is JSON only (train: one line per logged step; inspect: one object); -s keeps npm's own banner off it.
+Errors: one line on stderr and exit code 2 (bad flags or files, nothing done) or 1 (failure while running).`;
 
 export const TRAIN_HELP = `kru train — train one model on a task, one JSON line per logged step on stdout.
 
