@@ -3,7 +3,7 @@
 // imports that Node's loader (and tsx) cannot resolve, so we bundle the entry with esbuild first (~0.5 s).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,7 +15,8 @@ if (!entry) {
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'node_modules', '.cache', 'kru-run');
 mkdirSync(outDir, { recursive: true });
-const outfile = join(outDir, basename(entry).replace(/\.ts$/, '.mjs'));
+// One bundle per process, so that simultaneous runs (tests, a bench beside the CLI) never collide.
+const outfile = join(outDir, basename(entry).replace(/\.ts$/, `-${process.pid}.mjs`));
 await build({
   entryPoints: [resolve(root, entry)],
   outfile,
@@ -33,4 +34,5 @@ await build({
 });
 const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
 const r = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit', env });
+rmSync(outfile, { force: true });
 process.exit(r.status ?? 1);
