@@ -16,13 +16,14 @@ const ready = hasFusedKernels(backend);
 const SIZES = [[2, 2], [2, 3], [3, 2, 2], [4], [1, 2]];
 const ACTS: KruAct[] = ['crelu', 'modrelu', 'tanh', 'linear'];
 
-function fusedH(pr: KruProblem): Promise<Float32Array> {
+async function fusedH(pr: KruProblem): Promise<Float32Array> {
   const t = kruTensors(pr);
   const H = kruRecurrenceFused(t.x, t.factors, t.U, t.b, t.beta, t.probe, {
     sizes: pr.p.sizes,
     activation: pr.p.activation,
   });
-  const out = H.data() as Promise<Float32Array>;
+  // Read before disposing: on webgpu the read is asynchronous and needs the tensor alive.
+  const out = (await H.data()) as Float32Array;
   tf.dispose([H, ...Object.values(t)]);
   return out;
 }
