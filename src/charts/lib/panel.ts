@@ -1,0 +1,342 @@
+// Imperative SVG building blocks shared by the charts. The DOM of a panel (axes, grid, clip, layers) is
+// created once; a redraw only changes path data and attributes, and axes are re-rendered only when their
+// domain or size changed, so a frame at 30 snapshots/s stays cheap.
+import * as d3 from 'd3';
+import type { LambdaChange } from '../../engine/history';
+import { palette, theme } from '../palette';
+import { formatPow10, formatValue, pow10Ticks } from './data';
+
+export const SVG_NS = 'http://www.w3.org/2000/svg';
+
+export function svgEl<K extends keyof SVGElementTagNameMap>(
+  parent: Element,
+  tag: K,
+  attrs: Record<string, string | number> = {},
+): SVGElementTagNameMap[K] {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  parent.appendChild(e);
+  return e;
+}
+
+/** Set an attribute only when it changed (string compare is far cheaper than a style recalc). */
+export function setAttr(e: Element, name: string, value: string | number): void {
+  const v = String(value);
+  if (e.getAttribute(name) !== v) e.setAttribute(name, v);
+}
+
+let uid = 0;
+
+export interface PanelOptions {
+  xLabel?: string;
+  yLabel?: string;
+  title?: string;
+  /** Pixels per x tick (default 80). */
+  xTickSpacing?: number;
+  /** Pixels per y tick (default 40). */
+  yTickSpacing?: number;
+  xFormat?: (v: number) => string;
+  yFormat?: (v: number) => string;
+}
+
+type YScale = d3.ScaleLinear<number, number> | d3.ScaleLogarithmic<number, number>;
+
+/**
+ * A minimal axis: a pool of tick elements whose positions and labels are set only when they change. d3.axis
+ * rebuilds through selections on every call, which at 30 redraws/s × a dozen axes was the largest cost of a
+ * frame; here a growing x domain costs a few transform updates.
+ */
+class Axis {
+  private readonly domain: SVGPathElement;
+  private readonly ticks: Array<{ g: SVGGElement; text: SVGTextElement; grid: SVGLineElement | null }> = [];
+
+  constructor(
+    private readonly g: SVGGElement,
+    private readonly orient: 'bottom' | 'left',
+    private readonly gridG: SVGGElement | null = null,
+  ) {
+    this.domain = svgEl(g, 'path', { class: 'domain', stroke: 'currentColor', fill: 'none' });
+  }
+
+  update(values: number[], pos: (v: number) => number, labels: string[], length: number, gridLength = 0): void {
+    const bottom = this.orient === 'bottom';
+    setAttr(this.domain, 'd', bottom ? `M0,0.5H${length}` : `M-0.5,0V${length}`);
+    while (this.ticks.length < values.length) {
+      const g = svgEl(this.g, 'g', { class: 'tick' });
+      svgEl(g, 'line', bottom ? { stroke: 'currentColor', y2: 5 } : { stroke: 'currentColor', x2: -5 });
+      const text = svgEl(
+        g,
+        'text',
+        bottom ? { y: 8, dy: '0.71em', 'text-anchor': 'middle' } : { x: -8, dy: '0.32em', 'text-anchor': 'end' },
+      );
+      const grid = this.gridG ? svgEl(this.gridG, 'line', bottom ? { y1: 0 } : { x1: 0 }) : null;
+      this.ticks.push({ g, text, grid });
+    }
+    while (this.ticks.length > values.length) {
+      const t = this.ticks.pop()!;
+      t.g.remove();
+      t.grid?.remove();
+    }
+    values.forEach((v, i) => {
+      const t = this.ticks[i];
+      const p = Math.round(pos(v) * 10) / 10 + 0.5;
+      setAttr(t.g, 'transform', bottom ? `translate(${p},0)` : `translate(0,${p})`);
+      if (t.text.textContent !== labels[i]) t.text.textContent = labels[i];
+      if (t.grid) {
+        if (bottom) {
+          setAttr(t.grid, 'x1', p);
+          setAttr(t.grid, 'x2', p);
+          setAttr(t.grid, 'y2', -gridLength);
+        } else {
+          setAttr(t.grid, 'y1', p);
+          setAttr(t.grid, 'y2', p);
+          setAttr(t.grid, 'x2', gridLength);
+        }
+      }
+    });
+  }
+}
+
+/** One x/y plot area: axes, horizontal grid, a clipped marks layer, a crosshair and a pointer overlay. */
+export class XYPanel {
+  readonly root: SVGGElement;
+  /** Clipped layer for data marks. */
+  readonly plot: SVGGElement;
+  /** Unclipped layer above the data (reference labels). */
+  readonly over: SVGGElement;
+  readonly x = d3.scaleLinear();
+  private readonly yLin = d3.scaleLinear();
+  private readonly yLog = d3.scaleLog();
+  y: YScale = this.yLin;
+  logY = false;
+  w = 0;
+  h = 0;
+  private readonly grid: SVGGElement;
+  private readonly gx: SVGGElement;
+  private readonly gy: SVGGElement;
+  private readonly clipRect: SVGRectElement;
+  private readonly xLabel: SVGTextElement;
+  private readonly yLabel: SVGTextElement;
+  private readonly titleEl: SVGTextElement;
+  private readonly cross: SVGLineElement;
+  readonly overlay: SVGRectElement;
+  private yKey = '';
+  private readonly xAxis: Axis;
+  private readonly yAxis: Axis;
+  private readonly els = new Map<string, SVGElement>();
+  private readonly used = new Set<string>();
+
+  constructor(
+    parent: SVGElement,
+    private opts: PanelOptions = {},
+  ) {
+    const id = `kru-clip-${++uid}`;
+    this.root = svgEl(parent, 'g', { class: 'kru-panel' });
+    const clip = svgEl(svgEl(this.root, 'defs'), 'clipPath', { id });
+    this.clipRect = svgEl(clip, 'rect', { x: 0, y: -2 });
+    this.grid = svgEl(this.root, 'g', { class: 'kru-grid', 'aria-hidden': 'true' });
+    this.gx = svgEl(this.root, 'g', { class: 'kru-axis kru-axis-x' });
+    this.gy = svgEl(this.root, 'g', { class: 'kru-axis kru-axis-y' });
+    this.plot = svgEl(this.root, 'g', { 'clip-path': `url(#${id})` });
+    this.over = svgEl(this.root, 'g');
+    this.cross = svgEl(this.root, 'line', { class: 'kru-cross', y1: 0, visibility: 'hidden' });
+    this.xLabel = svgEl(this.root, 'text', { class: 'kru-axis-label', 'text-anchor': 'middle' });
+    this.yLabel = svgEl(this.root, 'text', { class: 'kru-axis-label', 'text-anchor': 'middle' });
+    this.titleEl = svgEl(this.root, 'text', { class: 'kru-panel-title', x: 0, y: -6 });
+    this.overlay = svgEl(this.root, 'rect', { class: 'kru-overlay', fill: 'transparent' });
+    this.xAxis = new Axis(this.gx, 'bottom');
+    this.yAxis = new Axis(this.gy, 'left', this.grid);
+    this.setLabels(opts);
+  }
+
+  setLabels(opts: Pick<PanelOptions, 'xLabel' | 'yLabel' | 'title'>): void {
+    Object.assign(this.opts, opts);
+    this.xLabel.textContent = this.opts.xLabel ?? '';
+    this.yLabel.textContent = this.opts.yLabel ?? '';
+    this.titleEl.textContent = this.opts.title ?? '';
+  }
+
+  /** Place the plot area (left, top, width, height in SVG pixels). */
+  layout(left: number, top: number, w: number, h: number): void {
+    this.w = Math.max(10, w);
+    this.h = Math.max(10, h);
+    setAttr(this.root, 'transform', `translate(${left},${top})`);
+    setAttr(this.clipRect, 'width', this.w);
+    setAttr(this.clipRect, 'height', this.h + 4);
+    setAttr(this.overlay, 'width', this.w);
+    setAttr(this.overlay, 'height', this.h);
+    setAttr(this.cross, 'y2', this.h);
+    setAttr(this.gx, 'transform', `translate(0,${this.h})`);
+    setAttr(this.xLabel, 'x', this.w / 2);
+    setAttr(this.xLabel, 'y', this.h + 30);
+    setAttr(this.yLabel, 'transform', `translate(${-this.leftLabelOffset()},${this.h / 2}) rotate(-90)`);
+    this.x.range([0, this.w]);
+    this.yLin.range([this.h, 0]);
+    this.yLog.range([this.h, 0]);
+  }
+
+  private leftLabelOffset(): number {
+    return this.opts.yFormat || this.logY ? 44 : 40;
+  }
+
+  /** Set the domains; tick elements are updated only where a position or label changed. */
+  setScales(xd: [number, number], yd: [number, number], logY = false): void {
+    this.logY = logY;
+    this.x.domain(xd);
+    this.y = logY ? this.yLog : this.yLin;
+    this.y.domain(yd);
+    const xCount = Math.max(2, Math.floor(this.w / (this.opts.xTickSpacing ?? 80)));
+    const xv = this.x.ticks(xCount);
+    const xf = this.opts.xFormat ?? d3.format('~s');
+    this.xAxis.update(xv, this.x, xv.map((v) => xf(v)), this.w);
+    const key = `${yd[0]}|${yd[1]}|${logY}|${this.w}|${this.h}`;
+    if (key === this.yKey) return;
+    this.yKey = key;
+    const yCount = Math.max(2, Math.floor(this.h / (this.opts.yTickSpacing ?? 40)));
+    let yv: number[];
+    let labels: string[];
+    if (logY) {
+      const ks = pow10Ticks(yd[0], yd[1], yCount + 1);
+      if (ks.length >= 2) {
+        yv = ks.map((k) => 10 ** k);
+        labels = ks.map(formatPow10);
+      } else {
+        // Less than two decades: d3's 1-2-5 log ticks, thinned.
+        const all = this.yLog.ticks(yCount);
+        const every = Math.ceil(all.length / (yCount + 1));
+        yv = all.filter((_, i) => i % every === 0);
+        labels = yv.map(formatValue);
+      }
+    } else {
+      yv = this.yLin.ticks(yCount);
+      labels = yv.map(this.opts.yFormat ?? formatValue);
+    }
+    this.yAxis.update(yv, this.y, labels, this.h, this.w);
+    setAttr(this.yLabel, 'transform', `translate(${-this.leftLabelOffset()},${this.h / 2}) rotate(-90)`);
+  }
+
+  /** Start a redraw: marks not requested again before end() are removed. */
+  begin(): void {
+    this.used.clear();
+  }
+
+  end(): void {
+    for (const [k, e] of this.els) {
+      if (!this.used.has(k)) {
+        e.remove();
+        this.els.delete(k);
+      }
+    }
+  }
+
+  /** A persistent element for `key` (created with `attrs` on first use) in the clipped layer or `over`. */
+  mark<K extends keyof SVGElementTagNameMap>(
+    key: string,
+    tag: K,
+    attrs: Record<string, string | number> = {},
+    layer: 'plot' | 'over' = 'plot',
+  ): SVGElementTagNameMap[K] {
+    this.used.add(key);
+    let e = this.els.get(key);
+    if (!e) {
+      e = svgEl(layer === 'plot' ? this.plot : this.over, tag, attrs);
+      this.els.set(key, e);
+    }
+    return e as SVGElementTagNameMap[K];
+  }
+
+  /** A data line. */
+  line(key: string, d: string, color: string, width = 1.5, dash = '', opacity = 1): SVGPathElement {
+    const p = this.mark(key, 'path', {
+      fill: 'none',
+      stroke: color,
+      'stroke-width': width,
+      'stroke-dasharray': dash,
+      'stroke-linejoin': 'round',
+      'stroke-linecap': 'round',
+      opacity,
+    });
+    setAttr(p, 'd', d);
+    return p;
+  }
+
+  /** A dashed horizontal reference at value v, labelled at the right end (hidden outside the domain). */
+  hrule(key: string, v: number, label: string, color: string = theme.muted): void {
+    const yv = this.y(v);
+    const inside = Number.isFinite(yv) && yv >= -0.5 && yv <= this.h + 0.5;
+    const l = this.mark(`${key}-line`, 'line', { stroke: color, 'stroke-dasharray': '6 4', 'stroke-width': 1.2, x1: 0 });
+    const t = this.mark(`${key}-label`, 'text', { class: 'kru-ref-label', style: `fill:${color}`, 'text-anchor': 'end' }, 'over');
+    setAttr(l, 'visibility', inside ? 'visible' : 'hidden');
+    setAttr(t, 'visibility', inside && label ? 'visible' : 'hidden');
+    if (!inside) return;
+    setAttr(l, 'x2', this.w);
+    setAttr(l, 'y1', yv);
+    setAttr(l, 'y2', yv);
+    setAttr(t, 'x', this.w - 4);
+    // Label above the rule unless that would leave the plot.
+    setAttr(t, 'y', yv < 14 ? yv + 12 : yv - 4);
+    if (t.textContent !== label) t.textContent = label;
+  }
+
+  /** Show the crosshair at plot x (null hides it). */
+  crosshair(px: number | null): void {
+    if (px === null || !Number.isFinite(px)) {
+      setAttr(this.cross, 'visibility', 'hidden');
+      return;
+    }
+    setAttr(this.cross, 'visibility', 'visible');
+    setAttr(this.cross, 'x1', px);
+    setAttr(this.cross, 'x2', px);
+  }
+
+  /** Pointer position inside the plot area, or null when outside. */
+  pointer(ev: PointerEvent): [number, number] | null {
+    const [px, py] = d3.pointer(ev, this.root);
+    return px >= 0 && px <= this.w && py >= 0 && py <= this.h ? [px, py] : null;
+  }
+}
+
+/**
+ * Vertical marks at λ changes inside the x domain, each labelled "λ=…" at the top when there is room
+ * (labels closer than ~48 px to the previous one are dropped; the readout names the change on hover).
+ * Elements are pooled: the x domain moves on every frame, so only positions are rewritten.
+ */
+export function drawLambdaMarks(panel: XYPanel, group: SVGGElement, changes: readonly LambdaChange[]): void {
+  const [x0, x1] = panel.x.domain();
+  let nLines = 0;
+  let nLabels = 0;
+  let lastLabel = -Infinity;
+  const lines = group.getElementsByTagName('line');
+  const texts = group.getElementsByTagName('text');
+  for (const c of changes) {
+    if (c.step < x0 || c.step > x1) continue;
+    const px = Math.round(panel.x(c.step) * 10) / 10;
+    const l = lines[nLines++] ?? svgEl(group, 'line', { stroke: palette.lambda, 'stroke-width': 1, 'stroke-dasharray': '2 3', y1: 0 });
+    setAttr(l, 'x1', px);
+    setAttr(l, 'x2', px);
+    setAttr(l, 'y2', panel.h);
+    if (px - lastLabel >= 48) {
+      lastLabel = px;
+      const t = texts[nLabels++] ?? svgEl(group, 'text', { class: 'kru-lambda-label', y: 10 });
+      setAttr(t, 'x', px + 3);
+      const label = `λ=${formatValue(c.to)}`;
+      if (t.textContent !== label) t.textContent = label;
+    }
+  }
+  while (lines.length > nLines) lines[lines.length - 1].remove();
+  while (texts.length > nLabels) texts[texts.length - 1].remove();
+}
+
+/** The λ change within `tolPx` pixels of plot x `px`, if any. */
+export function lambdaChangeNear(panel: XYPanel, changes: readonly LambdaChange[], px: number, tolPx = 5): LambdaChange | null {
+  let best: LambdaChange | null = null;
+  let bestD = tolPx;
+  for (const c of changes) {
+    const d = Math.abs(panel.x(c.step) - px);
+    if (d <= bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
+}
