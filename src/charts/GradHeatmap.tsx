@@ -1,0 +1,294 @@
+// ‖∂L/∂h_t‖ as heatmaps (x: training step, y: position t, colour: log10), one per model on one shared colour
+// scale, so vanishing (dark) or exploding (bright) gradients at early positions can be compared directly.
+// Canvas, not SVG: a run is thousands of steps × hundreds of positions. Rows are binned incrementally
+// (HeatBins), and only bins that changed are recoloured unless the colour domain moved.
+import * as d3 from 'd3';
+import type { History } from '../engine/history';
+import { modelColor, modelLabel, type ModelKind } from './palette';
+import { formatPow10, formatValue } from './lib/data';
+import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
+import { HeatBins, binColumnsFor, lutIndex, makeLut } from './lib/heatbins';
+import { XYPanel, setAttr, svgEl } from './lib/panel';
+
+export interface GradHeatmapProps {
+  history: History;
+  version: number;
+}
+
+const PANEL_H = 120;
+const M = { top: 20, right: 14, left: 50, gap: 44, bottom: 40, legend: 54 };
+const KINDS: ModelKind[] = ['kru', 'rnn'];
+
+const interpolate = d3.interpolateViridis;
+const LUT = makeLut(interpolate, (c) => {
+  const rgb = d3.rgb(c);
+  return [rgb.r, rgb.g, rgb.b];
+});
+
+interface ModelLayer {
+  bins: HeatBins;
+  canvas: HTMLCanvasElement; // maxCols × T pixels, one per bin and position
+  ctx: CanvasRenderingContext2D;
+  img: ImageData;
+  panel: XYPanel;
+  top: number;
+}
+
+class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
+  private readonly canvas: HTMLCanvasElement;
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly svg: SVGSVGElement;
+  private readonly panels: Record<ModelKind, XYPanel>;
+  private readonly legendG: SVGGElement;
+  private readonly legendAxis: SVGGElement;
+  private readonly legendRect: SVGRectElement;
+  private layers: Partial<Record<ModelKind, ModelLayer>> = {};
+  private source: { history: History; T: number; maxCols: number } | null = null;
+  private colored: [number, number] = [NaN, NaN];
+  private legendKey = '';
+  private p: GradHeatmapProps | null = null;
+  private hover: { kind: ModelKind; px: number; py: number } | null = null;
+
+  constructor(roots: ChartRoots) {
+    super(roots);
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'kru-layer';
+    roots.plot.appendChild(this.canvas);
+    this.ctx = this.canvas.getContext('2d')!;
+    this.svg = svgEl(roots.plot, 'svg', { height: 200, role: 'img', 'aria-label': 'gradient norm heatmaps' });
+    this.panels = {
+      kru: new XYPanel(this.svg, { title: 'KRU', yLabel: 'position t', yFormat: intTicks, yTickSpacing: 30 }),
+      rnn: new XYPanel(this.svg, { title: 'RNN', yLabel: 'position t', xLabel: 'training step', yFormat: intTicks, yTickSpacing: 30 }),
+    };
+    for (const kind of KINDS) {
+      const panel = this.panels[kind];
+      panel.overlay.addEventListener('pointermove', (ev) => {
+        const pt = panel.pointer(ev);
+        this.hover = pt ? { kind, px: pt[0], py: pt[1] } : null;
+        this.readout();
+      });
+      panel.overlay.addEventListener('pointerleave', () => {
+        this.hover = null;
+        this.readout();
+      });
+    }
+    // Colour legend: a viridis bar with ‖∂L/∂h_t‖ ticks (powers of ten).
+    this.legendG = svgEl(this.svg, 'g');
+    const grad = svgEl(svgEl(this.legendG, 'defs'), 'linearGradient', { id: `kru-viridis-${Math.random().toString(36).slice(2)}` });
+    for (let i = 0; i <= 10; i++) svgEl(grad, 'stop', { offset: `${i * 10}%`, 'stop-color': interpolate(i / 10) });
+    this.legendRect = svgEl(this.legendG, 'rect', { height: 10, fill: `url(#${grad.id})` });
+    this.legendAxis = svgEl(this.legendG, 'g', { class: 'kru-axis', transform: 'translate(0,10)' });
+    svgEl(this.legendG, 'text', { class: 'kru-axis-label', x: 0, y: -4 }).textContent =
+      '‖∂L/∂h_t‖ (log colour scale; per column the geometric mean over its steps)';
+  }
+
+  protected teardown(): void {
+    this.canvas.remove();
+    this.svg.remove();
+  }
+
+  protected render(p: GradHeatmapProps, width: number): void {
+    this.p = p;
+    const h = p.history;
+    const n = h.steps.length;
+    const T = h.seqLength;
+    const present = KINDS.filter((k) => h.series[k] && h.series[k]!.gradNormsOverTime.width === T && T > 0);
+    const plotW = width - M.left - M.right;
+    const maxCols = binColumnsFor(plotW);
+    const src = this.source;
+    const rowsNow = Math.max(0, ...present.map((k) => h.series[k]!.gradNormsOverTime.rows));
+    if (!src || src.history !== h || src.T !== T || src.maxCols !== maxCols || rowsNow < Math.max(0, ...Object.values(this.layers).map((l) => l.bins.rows))) {
+      this.source = { history: h, T, maxCols };
+      this.layers = {};
+      this.colored = [NaN, NaN];
+    }
+
+    // Layout.
+    const height = M.top + present.length * PANEL_H + Math.max(0, present.length - 1) * M.gap + M.bottom + M.legend;
+    setAttr(this.svg, 'width', width);
+    setAttr(this.svg, 'height', Math.max(height, 120));
+    setAttr(this.svg, 'display', n && present.length ? 'block' : 'none');
+    const dpr = Math.min(2, window.devicePixelRatio || 1);
+    const cw = Math.round(width * dpr);
+    const ch = Math.round(Math.max(height, 120) * dpr);
+    if (this.canvas.width !== cw || this.canvas.height !== ch) {
+      this.canvas.width = cw;
+      this.canvas.height = ch;
+      this.canvas.style.width = `${width}px`;
+      this.canvas.style.height = `${Math.max(height, 120)}px`;
+    }
+    this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.ctx.clearRect(0, 0, cw, ch);
+    for (const kind of KINDS) setAttr(this.panels[kind].root, 'visibility', present.includes(kind) ? 'visible' : 'hidden');
+    if (!n || !present.length) {
+      setAttr(this.legendG, 'visibility', 'hidden');
+      this.readout();
+      return;
+    }
+
+    // Fold new rows into the bins.
+    const s0 = h.steps.view()[0];
+    const xd: [number, number] = [s0 - 1, s0 - 1 + rowsNow];
+    present.forEach((kind, j) => {
+      const col = h.series[kind]!.gradNormsOverTime;
+      let layer = this.layers[kind];
+      if (!layer) {
+        const canvas = document.createElement('canvas');
+        canvas.width = maxCols;
+        canvas.height = T;
+        const ctx = canvas.getContext('2d')!;
+        layer = { bins: new HeatBins(T, maxCols), canvas, ctx, img: ctx.createImageData(maxCols, T), panel: this.panels[kind], top: 0 };
+        this.layers[kind] = layer;
+      }
+      layer.top = M.top + j * (PANEL_H + M.gap);
+      layer.bins.addRows(col.view(), Math.min(n, col.rows));
+      const panel = layer.panel;
+      panel.setLabels({ xLabel: j === present.length - 1 ? 'training step' : '' });
+      panel.layout(M.left, layer.top, plotW, PANEL_H);
+      panel.setScales(xd, [0.5, T + 0.5], false);
+    });
+
+    // One colour domain for both models (the extent of every value seen, so it only ever widens).
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const kind of present) {
+      lo = Math.min(lo, this.layers[kind]!.bins.lo);
+      hi = Math.max(hi, this.layers[kind]!.bins.hi);
+    }
+    if (lo === hi) {
+      lo -= 0.5;
+      hi += 0.5;
+    }
+    const domainMoved = lo !== this.colored[0] || hi !== this.colored[1];
+    this.colored = [lo, hi];
+
+    const ctx = this.ctx;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    for (const kind of present) {
+      const layer = this.layers[kind]!;
+      const bins = layer.bins;
+      const from = domainMoved ? 0 : bins.dirtyFrom;
+      if (from < bins.cols || domainMoved) {
+        paint(layer, from, lo, hi, domainMoved);
+        bins.clearDirty();
+      }
+      // Full bins are equally wide; the last may be partial, so it is drawn to its own extent.
+      const x = layer.panel.x;
+      const full = bins.rows >= bins.cols * bins.binSize ? bins.cols : bins.cols - 1;
+      const xs = (row: number) => M.left + x(s0 - 1 + row);
+      if (full > 0) ctx.drawImage(layer.canvas, 0, 0, full, bins.T, xs(0), layer.top, xs(full * bins.binSize) - xs(0), PANEL_H);
+      if (full < bins.cols) {
+        const a = xs(full * bins.binSize);
+        ctx.drawImage(layer.canvas, full, 0, 1, bins.T, a, layer.top, Math.max(1, xs(bins.rows) - a), PANEL_H);
+      }
+    }
+
+    // Legend bar under the panels.
+    const lw = Math.min(260, plotW);
+    const ly = M.top + present.length * PANEL_H + (present.length - 1) * M.gap + M.bottom + 16;
+    setAttr(this.legendG, 'visibility', 'visible');
+    setAttr(this.legendG, 'transform', `translate(${M.left},${ly})`);
+    setAttr(this.legendRect, 'width', lw);
+    const legendKey = `${lo}|${hi}|${lw}`;
+    if (legendKey !== this.legendKey) {
+      this.legendKey = legendKey;
+      const ls = d3.scaleLinear().domain([lo, hi]).range([0, lw]);
+      const ints = d3.range(Math.ceil(lo), Math.floor(hi) + 1);
+      const step = Math.max(1, Math.ceil(ints.length / Math.max(2, Math.floor(lw / 46))));
+      const axis = d3.axisBottom(ls).tickSizeOuter(0);
+      if (ints.length >= 2) axis.tickValues(ints.filter((_, i) => i % step === 0)).tickFormat((k) => formatPow10(+k));
+      else axis.ticks(3).tickFormat((v) => formatValue(10 ** +v));
+      d3.select(this.legendAxis).call(axis);
+    }
+    this.readout();
+  }
+
+  private readout(): void {
+    const el = this.roots.readout;
+    const h = this.p?.history;
+    const hov = this.hover;
+    for (const kind of KINDS) this.panels[kind].crosshair(null);
+    if (!h || !h.steps.length) {
+      setReadout(el, []);
+      return;
+    }
+    const any = this.layers.kru ?? this.layers.rnn;
+    if (!any || !any.bins.cols) {
+      setReadout(el, []);
+      return;
+    }
+    const s0 = h.steps.view()[0];
+    let c: number;
+    let t: number;
+    if (hov) {
+      const panel = this.panels[hov.kind];
+      const row = Math.floor(panel.x.invert(hov.px) - (s0 - 1));
+      c = Math.max(0, Math.min(any.bins.cols - 1, Math.floor(row / any.bins.binSize)));
+      t = Math.max(1, Math.min(any.bins.T, Math.round(panel.y.invert(hov.py))));
+      for (const kind of KINDS) this.panels[kind].crosshair(panel.x(s0 - 1 + (c + 0.5) * any.bins.binSize));
+    } else {
+      c = any.bins.cols - 1;
+      t = 1;
+    }
+    const [r0, r1] = any.bins.binRows(c);
+    const parts: ReadoutPart[] = [
+      `${hov ? '' : 'latest column, '}steps ${s0 + r0}${r1 - r0 > 1 ? `–${s0 + r1 - 1}` : ''} · t = ${t}:`,
+    ];
+    for (const kind of KINDS) {
+      const layer = this.layers[kind];
+      if (!layer) continue;
+      const m = layer.bins.mean(c, t - 1);
+      parts.push(' ', { text: modelLabel[kind], color: modelColor[kind] }, ` ‖∂L/∂h_t‖ ≈ ${Number.isNaN(m) ? '—' : formatValue(10 ** m)}`);
+    }
+    setReadout(el, parts);
+  }
+}
+
+/** Recolour bins [from, cols) of a layer into its pixel canvas; `clear` first blanks every column. */
+function paint(layer: ModelLayer, from: number, lo: number, hi: number, clear: boolean): void {
+  const { bins, img } = layer;
+  const data = img.data;
+  const W = img.width;
+  const T = bins.T;
+  if (clear) data.fill(0);
+  for (let c = from; c < bins.cols; c++) {
+    for (let t = 0; t < T; t++) {
+      const p = 4 * ((T - 1 - t) * W + c); // t = 1 at the bottom
+      const m = bins.mean(c, t);
+      if (m !== m) {
+        data[p + 3] = 0;
+        continue;
+      }
+      const k = 4 * lutIndex(m, lo, hi);
+      data[p] = LUT[k];
+      data[p + 1] = LUT[k + 1];
+      data[p + 2] = LUT[k + 2];
+      data[p + 3] = 255;
+    }
+  }
+  const x0 = clear ? 0 : from;
+  layer.ctx.putImageData(img, 0, 0, x0, 0, Math.max(1, (clear ? W : bins.cols) - x0), T);
+}
+
+function intTicks(v: number): string {
+  return Number.isInteger(v) ? String(v) : '';
+}
+
+const create = (roots: ChartRoots) => new GradHeatDrawer(roots);
+
+/** ‖∂L/∂h_t‖ over training step × position, per model, on one shared viridis log colour scale. */
+export function GradHeatmap({ history, version }: GradHeatmapProps) {
+  const { plotRef, readoutRef } = useChart(create, { history, version });
+  const empty = history.steps.length === 0 || history.seqLength === 0;
+  return (
+    <ChartFrame
+      name="grad-heatmap"
+      title="Gradient norm ‖∂L/∂h_t‖ across positions and training"
+      empty={empty}
+      height={2 * PANEL_H + M.top + M.gap + M.bottom + M.legend}
+      plotRef={plotRef}
+      readoutRef={readoutRef}
+    />
+  );
+}

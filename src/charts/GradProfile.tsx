@@ -1,0 +1,142 @@
+// The latest step's ‖∂L/∂h_t‖ against position t on a log axis, both models (and step 1's, faintly, for
+// comparison): a straight slope on this plot is geometric vanishing or exploding through time.
+import type { History } from '../engine/history';
+import { modelColor, modelLabel, type ModelKind } from './palette';
+import { finiteExtent, formatValue, linePath, logDomain, minMaxDownsample } from './lib/data';
+import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type LegendItem, type ReadoutPart } from './lib/frame';
+import { XYPanel, setAttr, svgEl } from './lib/panel';
+import { positiveOnly } from './lib/series';
+
+export interface GradProfileProps {
+  history: History;
+  version: number;
+}
+
+const HEIGHT = 240;
+const M = { top: 14, right: 14, bottom: 40, left: 60 };
+const KINDS: ModelKind[] = ['kru', 'rnn'];
+
+class GradProfileDrawer extends BaseDrawer<GradProfileProps> {
+  private readonly svg: SVGSVGElement;
+  private readonly panel: XYPanel;
+  private p: GradProfileProps | null = null;
+  private hoverPx: number | null = null;
+
+  constructor(roots: ChartRoots) {
+    super(roots);
+    this.svg = svgEl(roots.plot, 'svg', { height: HEIGHT, role: 'img', 'aria-label': 'gradient norm against position' });
+    this.panel = new XYPanel(this.svg, {
+      xLabel: 'sequence position t',
+      yLabel: '‖∂L/∂h_t‖',
+      xFormat: (v) => (Number.isInteger(v) ? String(v) : ''),
+    });
+    this.panel.overlay.addEventListener('pointermove', (ev) => {
+      this.hoverPx = this.panel.pointer(ev)?.[0] ?? null;
+      this.readout();
+    });
+    this.panel.overlay.addEventListener('pointerleave', () => {
+      this.hoverPx = null;
+      this.readout();
+    });
+  }
+
+  protected teardown(): void {
+    this.svg.remove();
+  }
+
+  protected render(p: GradProfileProps, width: number): void {
+    this.p = p;
+    const h = p.history;
+    const T = h.seqLength;
+    const panel = this.panel;
+    const rows = (k: ModelKind) => {
+      const c = h.series[k]?.gradNormsOverTime;
+      return c && c.width === T ? c.rows : 0;
+    };
+    const has = T > 0 && KINDS.some((k) => rows(k) > 0);
+    setAttr(this.svg, 'width', width);
+    setAttr(this.svg, 'display', has ? 'block' : 'none');
+    panel.layout(M.left, M.top, width - M.left - M.right, HEIGHT - M.top - M.bottom);
+    panel.begin();
+    if (!has) {
+      panel.end();
+      this.readout();
+      return;
+    }
+    const ext: [number, number] = [Infinity, -Infinity];
+    for (const k of KINDS) {
+      const r = rows(k);
+      if (!r) continue;
+      const col = h.series[k]!.gradNormsOverTime;
+      finiteExtent(col.row(r - 1), T, true, 1, 0, ext);
+      finiteExtent(col.row(0), T, true, 1, 0, ext);
+    }
+    panel.setScales(T > 1 ? [1, T] : [0.5, 1.5], logDomain(ext[0], ext[1], [], 1e-30), true);
+    for (const k of KINDS) {
+      const r = rows(k);
+      if (!r) continue;
+      const col = h.series[k]!.gradNormsOverTime;
+      const path = (row: Float32Array) =>
+        linePath(
+          minMaxDownsample(row, T, panel.w, 1, 0, positiveOnly),
+          (i) => panel.x(i + 1),
+          (v) => panel.y(v),
+        );
+      if (r > 1) panel.line(`${k}-first`, path(col.row(0)), modelColor[k], 1.2, '3 3', 0.45);
+      panel.line(k, path(col.row(r - 1)), modelColor[k], 2);
+    }
+    panel.end();
+    this.readout();
+  }
+
+  private readout(): void {
+    const p = this.p;
+    const el = this.roots.readout;
+    const h = p?.history;
+    const T = h?.seqLength ?? 0;
+    if (!h || !T || !h.steps.length) {
+      setReadout(el, []);
+      this.panel.crosshair(null);
+      return;
+    }
+    const hover = this.hoverPx;
+    const t = hover === null ? 1 : Math.max(1, Math.min(T, Math.round(this.panel.x.invert(hover))));
+    this.panel.crosshair(hover === null ? null : this.panel.x(t));
+    const steps = h.steps.view();
+    const parts: ReadoutPart[] = [`step ${steps[steps.length - 1]}, t = ${t}${hover === null ? ' (hover to pick t)' : ''}:`];
+    for (const k of KINDS) {
+      const col = h.series[k]?.gradNormsOverTime;
+      if (!col || col.width !== T || !col.rows) continue;
+      const row = col.row(col.rows - 1);
+      // ratio to the last position: how much of the gradient survives the trip back to t
+      const ratio = row[t - 1] / row[T - 1];
+      parts.push(' ', { text: modelLabel[k], color: modelColor[k] }, ` ${formatValue(row[t - 1])}`);
+      if (t < T && Number.isFinite(ratio)) parts.push(` (${formatValue(ratio)}× its value at t = ${T})`);
+    }
+    setReadout(el, parts);
+  }
+}
+
+const create = (roots: ChartRoots) => new GradProfileDrawer(roots);
+
+const legend: LegendItem[] = [
+  { label: 'KRU, latest step', color: modelColor.kru },
+  { label: 'RNN, latest step', color: modelColor.rnn },
+  { label: 'step 1 (faint, dotted)', color: 'currentColor', dash: '3 3', width: 1.2, opacity: 0.6 },
+];
+
+/** Latest ‖∂L/∂h_t‖ against t (log y), both models: where vanishing and exploding gradients show. */
+export function GradProfile({ history, version }: GradProfileProps) {
+  const { plotRef, readoutRef } = useChart(create, { history, version });
+  return (
+    <ChartFrame
+      name="grad-profile"
+      title="Gradient reaching each position, ‖∂L/∂h_t‖"
+      legend={legend}
+      empty={history.steps.length === 0 || history.seqLength === 0}
+      height={HEIGHT}
+      plotRef={plotRef}
+      readoutRef={readoutRef}
+    />
+  );
+}
