@@ -66,7 +66,8 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     const side = width >= 640;
     const normW = side ? Math.min(360, Math.max(220, Math.round(width * 0.34))) : width;
     const areaW = side ? width - normW : width;
-    const cols = Math.max(1, Math.min(F || 1, Math.floor(areaW / MIN_PANEL_W)));
+    const maxCols = Math.max(1, Math.min(F || 1, Math.floor(areaW / MIN_PANEL_W)));
+    const cols = F ? Math.ceil(F / Math.ceil(F / maxCols)) : 1; // balanced rows: 6 factors → 3 + 3, not 5 + 1
     const rows = F ? Math.ceil(F / cols) : 0;
     const cellW = areaW / cols;
     const cellH = PANEL_H + M.top + M.bottom;
