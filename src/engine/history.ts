@@ -76,16 +76,17 @@ export class History {
     this.steps.append(Float32Array.from(s.steps));
     this.lr.append(s.lr);
     for (const kind of ['kru', 'rnn'] as const) {
+      const d = s.detail[kind];
+      if (d) this.detail[kind] = d;
       const rows = s.series[kind];
-      if (!rows) continue;
+      // Column widths are inferred from the first non-empty chunk.
+      if (!rows || k === 0) continue;
       let cols = this.series[kind];
       if (!cols) {
         cols = makeColumns(rows, k);
         this.series[kind] = cols;
       }
       for (const key of Object.keys(rows) as Array<keyof ModelSeries>) cols[key].append(rows[key]);
-      const d = s.detail[kind];
-      if (d) this.detail[kind] = d;
     }
     this.version++;
   }
