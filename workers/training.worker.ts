@@ -8,6 +8,7 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { selectBackend } from '../src/engine/backend';
 import { parseExperimentConfig } from '../src/engine/config';
 import { Experiment } from '../src/engine/experiment';
+import { toModelFile } from '../src/model/model-file';
 import type { ExperimentConfig, Snapshot } from '../src/engine/types';
 import { DIGITS_FILE, parseDigits, type DigitsData } from '../src/tasks/digits';
 import type { BackendPreference, RunState, UpdateListener, WorkerStatus } from './protocol';
@@ -314,9 +315,11 @@ const api = {
   },
   /** The trained model as a JSON-able object, or throws if there is none. */
   async exportModel(kind: 'kru' | 'rnn'): Promise<unknown> {
-    return exclusive(() => {
+    return exclusive(async () => {
       if (!experiment) throw new Error('there is no model to export yet');
-      return experiment.exportModel(kind);
+      if (!experiment.trainers[kind]) throw new Error(`the ${kind.toUpperCase()} is not trained in this run`);
+      // The same file the CLI's --save writes (kru-explorer/model@1).
+      return toModelFile(experiment.spec(kind), await experiment.exportParams(kind), experiment.currentLambda);
     });
   },
   status(): WorkerStatus {

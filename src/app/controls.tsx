@@ -411,6 +411,7 @@ export function FileControls() {
           <button
             key={kind}
             type="button"
+            data-testid={`export-${kind}`}
             onClick={async () => {
               const model = await exportModel(kind);
               if (model) download(`kru-explorer-${kind}-model.json`, JSON.stringify(model));

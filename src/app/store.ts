@@ -15,6 +15,7 @@ import {
   structuralDiff,
   type Settings,
 } from './settings';
+import { announceData } from './view-scheduler';
 import { trainingWorker } from './worker-client';
 
 export interface Notice {
@@ -129,9 +130,11 @@ function publish(): void {
     patch.history = pendingHistory;
     patch.version = pendingHistory.version;
   }
+  const newData = pendingHistory !== null;
   pendingStatus = null;
   pendingHistory = null;
   set(patch);
+  if (newData) announceData();
 }
 
 function schedulePublish(): void {

@@ -9,8 +9,9 @@ import {
   ParamsTable,
   SingularValuesChart,
   SpectrumChart,
-} from './chart-stubs';
+} from '../charts';
 import { useApp } from './store';
+import { useViewGeneration } from './view-scheduler';
 
 interface FrameProps {
   testId: string;
@@ -51,7 +52,8 @@ function lossData(h: History): Record<`data-${string}`, string | number> {
   };
 }
 
-function LossView({ history, version }: { history: History; version: number }) {
+function LossView({ history }: { history: History }) {
+  const version = useViewGeneration('loss');
   const [smoothing, setSmoothing] = useState(0.6);
   const [logY, setLogY] = useState(false);
   const smoothId = useId();
@@ -91,54 +93,59 @@ function LossView({ history, version }: { history: History; version: number }) {
   );
 }
 
+/** Renders a chart with this view's own data generation (see view-scheduler). */
+function Live({ id, history, chart: Chart }: { id: string; history: History; chart: (p: { history: History; version: number }) => ReactNode }) {
+  const version = useViewGeneration(id);
+  return <Chart history={history} version={version} />;
+}
+
 export function Views() {
+  // Only the History object (replaced on reset) re-renders this; new data re-renders one view per frame.
   const history = useApp((s) => s.history);
-  const version = useApp((s) => s.version);
-  const p = { history, version };
   return (
     <div className="views">
-      <LossView {...p} />
+      <LossView history={history} />
       <ViewFrame
         testId="view-singular-values"
         title="Singular values of the KRU's factors"
         caption="Each dot is one singular value of a small factor W_f. All at 1 means the factor is unitary, and so is W. With λ large they are pulled to 1; at λ = 0 they drift wherever the task pushes them."
       >
-        <SingularValuesChart {...p} />
+        <Live id="singular-values" history={history} chart={SingularValuesChart} />
       </ViewFrame>
       <ViewFrame
         testId="view-deviation"
         title="Distance from unitary"
         caption="‖WᴴW − I‖² for each model's recurrent matrix (0 = exactly unitary). The KRU's falls fast when λ is large; nothing pulls the RNN's."
       >
-        <DeviationChart {...p} />
+        <Live id="deviation" history={history} chart={DeviationChart} />
       </ViewFrame>
       <ViewFrame
         testId="view-grad-heatmap"
         title="Gradient reaching each time step"
         caption="‖∂L/∂hₜ‖ over the sequence (across) as training goes on (down). A dark left side means early inputs get no learning signal: the gradient vanished on its way back."
       >
-        <GradHeatmap {...p} />
+        <Live id="grad-heatmap" history={history} chart={GradHeatmap} />
       </ViewFrame>
       <ViewFrame
         testId="view-grad-profile"
         title="Gradient profile now"
         caption="The latest ‖∂L/∂hₜ‖ at each time step, on a log scale. A flat KRU line means gradients survive the whole sequence; watch the RNN's decay towards the early steps."
       >
-        <GradProfile {...p} />
+        <Live id="grad-profile" history={history} chart={GradProfile} />
       </ViewFrame>
       <ViewFrame
         testId="view-spectrum"
         title="Eigenvalues of W"
         caption="Each point is an eigenvalue in the complex plane, with the unit circle. Inside the circle memory fades, outside it explodes; a unitary W keeps every eigenvalue on the circle."
       >
-        <SpectrumChart {...p} />
+        <Live id="spectrum" history={history} chart={SpectrumChart} />
       </ViewFrame>
       <ViewFrame
         testId="view-params"
         title="Parameters and gradients"
         caption="Parameter counts and the gradient norm of each parameter group. The KRU's recurrent matrix costs 2·Σp_f² numbers instead of the RNN's N²."
       >
-        <ParamsTable {...p} />
+        <Live id="params" history={history} chart={ParamsTable} />
       </ViewFrame>
     </div>
   );

@@ -209,3 +209,14 @@ test('settings import: a bad file changes nothing; a good one fills the settings
   // Importing never resets the run by itself.
   await expect(page.getByTestId('step-count')).toHaveText('0');
 });
+
+test('exporting a model downloads its JSON model file', async ({ page }) => {
+  await open(page);
+  await page.getByTestId('step').click();
+  await waitForSteps(page, 1);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-kru').click()]);
+  const chunks = await (await download.createReadStream()).toArray();
+  const model = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  expect(model.kind).toBe('kru');
+  expect(model.factors).toEqual([2, 2, 2, 2, 2, 2]);
+});
