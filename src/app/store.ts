@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import { create } from 'zustand';
 import { parseExperimentConfig } from '../engine/config';
 import { History } from '../engine/history';
-import type { ExperimentConfig, Snapshot } from '../engine/types';
+import type { ExperimentConfig } from '../engine/types';
 import type { BackendPreference, WorkerStatus, WorkerUpdate } from '../../workers/protocol';
 import {
   defaultSettings,
@@ -101,24 +101,6 @@ let pendingHistory: History | null = null;
 let pendingStatus: WorkerStatus | null = null;
 let frame = 0;
 
-function appendSnapshot(h: History, s: Snapshot): void {
-  if (s.steps.length > 0) {
-    h.append(s);
-    return;
-  }
-  // A snapshot with no rows (the untrained models): take its detail only. Appending it would size History's
-  // columns from zero-length rows.
-  for (const kind of ['kru', 'rnn'] as const) {
-    const d = s.detail[kind];
-    if (d) h.detail[kind] = d;
-  }
-  h.seqLength = s.seqLength;
-  h.baseline = s.baseline;
-  h.stepCount = s.stepCount;
-  h.backend = s.backend;
-  h.version++;
-}
-
 function publish(): void {
   frame = 0;
   const patch: Partial<AppState> = {};
@@ -130,11 +112,11 @@ function publish(): void {
     patch.history = pendingHistory;
     patch.version = pendingHistory.version;
   }
-  const newData = pendingHistory !== null;
+  const fresh = pendingHistory;
   pendingStatus = null;
   pendingHistory = null;
   set(patch);
-  if (newData) announceData();
+  if (fresh) announceData(fresh);
 }
 
 function schedulePublish(): void {
@@ -153,7 +135,7 @@ function onUpdate(u: WorkerUpdate): void {
   }
   if (u.snapshot) {
     pendingHistory ??= get().history;
-    appendSnapshot(pendingHistory, u.snapshot);
+    pendingHistory.append(u.snapshot);
   }
   pendingStatus = s;
   schedulePublish();

@@ -3,10 +3,17 @@
 // hundred ms on a slow machine (one long task); one chart per frame keeps every task short, and each view still
 // redraws several times a second.
 import { useCallback, useSyncExternalStore } from 'react';
+import { History } from '../engine/history';
+
+/** What one view draws: the run's History and a number that changes whenever it should redraw. */
+export interface ViewData {
+  history: History;
+  version: number;
+}
 
 interface Slot {
-  /** The data generation this view last rendered. */
-  seen: number;
+  /** The data this view last rendered (a new object each time, so React sees the change). */
+  view: ViewData;
   /** When it last rendered (for fairness: the longest-waiting stale view goes next). */
   at: number;
   listeners: Set<() => void>;
@@ -17,14 +24,15 @@ const MIN_GAP_MS = 60;
 
 const slots = new Map<string, Slot>();
 let lastRender = -Infinity;
-/** Bumped whenever new data is published. */
-let generation = 0;
+/** The newest data; its version is bumped whenever new data is published. A new run's History goes through
+ * here too, so even a reset re-renders the views one per frame. */
+let current: ViewData = { history: new History(), version: 0 };
 let frame = 0;
 
 function slot(key: string): Slot {
   let s = slots.get(key);
   if (!s) {
-    s = { seen: generation, at: 0, listeners: new Set() };
+    s = { view: current, at: 0, listeners: new Set() };
     slots.set(key, s);
   }
   return s;
@@ -38,15 +46,15 @@ function tick(now: number): void {
   }
   let next: Slot | null = null;
   for (const s of slots.values()) {
-    if (s.seen !== generation && s.listeners.size && (!next || s.at < next.at)) next = s;
+    if (s.view !== current && s.listeners.size && (!next || s.at < next.at)) next = s;
   }
   if (!next) return;
-  next.seen = generation;
+  next.view = current;
   next.at = now;
   lastRender = now;
   for (const l of next.listeners) l(); // useSyncExternalStore re-renders that view synchronously, here
   for (const s of slots.values()) {
-    if (s.seen !== generation && s.listeners.size) {
+    if (s.view !== current && s.listeners.size) {
       frame = requestAnimationFrame(tick);
       return;
     }
@@ -54,21 +62,21 @@ function tick(now: number): void {
 }
 
 /** New data is available: every view will catch up, one per frame. */
-export function announceData(): void {
-  generation++;
+export function announceData(history: History): void {
+  current = { history, version: current.version + 1 };
   if (!frame) frame = requestAnimationFrame(tick);
 }
 
-/** The data generation a view should render; changes at most once per frame across all views. */
-export function useViewGeneration(key: string): number {
+/** The data a view should render; changes for at most one view per frame. */
+export function useViewData(key: string): ViewData {
   const subscribe = useCallback(
     (onChange: () => void) => {
       const s = slot(key);
       s.listeners.add(onChange);
-      if (s.seen !== generation && !frame) frame = requestAnimationFrame(tick);
+      if (s.view !== current && !frame) frame = requestAnimationFrame(tick);
       return () => s.listeners.delete(onChange);
     },
     [key],
   );
-  return useSyncExternalStore(subscribe, () => slot(key).seen);
+  return useSyncExternalStore(subscribe, () => slot(key).view);
 }

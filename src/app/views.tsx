@@ -10,8 +10,7 @@ import {
   SingularValuesChart,
   SpectrumChart,
 } from '../charts';
-import { useApp } from './store';
-import { useViewGeneration } from './view-scheduler';
+import { useViewData, type ViewData } from './view-scheduler';
 
 interface FrameProps {
   testId: string;
@@ -52,8 +51,8 @@ function lossData(h: History): Record<`data-${string}`, string | number> {
   };
 }
 
-function LossView({ history }: { history: History }) {
-  const version = useViewGeneration('loss');
+function LossView() {
+  const { history, version } = useViewData('loss');
   const [smoothing, setSmoothing] = useState(0.6);
   const [logY, setLogY] = useState(false);
   const smoothId = useId();
@@ -93,59 +92,57 @@ function LossView({ history }: { history: History }) {
   );
 }
 
-/** Renders a chart with this view's own data generation (see view-scheduler). */
-function Live({ id, history, chart: Chart }: { id: string; history: History; chart: (p: { history: History; version: number }) => ReactNode }) {
-  const version = useViewGeneration(id);
+/** Renders a chart with this view's own copy of the data (see view-scheduler: one view per frame). */
+function Live({ id, chart: Chart }: { id: string; chart: (p: ViewData) => ReactNode }) {
+  const { history, version } = useViewData(id);
   return <Chart history={history} version={version} />;
 }
 
 export function Views() {
-  // Only the History object (replaced on reset) re-renders this; new data re-renders one view per frame.
-  const history = useApp((s) => s.history);
   return (
     <div className="views">
-      <LossView history={history} />
+      <LossView />
       <ViewFrame
         testId="view-singular-values"
         title="Singular values of the KRU's factors"
-        caption="Each dot is one singular value of a small factor W_f. All at 1 means the factor is unitary, and so is W. With λ large they are pulled to 1; at λ = 0 they drift wherever the task pushes them."
+        caption="Each line traces a singular value of one small factor W_f; the last panel is ‖W‖₂, their product. All at 1 means every factor, and so W, is unitary. With λ large they are pulled to 1; at λ = 0 they drift wherever the task pushes them."
       >
-        <Live id="singular-values" history={history} chart={SingularValuesChart} />
+        <Live id="singular-values" chart={SingularValuesChart} />
       </ViewFrame>
       <ViewFrame
         testId="view-deviation"
         title="Distance from unitary"
         caption="‖WᴴW − I‖² for each model's recurrent matrix (0 = exactly unitary). The KRU's falls fast when λ is large; nothing pulls the RNN's."
       >
-        <Live id="deviation" history={history} chart={DeviationChart} />
+        <Live id="deviation" chart={DeviationChart} />
       </ViewFrame>
       <ViewFrame
         testId="view-grad-heatmap"
         title="Gradient reaching each time step"
-        caption="‖∂L/∂hₜ‖ over the sequence (across) as training goes on (down). A dark left side means early inputs get no learning signal: the gradient vanished on its way back."
+        caption="‖∂L/∂hₜ‖ at each sequence position t (up) as training goes on (right). Dark at the bottom means the early positions get almost no learning signal: the gradient vanished on its way back through time."
       >
-        <Live id="grad-heatmap" history={history} chart={GradHeatmap} />
+        <Live id="grad-heatmap" chart={GradHeatmap} />
       </ViewFrame>
       <ViewFrame
         testId="view-grad-profile"
         title="Gradient profile now"
         caption="The latest ‖∂L/∂hₜ‖ at each time step, on a log scale. A flat KRU line means gradients survive the whole sequence; watch the RNN's decay towards the early steps."
       >
-        <Live id="grad-profile" history={history} chart={GradProfile} />
+        <Live id="grad-profile" chart={GradProfile} />
       </ViewFrame>
       <ViewFrame
         testId="view-spectrum"
-        title="Eigenvalues of W"
-        caption="Each point is an eigenvalue in the complex plane, with the unit circle. Inside the circle memory fades, outside it explodes; a unitary W keeps every eigenvalue on the circle."
+        title="Spectrum of W"
+        caption="All singular values of W, largest first, and its eigenvalues in the complex plane with the unit circle. Inside the circle memory fades, outside it explodes; a unitary W keeps every value on 1 and every eigenvalue on the circle."
       >
-        <Live id="spectrum" history={history} chart={SpectrumChart} />
+        <Live id="spectrum" chart={SpectrumChart} />
       </ViewFrame>
       <ViewFrame
         testId="view-params"
         title="Parameters and gradients"
         caption="Parameter counts and the gradient norm of each parameter group. The KRU's recurrent matrix costs 2·Σp_f² numbers instead of the RNN's N²."
       >
-        <Live id="params" history={history} chart={ParamsTable} />
+        <Live id="params" chart={ParamsTable} />
       </ViewFrame>
     </div>
   );

@@ -134,14 +134,19 @@ test('reset with the same seed repeats the first step exactly', async ({ page })
 
 test('the main thread stays responsive while training (and a screenshot is saved)', async ({ page }) => {
   await open(page);
+  // Record every long task from the moment training starts; the assertion covers 10 s of steady training
+  // after the charts' first real draw (which builds their DOM once, like the page load does).
+  await page.evaluate(() => {
+    const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask' });
+  });
   await page.getByTestId('play').click();
-  await waitForSteps(page, 1);
+  await waitForSteps(page, 3);
   const stats = await page.evaluate(async () => {
-    const longTasks: number[] = [];
-    const obs = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) longTasks.push(e.duration);
-    });
-    obs.observe({ type: 'longtask' });
+    const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> };
     let frames = 0;
     let running = true;
     const tick = () => {
@@ -153,14 +158,21 @@ test('the main thread stays responsive while training (and a screenshot is saved
     await new Promise((r) => setTimeout(r, 10_000));
     running = false;
     const seconds = (performance.now() - t0) / 1000;
-    obs.disconnect();
-    return { longest: longTasks.length ? Math.max(...longTasks) : 0, count: longTasks.length, fps: frames / seconds };
+    const during = w.__longTasks.filter((t) => t.start >= t0).map((t) => t.duration);
+    const warmup = w.__longTasks.filter((t) => t.start < t0).map((t) => t.duration);
+    return {
+      longest: Math.max(0, ...during),
+      count: during.length,
+      warmupLongest: Math.max(0, ...warmup),
+      fps: frames / seconds,
+    };
   });
   const steps = await stepCount(page);
   const backend = await page.getByTestId('backend').textContent();
   console.log(
-    `performance over 10 s (${backend}): longest main-thread task ${stats.longest.toFixed(1)} ms ` +
-      `(${stats.count} long tasks), ${stats.fps.toFixed(1)} fps, ${steps} steps done`,
+    `performance over 10 s of training (${backend}): longest main-thread task ${stats.longest.toFixed(0)} ms ` +
+      `(${stats.count} long tasks), ${stats.fps.toFixed(1)} fps, ${steps} steps done; ` +
+      `longest task while the charts first drew: ${stats.warmupLongest.toFixed(0)} ms`,
   );
   await page.getByTestId('pause').click();
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
