@@ -143,7 +143,13 @@ function activationGradWgsl(act: KruActivation): string {
 // ---------------------------------------------------------------------------------------------------------
 // Forward
 
-function kruForwardCode(sizes: number[], act: KruActivation, D: number, wg: number, workgroup: boolean): string {
+function kruForwardCode(
+  sizes: number[],
+  act: KruActivation,
+  D: number,
+  wg: number,
+  workgroup: boolean,
+): string {
   const { layout, N } = factorLayout(sizes);
   const F = sizes.length;
   const S = 4 * N; // two complex vectors, ping-pong
@@ -199,7 +205,12 @@ const kruForward: KernelFunc = (args) => {
   const backend = args.backend as WebGPUBackend;
   const { sizes, activation } = readAttrs(args.attrs);
   const { x, factors, U, b, beta, probe } = requireInputs('KruRecurrence', args.inputs, [
-    'x', 'factors', 'U', 'b', 'beta', 'probe',
+    'x',
+    'factors',
+    'U',
+    'b',
+    'beta',
+    'probe',
   ]);
   const [B, T, D] = x.shape;
   const { N } = factorLayout(sizes);
@@ -214,7 +225,9 @@ const kruForward: KernelFunc = (args) => {
     const key = `kruFwd_${sizes.join('x')}_${activation}_${D}_${wg}_${workgroup ? 'wg' : 'gl'}`;
     const program = new SequenceProgram(
       key,
-      modrelu ? ['xIn', 'facIn', 'uIn', 'bIn', 'probeIn', 'betaIn'] : ['xIn', 'facIn', 'uIn', 'bIn', 'probeIn'],
+      modrelu
+        ? ['xIn', 'facIn', 'uIn', 'bIn', 'probeIn', 'betaIn']
+        : ['xIn', 'facIn', 'uIn', 'bIn', 'probeIn'],
       outSize,
       B,
       wg,
@@ -256,15 +269,24 @@ function gradLayout(sizes: number[], wg: number): GradLayout {
   return { chunks, slotOff, slotsPerSeq: off };
 }
 
-/** WGSL accumulating dW_f += Σ_rest g[rest, a] · conj(v[rest, b]) into this thread's partial slots. */
-function accumulateFn(name: string, f: FactorLayout, C: number, slotOff: number, N: number, wg: number): string {
+/** Partial slots a thread keeps in registers across all steps (more per thread: read-modify-write in `result`). */
+const MAX_PRIVATE_SLOTS = 4;
+
+function privateSlots(p: number, C: number, wg: number): number {
+  const m = Math.ceil((p * p * C) / wg);
+  return m <= MAX_PRIVATE_SLOTS ? m : 0;
+}
+
+/**
+ * WGSL accumulating dW_f += Σ_rest g[rest, a] · conj(v[rest, b]) into this thread's partial slots
+ * s = lid + m·WG (slot s: entry q = s / C, chunk c = s % C, summing rest r ≡ c mod C). The partial sums live
+ * in a private array `acc<i>` when few enough, else in `result` at slotBase.
+ */
+function accumulateFn(i: number, f: FactorLayout, C: number, slotOff: number, N: number, wg: number): string {
   const { p, post } = f;
   const R = N / p;
-  return `
-      fn ${name}(g : i32, v : i32) {
-        let P = ${p};
-        let POST = ${post};
-        for (var s = i32(localId.x); s < ${p * p * C}; s += ${wg}) {
+  const M = privateSlots(p, C, wg);
+  const body = `
           let q = s / ${C};
           let c = s - q * ${C};
           let a = q / P;
@@ -283,12 +305,49 @@ function accumulateFn(name: string, f: FactorLayout, C: number, slotOff: number,
             let vim = scGet(v + ${N} + vi0);
             sr += gr * vr + gim * vim;
             si += gim * vr - gr * vim;
+          }`;
+  if (M > 0) {
+    return `
+      var<private> acc${i} : array<vec2<f32>, ${M}>;
+      fn accF${i}(g : i32, v : i32) {
+        let P = ${p};
+        let POST = ${post};
+        for (var m = 0; m < ${M}; m++) {
+          let s = i32(localId.x) + m * ${wg};
+          if (s < ${p * p * C}) {
+            ${body}
+            acc${i}[m] += vec2<f32>(sr, si);
           }
+        }
+      }
+      fn flushF${i}() {
+        for (var m = 0; m < ${M}; m++) {
+          let s = i32(localId.x) + m * ${wg};
+          if (s < ${p * p * C}) {
+            result[slotBase + ${slotOff} + 2 * s] = acc${i}[m].x;
+            result[slotBase + ${slotOff} + 2 * s + 1] = acc${i}[m].y;
+          }
+        }
+      }`;
+  }
+  return `
+      fn accF${i}(g : i32, v : i32) {
+        let P = ${p};
+        let POST = ${post};
+        for (var s = i32(localId.x); s < ${p * p * C}; s += ${wg}) {
+          ${body}
           let slot = slotBase + ${slotOff} + 2 * s;
           result[slot] += sr;
           result[slot + 1] += si;
         }
-      }`;
+      }
+      fn zeroF${i}() {
+        for (var s = i32(localId.x); s < ${p * p * C}; s += ${wg}) {
+          result[slotBase + ${slotOff} + 2 * s] = 0.0;
+          result[slotBase + ${slotOff} + 2 * s + 1] = 0.0;
+        }
+      }
+      fn flushF${i}() {}`;
 }
 
 function kruBackwardCode(sizes: number[], act: KruActivation, wg: number, workgroup: boolean): string {
@@ -304,7 +363,7 @@ function kruBackwardCode(sizes: number[], act: KruActivation, wg: number, workgr
   const fns = [
     ...layout.map((f, i) => applyFactorFn(`applyF${i}`, f, N, wg, false)),
     ...layout.map((f, i) => applyFactorFn(`applyH${i}`, f, N, wg, true)),
-    ...layout.map((f, i) => accumulateFn(`accF${i}`, f, chunks[i], slotOff[i], N, wg)),
+    ...layout.map((f, i) => accumulateFn(i, f, chunks[i], slotOff[i], N, wg)),
   ].join('\n');
   const fwdChain: string[] = [];
   for (let f = 0; f + 1 < F; f++) fwdChain.push(`applyF${f}(${V(f)}, ${V(f + 1)}); sync();`);
@@ -314,11 +373,9 @@ function kruBackwardCode(sizes: number[], act: KruActivation, wg: number, workgr
     bwdChain.push(`accF${f}(${G(k)}, ${V(f)}); applyH${f}(${G(k)}, ${G(k + 1)}); sync();`);
   }
   const zeroSlots = layout
-    .map(
-      (f, i) =>
-        `for (var s = lid; s < ${f.p * f.p * chunks[i]}; s += ${wg}) { result[slotBase + ${slotOff[i]} + 2 * s] = 0.0; result[slotBase + ${slotOff[i]} + 2 * s + 1] = 0.0; }`,
-    )
-    .join('\n        ');
+    .map((f, i) => (privateSlots(f.p, chunks[i], wg) > 0 ? '' : `zeroF${i}();`))
+    .join(' ');
+  const flushSlots = layout.map((_, i) => `flushF${i}();`).join(' ');
   const reduceSlots = layout
     .map(
       (f, i) => `for (var q = lid; q < ${f.p * f.p}; q += ${wg}) {
@@ -389,6 +446,7 @@ function kruBackwardCode(sizes: number[], act: KruActivation, wg: number, workgr
             ${bwdChain.join('\n            ')}
           }
         }
+        ${flushSlots}
         storageBarrier();
         ${reduceSlots}
       }`;
@@ -398,7 +456,13 @@ const kruBackward: KernelFunc = (args) => {
   const backend = args.backend as WebGPUBackend;
   const { sizes, activation } = readAttrs(args.attrs);
   const { dH, x, factors, U, beta, H, A } = requireInputs('KruRecurrenceGrad', args.inputs, [
-    'dH', 'x', 'factors', 'U', 'beta', 'H', 'A',
+    'dH',
+    'x',
+    'factors',
+    'U',
+    'beta',
+    'H',
+    'A',
   ]);
   const [B, T, D] = x.shape;
   const { N, total: FS } = factorLayout(sizes);
@@ -424,13 +488,23 @@ const kruBackward: KernelFunc = (args) => {
       wg,
       kruBackwardCode(sizes, activation, wg, workgroup),
     );
-    const out = scope.keep(runSequenceProgram(backend, program, (modrelu ? [dH, factors, H, A, beta] : [dH, factors, H, A]).map(flatView), B, T));
+    const out = scope.keep(
+      runSequenceProgram(
+        backend,
+        program,
+        (modrelu ? [dH, factors, H, A, beta] : [dH, factors, H, A]).map(flatView),
+        B,
+        T,
+      ),
+    );
 
     const dA = scope.reshape(scope.slice(out, 0, BTN2), [B * T, 2 * N]);
     const dProbe = scope.output(scope.reshape(scope.slice(out, BTN2, BTN2), [B, T, 2 * N]));
     const dFactors = scope.output(scope.sum(scope.reshape(scope.slice(out, offF, B * FS), [B, FS]), 0));
     const dBeta = scope.output(
-      modrelu ? scope.sum(scope.reshape(scope.slice(out, offBeta, B * N), [B, N]), 0) : scope.zeros(beta.shape),
+      modrelu
+        ? scope.sum(scope.reshape(scope.slice(out, offBeta, B * N), [B, N]), 0)
+        : scope.zeros(beta.shape),
     );
     // The non-recurrent parts are plain dense products over all (b, t): with U2 = U as [2N, D] (Re rows then
     // Im rows, matching the hidden layout), dx = dA·U2, dU = dAᵀ·X, db = Σ dA.

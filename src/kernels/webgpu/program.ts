@@ -73,7 +73,14 @@ export class SequenceProgram implements WebGPUProgram {
   size = false;
   private readonly code: string;
 
-  constructor(key: string, variableNames: string[], outputSize: number, numSeq: number, wg: number, code: string) {
+  constructor(
+    key: string,
+    variableNames: string[],
+    outputSize: number,
+    numSeq: number,
+    wg: number,
+    code: string,
+  ) {
     this.shaderKey = key;
     this.variableNames = variableNames;
     this.outputShape = [outputSize];
@@ -149,7 +156,9 @@ export class Scope {
   }
 
   zeros(shape: number[]): TensorInfo {
-    return this.keep(this.backend.makeTensorInfo(shape, 'float32', new Float32Array(util.sizeFromShape(shape))));
+    return this.keep(
+      this.backend.makeTensorInfo(shape, 'float32', new Float32Array(util.sizeFromShape(shape))),
+    );
   }
 
   /** An output: it survives dispose() (the engine takes ownership). */

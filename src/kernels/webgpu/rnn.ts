@@ -60,7 +60,11 @@ function rnnForwardCode(N: number, D: number, act: RnnActivation, wg: number, wo
 
 function rnnBackwardCode(N: number, act: RnnActivation, wg: number, workgroup: boolean): string {
   const deriv =
-    act === 'tanh' ? '{ let th = safeTanh(a); da = dh * (1.0 - th * th); }' : act === 'relu' ? 'da = select(0.0, dh, a > 0.0);' : 'da = dh;';
+    act === 'tanh'
+      ? '{ let th = safeTanh(a); da = dh * (1.0 - th * th); }'
+      : act === 'relu'
+        ? 'da = select(0.0, dh, a > 0.0);'
+        : 'da = dh;';
   // Output layout: dA [B,T,N] | dP [B,T,N] | scratch [B,2N] (global mode).
   return `
       ${scratchWgsl(workgroup, 2 * N)}
@@ -127,7 +131,14 @@ const rnnForward: KernelFunc = (args) => {
 const rnnBackward: KernelFunc = (args) => {
   const backend = args.backend as WebGPUBackend;
   const activation = readActivation(args.attrs);
-  const { dH, x, W, U, H, A } = requireInputs('RnnRecurrenceGrad', args.inputs, ['dH', 'x', 'W', 'U', 'H', 'A']);
+  const { dH, x, W, U, H, A } = requireInputs('RnnRecurrenceGrad', args.inputs, [
+    'dH',
+    'x',
+    'W',
+    'U',
+    'H',
+    'A',
+  ]);
   const [B, T, D] = x.shape;
   const N = W.shape[0];
   const wg = workgroupSizeFor(N);
