@@ -115,7 +115,8 @@ async function postSnapshot(forRun: number): Promise<void> {
     lastError = `snapshot failed: ${message(e)}`;
   }
   if (forRun !== runId) return;
-  if (snapshot && Number.isFinite(snapshot.msPerStep) && snapshot.msPerStep > 0) msPerStep = snapshot.msPerStep;
+  if (snapshot && Number.isFinite(snapshot.msPerStep) && snapshot.msPerStep > 0)
+    msPerStep = snapshot.msPerStep;
   await send(snapshot);
 }
 
@@ -319,7 +320,11 @@ const api = {
       if (!experiment) throw new Error('there is no model to export yet');
       if (!experiment.trainers[kind]) throw new Error(`the ${kind.toUpperCase()} is not trained in this run`);
       // The same file the CLI's --save writes (kru-explorer/model@1).
-      return toModelFile(experiment.spec(kind), await experiment.exportParams(kind), experiment.currentLambda);
+      return toModelFile(
+        experiment.spec(kind),
+        await experiment.exportParams(kind),
+        experiment.currentLambda,
+      );
     });
   },
   status(): WorkerStatus {

@@ -12,11 +12,11 @@ export function App() {
       <header className="page-header">
         <h1>KRU Explorer</h1>
         <p>
-          A recurrent network multiplies its hidden state by the same matrix W at every step, so gradients flowing back
-          through time shrink or explode unless W keeps its singular values near 1. A <em>Kronecker Recurrent Unit</em>{' '}
-          builds W as a Kronecker product of tiny complex matrices, with far fewer parameters, and a soft penalty of
-          strength λ pulls each of them towards unitary: here one trains beside a plain RNN on the same batches while
-          you move λ.
+          A recurrent network multiplies its hidden state by the same matrix W at every step, so gradients
+          flowing back through time shrink or explode unless W keeps its singular values near 1. A{' '}
+          <em>Kronecker Recurrent Unit</em> builds W as a Kronecker product of tiny complex matrices, with far
+          fewer parameters, and a soft penalty of strength λ pulls each of them towards unitary: here one
+          trains beside a plain RNN on the same batches while you move λ.
         </p>
       </header>
       <div className="layout">
@@ -34,13 +34,14 @@ export function App() {
       </div>
       <footer className="page-footer">
         <p>
-          Kronecker Recurrent Units: C. Jose, M. Cissé, F. Fleuret, <cite>Kronecker Recurrent Units</cite>, ICML 2018 (
-          <a href="https://arxiv.org/abs/1705.10142">arXiv:1705.10142</a>).
+          Kronecker Recurrent Units: C. Jose, M. Cissé, F. Fleuret, <cite>Kronecker Recurrent Units</cite>,
+          ICML 2018 (<a href="https://arxiv.org/abs/1705.10142">arXiv:1705.10142</a>).
         </p>
         <p>
-          Digits data: <cite>Optical Recognition of Handwritten Digits</cite>, E. Alpaydin and C. Kaynak, 1998, UCI
-          Machine Learning Repository (<a href="https://archive.ics.uci.edu/dataset/80">archive.ics.uci.edu/dataset/80</a>),
-          licensed under <a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>.
+          Digits data: <cite>Optical Recognition of Handwritten Digits</cite>, E. Alpaydin and C. Kaynak,
+          1998, UCI Machine Learning Repository (
+          <a href="https://archive.ics.uci.edu/dataset/80">archive.ics.uci.edu/dataset/80</a>), licensed under{' '}
+          <a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>.
         </p>
       </footer>
     </>

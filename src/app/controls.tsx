@@ -1,10 +1,26 @@
 // The control panel: run buttons, live settings (λ, learning rate, speed) and the structural settings that only
 // apply on reset, with their pending-changes indicator, plus settings/model import and export.
 import { useId, useRef, useState } from 'react';
-import { defaultFactors, IMPLS, KRU_ACTIVATIONS, KRU_INITS, OPTIMIZERS, parseFactors, RNN_ACTIVATIONS, RNN_INITS, TASK_NAMES } from '../model/config';
+import {
+  defaultFactors,
+  IMPLS,
+  KRU_ACTIVATIONS,
+  KRU_INITS,
+  OPTIMIZERS,
+  parseFactors,
+  RNN_ACTIVATIONS,
+  RNN_INITS,
+  TASK_NAMES,
+} from '../model/config';
 import type { ExperimentConfig } from '../engine/types';
 import { CheckField, fmt, NumberField, SelectField } from './fields';
-import { LAMBDA_STEPS, lambdaFromSlider, MAX_STEPS_PER_TICK, sliderFromLambda, structuralDiff } from './settings';
+import {
+  LAMBDA_STEPS,
+  lambdaFromSlider,
+  MAX_STEPS_PER_TICK,
+  sliderFromLambda,
+  structuralDiff,
+} from './settings';
 import {
   draftError,
   exportModel,
@@ -43,13 +59,29 @@ export function RunControls() {
       <button type="button" data-testid="pause" onClick={pause} disabled={!playing}>
         ❚❚ Pause
       </button>
-      <button type="button" data-testid="step" onClick={step} disabled={playing || busy} title="One training step">
+      <button
+        type="button"
+        data-testid="step"
+        onClick={step}
+        disabled={playing || busy}
+        title="One training step"
+      >
         Step
       </button>
-      <button type="button" data-testid="reset" onClick={() => void reset()} title="Restart from step 0 with the current settings (same seed → same run)">
+      <button
+        type="button"
+        data-testid="reset"
+        onClick={() => void reset()}
+        title="Restart from step 0 with the current settings (same seed → same run)"
+      >
         ↺ Reset
       </button>
-      <button type="button" data-testid="new-seed" onClick={() => void newSeed()} title="Draw a new seed and restart">
+      <button
+        type="button"
+        data-testid="new-seed"
+        onClick={() => void newSeed()}
+        title="Draw a new seed and restart"
+      >
         New seed
       </button>
     </div>
@@ -105,7 +137,9 @@ export function LiveControls() {
   const spt = useApp((s) => s.stepsPerTick);
   const lrId = useId();
   const sptId = useId();
-  const lrPos = Math.round((Math.log(Math.min(LR_MAX, Math.max(LR_MIN, lr)) / LR_MIN) / Math.log(LR_MAX / LR_MIN)) * LR_STEPS);
+  const lrPos = Math.round(
+    (Math.log(Math.min(LR_MAX, Math.max(LR_MIN, lr)) / LR_MIN) / Math.log(LR_MAX / LR_MIN)) * LR_STEPS,
+  );
   return (
     <fieldset className="panel">
       <legend>Live: applies immediately</legend>
@@ -120,7 +154,11 @@ export function LiveControls() {
         max={LR_STEPS}
         value={lrPos}
         aria-valuetext={`learning rate ${fmt(lr)}`}
-        onChange={(e) => setLearningRate(Number((LR_MIN * Math.pow(LR_MAX / LR_MIN, Number(e.target.value) / LR_STEPS)).toPrecision(2)))}
+        onChange={(e) =>
+          setLearningRate(
+            Number((LR_MIN * Math.pow(LR_MAX / LR_MIN, Number(e.target.value) / LR_STEPS)).toPrecision(2)),
+          )
+        }
       />
       <NumberField
         label="Learning rate exactly"
@@ -141,12 +179,18 @@ export function LiveControls() {
         data-testid="steps-per-tick"
         onChange={(e) => setStepsPerTick(Number(e.target.value))}
       />
-      <p className="hint">More steps between screen updates trains faster; fewer keeps the controls snappier.</p>
+      <p className="hint">
+        More steps between screen updates trains faster; fewer keeps the controls snappier.
+      </p>
     </fieldset>
   );
 }
 
-const TASK_LABELS = { copy: 'Copy memory', adding: 'Adding problem', digits: 'Pixel-by-pixel digits' } as const;
+const TASK_LABELS = {
+  copy: 'Copy memory',
+  adding: 'Adding problem',
+  digits: 'Pixel-by-pixel digits',
+} as const;
 
 function FactorsField({ draft }: { draft: ExperimentConfig }) {
   const id = useId();
@@ -198,8 +242,8 @@ export function StructuralSettings() {
     <fieldset className="panel structural">
       <legend>Model &amp; task: apply on Reset</legend>
       <p className="note">
-        These settings rebuild both models, so they take effect only when you press <strong>Reset</strong>. The run
-        in progress keeps going until then.
+        These settings rebuild both models, so they take effect only when you press <strong>Reset</strong>.
+        The run in progress keeps going until then.
       </p>
       {pending.length > 0 && (
         <p className="pending" data-testid="pending" role="status">
@@ -216,6 +260,7 @@ export function StructuralSettings() {
       )}
       <div className="grid2">
         <SelectField
+          wide
           label="Task"
           value={draft.task.name}
           options={TASK_NAMES}
@@ -250,7 +295,9 @@ export function StructuralSettings() {
           eager
           validate={(v) => (Number.isInteger(v) && v >= 1 && v <= 4096 ? null : 'an integer from 1 to 4096')}
           // A new N gets the matching 2×2×… factorisation, so the draft stays valid; edit the factors after.
-          onCommit={(hidden) => edit((d) => ({ ...d, hidden, kru: { ...d.kru, factors: defaultFactors(hidden) } }))}
+          onCommit={(hidden) =>
+            edit((d) => ({ ...d, hidden, kru: { ...d.kru, factors: defaultFactors(hidden) } }))
+          }
         />
       </div>
       <FactorsField draft={draft} />
@@ -386,12 +433,13 @@ export function FileControls() {
         >
           {copied ? 'Link copied' : 'Copy link'}
         </button>
-        <button type="button" data-testid="export-settings" onClick={() => download('kru-explorer-settings.json', exportSettingsJson())}>
+        <button
+          type="button"
+          data-testid="export-settings"
+          onClick={() => download('kru-explorer-settings.json', exportSettingsJson())}
+        >
           Export settings
         </button>
-        <label htmlFor={fileId} className="button">
-          Import settings…
-        </label>
         <input
           id={fileId}
           ref={fileRef}
@@ -405,6 +453,9 @@ export function FileControls() {
             if (fileRef.current) fileRef.current.value = ''; // allow re-importing the same file
           }}
         />
+        <label htmlFor={fileId} className="button">
+          Import settings…
+        </label>
       </div>
       <div className="buttons">
         {(['kru', 'rnn'] as const).map((kind) => (

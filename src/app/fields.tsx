@@ -109,12 +109,14 @@ interface SelectFieldProps<T extends string> {
   labels?: Partial<Record<T, string>>;
   disabled?: boolean;
   testId?: string;
+  /** Span both columns of a two-column grid. */
+  wide?: boolean;
 }
 
 export function SelectField<T extends string>(p: SelectFieldProps<T>) {
   const id = useId();
   return (
-    <div className="field">
+    <div className={p.wide ? 'field wide' : 'field'}>
       <label htmlFor={id}>{p.label}</label>
       <select
         id={id}
@@ -133,11 +135,22 @@ export function SelectField<T extends string>(p: SelectFieldProps<T>) {
   );
 }
 
-export function CheckField(p: { label: ReactNode; checked: boolean; onChange: (v: boolean) => void; disabled?: boolean }) {
+export function CheckField(p: {
+  label: ReactNode;
+  checked: boolean;
+  onChange: (v: boolean) => void;
+  disabled?: boolean;
+}) {
   const id = useId();
   return (
     <div className="field check">
-      <input id={id} type="checkbox" checked={p.checked} disabled={p.disabled} onChange={(e) => p.onChange(e.target.checked)} />
+      <input
+        id={id}
+        type="checkbox"
+        checked={p.checked}
+        disabled={p.disabled}
+        onChange={(e) => p.onChange(e.target.checked)}
+      />
       <label htmlFor={id}>{p.label}</label>
     </div>
   );

@@ -20,8 +20,26 @@ export function defaultSettings(): Settings {
 
 /** URL parameter names, short so a shared link stays readable. */
 const KEYS = [
-  'task', 'T', 'permuted', 'N', 'factors', 'kact', 'kinit', 'kscale', 'ract', 'rinit', 'rgain',
-  'batch', 'seed', 'opt', 'lr', 'lambda', 'clip', 'impl', 'models', 'spt',
+  'task',
+  'T',
+  'permuted',
+  'N',
+  'factors',
+  'kact',
+  'kinit',
+  'kscale',
+  'ract',
+  'rinit',
+  'rgain',
+  'batch',
+  'seed',
+  'opt',
+  'lr',
+  'lambda',
+  'clip',
+  'impl',
+  'models',
+  'spt',
 ] as const;
 
 export function settingsToParams(s: Settings): URLSearchParams {
@@ -60,7 +78,9 @@ function num(name: string, text: string): number {
 
 function checkStepsPerTick(v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_STEPS_PER_TICK) {
-    throw new Error(`steps per tick must be an integer from 1 to ${MAX_STEPS_PER_TICK}, got ${JSON.stringify(v)}`);
+    throw new Error(
+      `steps per tick must be an integer from 1 to ${MAX_STEPS_PER_TICK}, got ${JSON.stringify(v)}`,
+    );
   }
   return v;
 }
@@ -116,7 +136,11 @@ export function settingsFromParams(params: URLSearchParams): Parsed<Settings | n
 const FILE_KIND = 'kru-explorer-settings';
 
 export function settingsToJson(s: Settings): string {
-  return JSON.stringify({ kind: FILE_KIND, version: 1, config: s.config, stepsPerTick: s.stepsPerTick }, null, 2);
+  return JSON.stringify(
+    { kind: FILE_KIND, version: 1, config: s.config, stepsPerTick: s.stepsPerTick },
+    null,
+    2,
+  );
 }
 
 export function settingsFromJson(text: string): Parsed<Settings> {
@@ -126,7 +150,8 @@ export function settingsFromJson(text: string): Parsed<Settings> {
   } catch (e) {
     return { ok: false, error: `not JSON (${e instanceof Error ? e.message : String(e)})` };
   }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) return { ok: false, error: 'expected a JSON object' };
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    return { ok: false, error: 'expected a JSON object' };
   const o = data as Record<string, unknown>;
   if (o.kind !== FILE_KIND) {
     return { ok: false, error: `not a KRU Explorer settings file (expected "kind": "${FILE_KIND}")` };
@@ -134,7 +159,10 @@ export function settingsFromJson(text: string): Parsed<Settings> {
   const parsed = parseExperimentConfig(o.config);
   if (!parsed.ok) return parsed;
   try {
-    return { ok: true, value: { config: parsed.value, stepsPerTick: checkStepsPerTick(o.stepsPerTick ?? 1) } };
+    return {
+      ok: true,
+      value: { config: parsed.value, stepsPerTick: checkStepsPerTick(o.stepsPerTick ?? 1) },
+    };
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }

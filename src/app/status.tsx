@@ -2,7 +2,12 @@
 import { fmt } from './fields';
 import { dismissNotice, useApp } from './store';
 
-const STATE_LABEL = { starting: 'starting…', ready: 'paused', running: 'training', error: 'stopped by an error' } as const;
+const STATE_LABEL = {
+  starting: 'starting…',
+  ready: 'paused',
+  running: 'training',
+  error: 'stopped by an error',
+} as const;
 
 export function StatusLine() {
   const st = useApp((s) => s.status);
@@ -22,7 +27,8 @@ export function StatusLine() {
         <strong data-testid="steps-per-sec">{st.stepsPerSec > 0 ? fmt(st.stepsPerSec) : '–'}</strong> steps/s
       </span>
       <span>
-        <strong data-testid="ms-per-step">{Number.isFinite(st.msPerStep) ? fmt(st.msPerStep) : '–'}</strong> ms/step
+        <strong data-testid="ms-per-step">{Number.isFinite(st.msPerStep) ? fmt(st.msPerStep) : '–'}</strong>{' '}
+        ms/step
       </span>
       {st.backendReason && (
         <span className="reason" data-testid="backend-reason">
@@ -42,7 +48,11 @@ export function NoticeBanner() {
   const notice = useApp((s) => s.notice);
   if (!notice) return null;
   return (
-    <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
+    <div
+      className={`notice ${notice.kind}`}
+      role={notice.kind === 'error' ? 'alert' : 'status'}
+      data-testid="notice"
+    >
       <span>{notice.text}</span>
       <button type="button" onClick={dismissNotice} aria-label="Dismiss message">
         ✕

@@ -150,7 +150,11 @@ function syncUrl(): void {
   urlTimer = setTimeout(() => {
     const query = settingsToParams(currentSettings()).toString();
     const keep = new URLSearchParams(location.search).get('backend'); // not a setting, but keep it in the link
-    history.replaceState(null, '', `${location.pathname}?${query}${keep ? `&backend=${encodeURIComponent(keep)}` : ''}`);
+    history.replaceState(
+      null,
+      '',
+      `${location.pathname}?${query}${keep ? `&backend=${encodeURIComponent(keep)}` : ''}`,
+    );
   }, 300);
 }
 
@@ -169,15 +173,26 @@ export async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const fromUrl = settingsFromParams(params);
   if (!fromUrl.ok) {
-    set({ notice: { kind: 'error', text: `The link's settings are not valid (${fromUrl.error}). Using the defaults.` } });
+    set({
+      notice: {
+        kind: 'error',
+        text: `The link's settings are not valid (${fromUrl.error}). Using the defaults.`,
+      },
+    });
   } else if (fromUrl.value) {
     const v = fromUrl.value;
     set({ draft: v.config, lambda: v.config.lambda, lr: v.config.lr, stepsPerTick: v.stepsPerTick });
   }
   const pref = params.get('backend');
-  const prefer = (['webgpu', 'webgl', 'wasm', 'cpu'] as const).find((b) => b === pref) as BackendPreference | undefined;
+  const prefer = (['webgpu', 'webgl', 'wasm', 'cpu'] as const).find((b) => b === pref) as
+    BackendPreference | undefined;
   useApp.subscribe((s, prev) => {
-    if (s.draft !== prev.draft || s.lambda !== prev.lambda || s.lr !== prev.lr || s.stepsPerTick !== prev.stepsPerTick) {
+    if (
+      s.draft !== prev.draft ||
+      s.lambda !== prev.lambda ||
+      s.lr !== prev.lr ||
+      s.stepsPerTick !== prev.stepsPerTick
+    ) {
       syncUrl();
     }
   });
@@ -274,7 +289,9 @@ export function exportSettingsJson(): string {
 export function importSettingsJson(text: string): boolean {
   const r = settingsFromJson(text);
   if (!r.ok) {
-    set({ notice: { kind: 'error', text: `Could not import the settings file: ${r.error}. Nothing was changed.` } });
+    set({
+      notice: { kind: 'error', text: `Could not import the settings file: ${r.error}. Nothing was changed.` },
+    });
     return false;
   }
   const { config, stepsPerTick } = r.value;
@@ -298,7 +315,9 @@ export async function exportModel(kind: 'kru' | 'rnn'): Promise<unknown> {
   try {
     return await worker().exportModel(kind);
   } catch (e) {
-    set({ notice: { kind: 'error', text: `Could not export the ${kind.toUpperCase()} model: ${message(e)}` } });
+    set({
+      notice: { kind: 'error', text: `Could not export the ${kind.toUpperCase()} model: ${message(e)}` },
+    });
     return null;
   }
 }

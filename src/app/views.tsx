@@ -64,9 +64,9 @@ function LossView() {
       title="Training loss"
       caption={
         <>
-          Both models see the same batches. The dashed line is the memoryless baseline: a model stuck on it has not
-          learned to use the past. Vertical marks show where you changed λ — try a large λ and watch whether the
-          KRU&apos;s loss suffers or improves.
+          Both models see the same batches. The dashed line is the memoryless baseline: a model stuck on it
+          has not learned to use the past. Vertical marks show where you changed λ — try a large λ and watch
+          whether the KRU&apos;s loss suffers or improves.
         </>
       }
       data={lossData(history)}

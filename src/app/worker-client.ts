@@ -12,7 +12,9 @@ export function trainingWorker(onFatal: (message: string) => void): Comlink.Remo
       name: 'training',
     });
     // Fires when the worker script itself fails (load or uncaught error outside a call).
-    worker.addEventListener('error', (e) => onFatal(`the training worker failed: ${e.message || 'could not load it'}`));
+    worker.addEventListener('error', (e) =>
+      onFatal(`the training worker failed: ${e.message || 'could not load it'}`),
+    );
     remote = Comlink.wrap<TrainingApi>(worker);
   }
   return remote;

@@ -48,7 +48,12 @@ test('loads with no console errors and shows every view', async ({ page }) => {
     await expect(view.locator('.caption')).not.toBeEmpty();
   }
   const backend = (await page.getByTestId('backend').textContent())?.trim();
-  console.log(`backend: ${backend}; reason: ${await page.getByTestId('backend-reason').textContent().catch(() => '')}`);
+  console.log(
+    `backend: ${backend}; reason: ${await page
+      .getByTestId('backend-reason')
+      .textContent()
+      .catch(() => '')}`,
+  );
   expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
   await expect(page.getByTestId('step-count')).toHaveText('0');
   await page.waitForTimeout(500);
@@ -76,8 +81,14 @@ test('λ typed into the number box reaches the worker', async ({ page }) => {
   await page.getByTestId('lambda-input').fill('0.5');
   await page.getByTestId('lambda-input').press('Enter');
   // data-lambda is the λ of the newest row the worker sent back (not the input's value).
-  await expect.poll(async () => Number(await loss.getAttribute('data-lambda')), { timeout: 30_000 }).toBeCloseTo(0.5, 5);
-  await expect.poll(async () => Number(await loss.getAttribute('data-lambda-changes'))).toBeGreaterThanOrEqual(1);
+  await expect
+    .poll(async () => Number(await loss.getAttribute('data-lambda')), { timeout: 30_000 })
+    .toBeCloseTo(0.5, 5);
+  await expect
+    .poll(async () => Number(await loss.getAttribute('data-lambda-changes')))
+    .toBeGreaterThanOrEqual(1);
+  // The loss chart marks the change.
+  await expect(loss.locator('.kru-lambda-label').first()).toContainText('λ=');
   await page.getByTestId('pause').click();
 });
 
@@ -132,56 +143,67 @@ test('reset with the same seed repeats the first step exactly', async ({ page })
   expect(first).toMatch(/^kru=[\d.e-]+;rnn=[\d.e-]+$/);
 });
 
-test('the main thread stays responsive while training (and a screenshot is saved)', async ({ page }) => {
-  await open(page);
-  // Record every long task from the moment training starts; the assertion covers 10 s of steady training
-  // after the charts' first real draw (which builds their DOM once, like the page load does).
-  await page.evaluate(() => {
-    const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask' });
+test.describe('performance', () => {
+  // One retry: on a shared 2-core machine another process can preempt the main thread for a frame or two
+  // (seen in traces as long tasks with little work inside); a real regression fails both times.
+  test.describe.configure({ retries: 1 });
+
+  test('the main thread stays responsive while training (and a screenshot is saved)', async ({ page }) => {
+    await open(page);
+    // Record every long task from the moment training starts; the assertion covers 10 s of steady training
+    // after the charts' first real draw (which builds their DOM once, like the page load does).
+    await page.evaluate(() => {
+      const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask' });
+    });
+    await page.getByTestId('play').click();
+    await waitForSteps(page, 3);
+    const stats = await page.evaluate(async () => {
+      const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> };
+      let frames = 0;
+      let running = true;
+      const tick = () => {
+        frames++;
+        if (running) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, 10_000));
+      running = false;
+      const seconds = (performance.now() - t0) / 1000;
+      const during = w.__longTasks.filter((t) => t.start >= t0).map((t) => t.duration);
+      const warmup = w.__longTasks.filter((t) => t.start < t0).map((t) => t.duration);
+      return {
+        longest: Math.max(0, ...during),
+        count: during.length,
+        warmupLongest: Math.max(0, ...warmup),
+        fps: frames / seconds,
+      };
+    });
+    const steps = await stepCount(page);
+    const backend = await page.getByTestId('backend').textContent();
+    console.log(
+      `performance over 10 s of training (${backend}): longest main-thread task ${stats.longest.toFixed(0)} ms ` +
+        `(${stats.count} long tasks), ${stats.fps.toFixed(1)} fps, ${steps} steps done; ` +
+        `longest task while the charts first drew: ${stats.warmupLongest.toFixed(0)} ms`,
+    );
+    await page.getByTestId('pause').click();
+    await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+    await page.screenshot({
+      path: fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url)),
+      fullPage: false,
+    });
+    expect(stats.longest).toBeLessThan(50);
+    expect(stats.fps).toBeGreaterThan(50);
   });
-  await page.getByTestId('play').click();
-  await waitForSteps(page, 3);
-  const stats = await page.evaluate(async () => {
-    const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> };
-    let frames = 0;
-    let running = true;
-    const tick = () => {
-      frames++;
-      if (running) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 10_000));
-    running = false;
-    const seconds = (performance.now() - t0) / 1000;
-    const during = w.__longTasks.filter((t) => t.start >= t0).map((t) => t.duration);
-    const warmup = w.__longTasks.filter((t) => t.start < t0).map((t) => t.duration);
-    return {
-      longest: Math.max(0, ...during),
-      count: during.length,
-      warmupLongest: Math.max(0, ...warmup),
-      fps: frames / seconds,
-    };
-  });
-  const steps = await stepCount(page);
-  const backend = await page.getByTestId('backend').textContent();
-  console.log(
-    `performance over 10 s of training (${backend}): longest main-thread task ${stats.longest.toFixed(0)} ms ` +
-      `(${stats.count} long tasks), ${stats.fps.toFixed(1)} fps, ${steps} steps done; ` +
-      `longest task while the charts first drew: ${stats.warmupLongest.toFixed(0)} ms`,
-  );
-  await page.getByTestId('pause').click();
-  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
-  await page.screenshot({ path: fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url)), fullPage: false });
-  expect(stats.longest).toBeLessThan(50);
-  expect(stats.fps).toBeGreaterThan(50);
 });
 
-test('settings round-trip through the URL; a bad link falls back to the defaults with a message', async ({ page }) => {
+test('settings round-trip through the URL; a bad link falls back to the defaults with a message', async ({
+  page,
+}) => {
   await open(page, '?task=copy&T=12&N=16&factors=4,4&lambda=0.3&seed=7&spt=3');
   await expect(page.getByTestId('notice')).toHaveCount(0);
   await expect(page.getByTestId('lambda-input')).toHaveValue('0.3');
@@ -200,21 +222,34 @@ test('settings round-trip through the URL; a bad link falls back to the defaults
   await expect(page.getByTestId('seed-input')).toHaveValue('1');
 });
 
-test('settings import: a bad file changes nothing; a good one fills the settings and marks them pending', async ({ page }) => {
+test('settings import: a bad file changes nothing; a good one fills the settings and marks them pending', async ({
+  page,
+}) => {
   await open(page);
   const input = page.getByTestId('import-settings');
-  await input.setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"kind": "nope"') });
+  await input.setInputFiles({
+    name: 'bad.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"kind": "nope"'),
+  });
   await expect(page.getByTestId('notice')).toContainText('Nothing was changed');
   await expect(page.getByTestId('lambda-input')).toHaveValue('0.01');
   await expect(page.getByTestId('pending')).toHaveCount(0);
 
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-settings').click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-settings').click(),
+  ]);
   const text = await (await download.createReadStream()).toArray();
   const settings = JSON.parse(Buffer.concat(text).toString('utf8'));
   expect(settings.kind).toBe('kru-explorer-settings');
   settings.config.lambda = 0.25;
   settings.config.seed = 42;
-  await input.setInputFiles({ name: 'good.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(settings)) });
+  await input.setInputFiles({
+    name: 'good.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(settings)),
+  });
   await expect(page.getByTestId('lambda-input')).toHaveValue('0.25');
   await expect(page.getByTestId('seed-input')).toHaveValue('42');
   await expect(page.getByTestId('pending')).toContainText('seed');
@@ -226,9 +261,30 @@ test('exporting a model downloads its JSON model file', async ({ page }) => {
   await open(page);
   await page.getByTestId('step').click();
   await waitForSteps(page, 1);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-kru').click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-kru').click(),
+  ]);
   const chunks = await (await download.createReadStream()).toArray();
   const model = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   expect(model.kind).toBe('kru');
   expect(model.factors).toEqual([2, 2, 2, 2, 2, 2]);
+});
+
+test('the run controls are reachable and usable from the keyboard', async ({ page }) => {
+  await open(page);
+  let focused: string | null = null;
+  for (let i = 0; i < 10 && focused !== 'play'; i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
+  }
+  expect(focused).toBe('play');
+  // Focus is visible (an outline is drawn).
+  const outline = await page.getByTestId('play').evaluate((el) => getComputedStyle(el).outlineStyle);
+  expect(outline).not.toBe('none');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running');
+  await page.getByTestId('pause').focus();
+  await page.keyboard.press('Space');
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
 });
