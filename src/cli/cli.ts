@@ -21,11 +21,10 @@ import {
   type ModelSpec,
 } from '../model/config';
 import { formatZodIssue, fromModelFile, paramsToFile, toModelFile } from '../model/model-file';
-import { targetPositions } from '../model/loss';
 import { orthogonalDeviation, type ParamArrays } from '../model/models';
 import { defaultExperimentConfig, parseExperimentConfig } from '../engine/config';
 import { Experiment, factorSpectra, kronDeviation } from '../engine/experiment';
-import { Trainer, disposeLossAndGrads, type DeviceBatch } from '../engine/trainer';
+import { Trainer, disposeDeviceBatch, disposeLossAndGrads, toDeviceBatch } from '../engine/trainer';
 import type { ExperimentConfig } from '../engine/types';
 import { initNodeBackend, type NodeBackendName } from '../engine/backend-node';
 import { factorDeviation, realSingularValues } from '../linalg';
@@ -444,15 +443,7 @@ async function inspect(argv: string[], io: CliIO): Promise<number> {
 /** Loss, gradients (file layout), g_t and spectra of one model on one batch. */
 export async function inspectModel(spec: ModelSpec, arrays: ParamArrays, lambda: number, data: InspectData, impl: Impl): Promise<Record<string, unknown>> {
   const trainer = new Trainer(spec, arrays, { optimizer: 'sgd', lr: 1, clip: null, impl });
-  const pos = targetPositions(data.targets);
-  const batch: DeviceBatch = {
-    x: tf.tensor3d(data.x, [data.B, data.T, data.D]),
-    weights: tf.tensor1d(pos.weights),
-    values: tf.tensor1d(pos.values),
-    count: pos.count,
-    loss: data.loss,
-    hasAccuracy: data.loss === 'xent',
-  };
+  const batch = toDeviceBatch(data, data.loss, data.loss === 'xent');
   try {
     const r = trainer.lossAndGrads(batch, spec.kind === 'kru' ? lambda : 0);
     const [loss] = await r.loss.data();
@@ -477,7 +468,7 @@ export async function inspectModel(spec: ModelSpec, arrays: ParamArrays, lambda:
     if (spec.kind === 'kru') return { ...common, ...kruSpectra(spec, arrays.factors) };
     return { ...common, ...(await rnnSpectra(spec.hidden, arrays.W)) };
   } finally {
-    tf.dispose([batch.x, batch.weights, batch.values]);
+    disposeDeviceBatch(batch);
     trainer.dispose();
   }
 }

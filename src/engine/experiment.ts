@@ -13,13 +13,12 @@ import {
 } from '../linalg';
 import type { KruSpec, ModelSpec, RnnSpec } from '../model/config';
 import { initKruArrays, initRnnArrays, paramCounts, type ParamArrays } from '../model/models';
-import { targetPositions } from '../model/loss';
 import { createTask, type Batch, type Task } from '../tasks';
 import type { DigitsData } from '../tasks/digits';
 import { Rng } from '../util/rng';
 import { parseExperimentConfig } from './config';
 import type { ExperimentConfig, ModelDetail, ModelSeries, Snapshot } from './types';
-import { Trainer, unpackMetrics, type DeviceBatch } from './trainer';
+import { Trainer, disposeDeviceBatch, toDeviceBatch, unpackMetrics, type DeviceBatch } from './trainer';
 
 export type ModelKind = 'kru' | 'rnn';
 
@@ -156,15 +155,7 @@ export class Experiment {
 
   /** Moves a host batch to the device. */
   static deviceBatch(task: Task, batch: Batch): DeviceBatch {
-    const pos = targetPositions(batch.targets);
-    return {
-      x: tf.tensor3d(batch.x, [batch.B, batch.T, batch.D]),
-      weights: tf.tensor1d(pos.weights),
-      values: tf.tensor1d(pos.values),
-      count: pos.count,
-      loss: task.loss,
-      hasAccuracy: task.hasAccuracy,
-    };
+    return toDeviceBatch(batch, task.loss, task.hasAccuracy);
   }
 
   /** k training steps for every model on identical batches. */
@@ -180,7 +171,7 @@ export class Experiment {
         const lambda = kind === 'kru' ? this.lambda : 0;
         pending.push({ kind, packed: t.step(batch, lambda), lambda });
       }
-      tf.dispose([batch.x, batch.weights, batch.values]);
+      disposeDeviceBatch(batch);
       this.stepCount++;
       this.rowSteps.push(this.stepCount);
       this.rowLambda.push(this.lambda);
@@ -321,7 +312,7 @@ export class Experiment {
       acc[kind] = (await r.data())[1];
       r.dispose();
     }
-    tf.dispose([batch.x, batch.weights, batch.values]);
+    disposeDeviceBatch(batch);
     this.testCache = { step: this.stepCount, acc };
     return acc;
   }

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Impl, ModelSpec, OptimizerName } from '../model/config';
 import { hiddenStates, orthogonalDeviation, paramShapes, readout, stateWidth, unitaryPenalty, type ParamArrays, type ParamTensors } from '../model/models';
-import { accuracy, taskLoss } from '../model/loss';
+import { accuracy, targetPositions, taskLoss } from '../model/loss';
 import type { LossKind } from '../tasks/types';
 
 export interface TrainerOptions {
@@ -16,14 +16,38 @@ export interface TrainerOptions {
 /** A batch already on the device: inputs, and the positions/values of its targets. */
 export interface DeviceBatch {
   x: tf.Tensor3D;
-  /** [B·T] 1 where a position has a target */
+  /** 1 where a position has a target: [B·T], or [B] when lastStepOnly */
   weights: tf.Tensor1D;
-  /** [B·T] targets (0 where none) */
+  /** targets (0 where none), same length as weights */
   values: tf.Tensor1D;
   /** number of positions with a target */
   count: number;
+  /** only h_T is read out (every sequence has exactly one target, at its last step) */
+  lastStepOnly: boolean;
   loss: LossKind;
   hasAccuracy: boolean;
+}
+
+/** Moves a host batch ([B, T, D] inputs, [B·T] targets with NaN = no loss) to the device. */
+export function toDeviceBatch(
+  b: { B: number; T: number; D: number; x: ArrayLike<number>; targets: ArrayLike<number> },
+  loss: LossKind,
+  hasAccuracy: boolean,
+): DeviceBatch {
+  const pos = targetPositions(b.targets, b.B, b.T);
+  return {
+    x: tf.tensor3d(Float32Array.from(b.x), [b.B, b.T, b.D]),
+    weights: tf.tensor1d(pos.weights),
+    values: tf.tensor1d(pos.values),
+    count: pos.count,
+    lastStepOnly: pos.lastStepOnly,
+    loss,
+    hasAccuracy,
+  };
+}
+
+export function disposeDeviceBatch(b: DeviceBatch): void {
+  tf.dispose([b.x, b.weights, b.values]);
 }
 
 export interface LossAndGrads {
@@ -88,10 +112,12 @@ export class Trainer {
     return this.lr;
   }
 
-  /** Forward pass to the predictions at every position, [B·T, K]. */
+  /** Forward pass to the predictions: [B, K] at the last step when lastStepOnly, else [B·T, K]. */
   predict(p: ParamTensors, batch: DeviceBatch, probe: tf.Tensor3D): tf.Tensor2D {
     const H = hiddenStates(this.spec, p, batch.x, probe, this.options.impl);
-    return readout(p, tf.reshape(H, [-1, this.width]));
+    const [B, T] = batch.x.shape;
+    const rows = batch.lastStepOnly ? tf.slice(H, [0, T - 1, 0], [B, 1, this.width]) : H;
+    return readout(p, tf.reshape(rows, [-1, this.width]));
   }
 
   /** Loss, regulariser and every gradient (parameters and hidden states) in one backward pass. */

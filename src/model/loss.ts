@@ -5,15 +5,30 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LossKind } from '../tasks/types';
 
 export interface TargetPositions {
-  /** [B·T]: 1 where the position carries a target, else 0. */
+  /** [B·T] (or [B] when lastStepOnly): 1 where the position carries a target, else 0. */
   weights: Float32Array;
-  /** [B·T]: the target (class index or real value), 0 where there is none. */
+  /** Same length: the target (class index or real value), 0 where there is none. */
   values: Float32Array;
   /** Number of positions with a target. */
   count: number;
+  /**
+   * Every sequence has a target at its last step and nowhere else (adding, digits): then only h_T is read
+   * out, which saves a [B·T, 2N] read-out and its gradient.
+   */
+  lastStepOnly: boolean;
 }
 
-export function targetPositions(targets: ArrayLike<number>): TargetPositions {
+export function targetPositions(targets: ArrayLike<number>, B: number, T: number): TargetPositions {
+  if (targets.length !== B * T) throw new Error(`targets: expected ${B}×${T} values, got ${targets.length}`);
+  let lastStepOnly = true;
+  for (let i = 0; i < targets.length && lastStepOnly; i++) {
+    const isLast = i % T === T - 1;
+    if (Number.isNaN(targets[i]) === isLast) lastStepOnly = false;
+  }
+  if (lastStepOnly) {
+    const values = Float32Array.from({ length: B }, (_, b) => targets[b * T + T - 1]);
+    return { weights: new Float32Array(B).fill(1), values, count: B, lastStepOnly };
+  }
   const weights = new Float32Array(targets.length);
   const values = new Float32Array(targets.length);
   let count = 0;
@@ -25,10 +40,10 @@ export function targetPositions(targets: ArrayLike<number>): TargetPositions {
       count++;
     }
   }
-  return { weights, values, count };
+  return { weights, values, count, lastStepOnly };
 }
 
-/** Mean loss of the predictions Y [B·T, K] over the positions with weight 1. */
+/** Mean loss of the predictions Y [rows, K] over the rows with weight 1. */
 export function taskLoss(Y: tf.Tensor2D, values: tf.Tensor1D, weights: tf.Tensor1D, count: number, kind: LossKind): tf.Scalar {
   return tf.tidy(() => {
     const perRow =

@@ -15,8 +15,7 @@ import {
 } from '../support/float64';
 import type { ModelSpec } from '../../src/model/config';
 import { initKruArrays, initRnnArrays, type ParamArrays } from '../../src/model/models';
-import { Trainer, disposeLossAndGrads, type DeviceBatch } from '../../src/engine/trainer';
-import { targetPositions } from '../../src/model/loss';
+import { Trainer, disposeDeviceBatch, disposeLossAndGrads, toDeviceBatch } from '../../src/engine/trainer';
 import { registerFusedKernels } from '../../src/kernels/register';
 import { hasFusedKernels } from '../../src/kernels/ops';
 import { Rng } from '../../src/util/rng';
@@ -109,15 +108,8 @@ describe.each(['reference', 'fused'] as const)('%s implementation: gradients vs 
     const arrays = params(c.spec, rng);
     const { x, targets } = makeData(c, rng);
     const trainer = new Trainer(c.spec, arrays, { optimizer: 'sgd', lr: 0.1, clip: null, impl });
-    const pos = targetPositions(targets);
-    const batch: DeviceBatch = {
-      x: tf.tensor3d(Float32Array.from(x), [c.B, c.T, c.spec.inputSize]),
-      weights: tf.tensor1d(pos.weights),
-      values: tf.tensor1d(pos.values),
-      count: pos.count,
-      loss: c.loss,
-      hasAccuracy: c.loss === 'xent',
-    };
+    const batch = toDeviceBatch({ B: c.B, T: c.T, D: c.spec.inputSize, x, targets }, c.loss, c.loss === 'xent');
+    expect(batch.lastStepOnly).toBe(c.targetsAt === 'last');
     const before = tf.memory().numTensors;
     const r = trainer.lossAndGrads(batch, c.lambda);
 
@@ -143,7 +135,7 @@ describe.each(['reference', 'fused'] as const)('%s implementation: gradients vs 
 
     disposeLossAndGrads(r);
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([batch.x, batch.weights, batch.values]);
+    disposeDeviceBatch(batch);
     trainer.dispose();
   });
 });
