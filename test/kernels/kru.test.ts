@@ -8,7 +8,6 @@ import { registerFusedKernels } from '../../src/kernels/register';
 import { hasFusedKernels, kruRecurrenceFused } from '../../src/kernels/ops';
 import { expectClose, kruLoss64, kruProblem, kruTensors, type KruAct, type KruProblem } from './helpers';
 
-// eslint-disable-next-line react-hooks/rules-of-hooks -- useBackend is a test helper, not a React hook
 const backend = await useBackend();
 registerFusedKernels();
 const ready = hasFusedKernels(backend);

@@ -8,7 +8,6 @@ import { registerFusedKernels } from '../../src/kernels/register';
 import { hasFusedKernels, kruRecurrenceFused, rnnRecurrenceFused } from '../../src/kernels/ops';
 import { kruProblem, kruTensors, rnnProblem, rnnTensors } from './helpers';
 
-// eslint-disable-next-line react-hooks/rules-of-hooks -- useBackend is a test helper, not a React hook
 const backend = await useBackend();
 registerFusedKernels();
 registerFusedKernels(); // idempotent

@@ -16,7 +16,6 @@ import {
   type RnnAct,
 } from './helpers';
 
-// eslint-disable-next-line react-hooks/rules-of-hooks -- useBackend is a test helper, not a React hook
 const backend = await useBackend();
 registerFusedKernels();
 const ready = hasFusedKernels(backend);

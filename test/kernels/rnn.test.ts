@@ -8,7 +8,6 @@ import { registerFusedKernels } from '../../src/kernels/register';
 import { hasFusedKernels, rnnRecurrenceFused } from '../../src/kernels/ops';
 import { expectClose, rnnLoss64, rnnProblem, rnnTensors, type RnnAct } from './helpers';
 
-// eslint-disable-next-line react-hooks/rules-of-hooks -- useBackend is a test helper, not a React hook
 const backend = await useBackend();
 registerFusedKernels();
 const ready = hasFusedKernels(backend);
