@@ -8,7 +8,6 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { selectBackend } from '../src/engine/backend';
 import { parseExperimentConfig } from '../src/engine/config';
 import { Experiment } from '../src/engine/experiment';
-import { toModelFile } from '../src/model/model-file';
 import type { ExperimentConfig, Snapshot } from '../src/engine/types';
 import { DIGITS_FILE, parseDigits, type DigitsData } from '../src/tasks/digits';
 import type { BackendPreference, RunState, UpdateListener, WorkerStatus } from './protocol';
@@ -318,13 +317,8 @@ const api = {
   async exportModel(kind: 'kru' | 'rnn'): Promise<unknown> {
     return exclusive(async () => {
       if (!experiment) throw new Error('there is no model to export yet');
-      if (!experiment.trainers[kind]) throw new Error(`the ${kind.toUpperCase()} is not trained in this run`);
       // The same file the CLI's --save writes (kru-explorer/model@1).
-      return toModelFile(
-        experiment.spec(kind),
-        await experiment.exportParams(kind),
-        experiment.currentLambda,
-      );
+      return experiment.exportModel(kind);
     });
   },
   status(): WorkerStatus {

@@ -20,7 +20,7 @@ import {
   type KruSpec,
   type ModelSpec,
 } from '../model/config';
-import { formatZodIssue, fromModelFile, paramsToFile, toModelFile } from '../model/model-file';
+import { formatZodIssue, fromModelFile, paramsToFile } from '../model/model-file';
 import { orthogonalDeviation, type ParamArrays } from '../model/models';
 import { defaultExperimentConfig, parseExperimentConfig } from '../engine/config';
 import { Experiment, factorSpectra, kronDeviation } from '../engine/experiment';
@@ -323,7 +323,7 @@ async function train(argv: string[], io: CliIO): Promise<number> {
       io.out(JSON.stringify(row));
     }
     if (plan.save) {
-      const file = toModelFile(spec, await e.exportParams(model), e.currentLambda);
+      const file = await e.exportModel(model);
       try {
         await writeFile(plan.save, JSON.stringify(file) + '\n');
       } catch (err) {

@@ -13,6 +13,7 @@ import {
 } from '../linalg';
 import type { KruSpec, ModelSpec, RnnSpec } from '../model/config';
 import { initKruArrays, initRnnArrays, paramCounts, type ParamArrays } from '../model/models';
+import { toModelFile, type ModelFile } from '../model/model-file';
 import { createTask, type Batch, type Task } from '../tasks';
 import type { DigitsData } from '../tasks/digits';
 import { Rng } from '../util/rng';
@@ -319,8 +320,13 @@ export class Experiment {
 
   async exportParams(kind: ModelKind): Promise<ParamArrays> {
     const t = this.trainers[kind];
-    if (!t) throw new Error(`model ${kind} is not part of this experiment`);
+    if (!t) throw new Error(`the ${kind.toUpperCase()} is not trained in this run`);
     return t.arrays();
+  }
+
+  /** The model as a kru-explorer/model@1 file (docs/model-format.md), with the λ in force. */
+  async exportModel(kind: ModelKind): Promise<ModelFile> {
+    return toModelFile(this.spec(kind), await this.exportParams(kind), kind === 'kru' ? this.lambda : 0);
   }
 
   dispose(): void {

@@ -29,26 +29,25 @@ export function factorBlocks(factors: tf.Tensor1D, sizes: number[]): tf.Tensor2D
 }
 
 /**
- * W·h for every row of h [B, 2N] ([Re | Im]) without forming W: view h as [B, 2, p_0, …, p_{F−1}] and
- * contract the (complex part, axis f) pair with factor f's real embedding, one factor at a time.
+ * W·h for every row of h [B, 2N] ([Re | Im]) without forming W. For factor f, view h as
+ * [B, 2, L, p_f, R] (L = ∏ sizes before f, R = ∏ sizes after f) and contract the (complex part, p_f) pair
+ * with the factor's real embedding. Rank-5 views keep every transpose within what all backends support
+ * (webgl has no packed transpose above rank 6).
  */
 export function kronMatvec(h: tf.Tensor2D, blocks: tf.Tensor2D[], sizes: number[]): tf.Tensor2D {
   const B = h.shape[0];
-  const F = sizes.length;
-  let v: tf.Tensor = tf.reshape(h, [B, 2, ...sizes]);
-  const rank = F + 2;
-  for (let f = 0; f < F; f++) {
-    const axis = 2 + f;
-    // Bring (complex part, axis f) to the front, multiply, and put the axes back.
-    const rest = Array.from({ length: rank }, (_, i) => i).filter((i) => i !== 1 && i !== axis);
-    const perm = [1, axis, ...rest];
-    const moved = tf.transpose(v, perm);
-    const shape = moved.shape;
-    const y = tf.matMul(blocks[f], tf.reshape(moved, [2 * sizes[f], -1]));
-    const inverse = perm.map((_, i) => perm.indexOf(i));
-    v = tf.transpose(tf.reshape(y, shape), inverse);
+  const N = product(sizes);
+  let v: tf.Tensor = h;
+  let L = 1;
+  for (let f = 0; f < sizes.length; f++) {
+    const p = sizes[f];
+    const R = N / (L * p);
+    const moved = tf.transpose(tf.reshape(v, [B, 2, L, p, R]), [1, 3, 0, 2, 4]); // [2, p, B, L, R]
+    const y = tf.matMul(blocks[f], tf.reshape(moved, [2 * p, B * L * R]));
+    v = tf.transpose(tf.reshape(y, [2, p, B, L, R]), [2, 0, 3, 1, 4]); // back to [B, 2, L, p, R]
+    L *= p;
   }
-  return tf.reshape(v, [B, 2 * product(sizes)]);
+  return tf.reshape(v, [B, 2 * N]);
 }
 
 function kruActivation(a: tf.Tensor2D, activation: KruActivation, beta: tf.Tensor1D, N: number): tf.Tensor2D {

@@ -1,10 +1,8 @@
 // WebGPU-only checks of the fused kernels (src/kernels/webgpu) against the float64 oracle, in both scratch
-// placements (workgroup memory, and the global-memory fallback used for large N). This file always runs on
-// webgpu whatever project collects it (vitest's webgpu project only collects test/model, test/kernels and
-// test/engine), so it forces KRU_BACKEND before useBackend().
+// placements (workgroup memory, and the global-memory fallback used for large N). Collected by the webgpu
+// vitest project only.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-// Namespace import: eslint's rules-of-hooks would take a bare useBackend() at top level for a React hook.
 import * as support from '../support/backend';
 import { centralDiff, kruForward64, rnnForward64 } from '../support/float64';
 import { registerFusedKernels } from '../../src/kernels/register';
@@ -24,8 +22,7 @@ import {
   type RnnProblem,
 } from '../kernels/helpers';
 
-process.env.KRU_BACKEND = 'webgpu';
-await support.useBackend();
+if ((await support.useBackend()) !== 'webgpu') throw new Error('test/kernels-webgpu runs in the webgpu project only');
 registerFusedKernels();
 registerWebgpuFusedKernels();
 registerWebgpuFusedKernels(); // idempotent
