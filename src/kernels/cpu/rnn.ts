@@ -89,8 +89,12 @@ export interface RnnForwardInputs {
   probe: ArrayLike<number>; // [B, T, N]
 }
 
-function act(activation: RnnActivationName, a: number): number {
-  return activation === 'tanh' ? Math.tanh(a) : activation === 'relu' ? (a > 0 ? a : 0) : a;
+// Small-integer activation codes: the per-element branch compares ints, not strings.
+const TANH = 0,
+  RELU = 1,
+  LINEAR = 2;
+function actCode(a: RnnActivationName): number {
+  return a === 'tanh' ? TANH : a === 'relu' ? RELU : LINEAR;
 }
 
 /** H and A [B, T, N] (docs/model.md, RNN). */
@@ -105,6 +109,7 @@ export function rnnForward(
   const A = new Float32Array(B * T * N);
   const h = new Float32Array(B * N); // h_{t−1}, batch-major
   const z = new Float64Array(B * N);
+  const code = actCode(activation);
   for (let t = 0; t < T; t++) {
     z.fill(0);
     if (t > 0) matMulABt(z, h, W, B, N, N);
@@ -115,7 +120,8 @@ export function rnnForward(
         let a = z[bb * N + i] + bias[i];
         for (let d = 0; d < D; d++) a += U[i * D + d] * x[xo + d];
         A[o + i] = a;
-        H[o + i] = act(activation, a) + probe[o + i];
+        const s = code === TANH ? Math.tanh(a) : code === RELU ? (a > 0 ? a : 0) : a;
+        H[o + i] = s + probe[o + i];
         h[bb * N + i] = H[o + i];
       }
     }
@@ -152,6 +158,7 @@ export function rnnBackward(dims: RnnDims, activation: RnnActivationName, inp: R
   const daT = new Float32Array(N * M);
   const hT = new Float32Array(N * M);
   const carry = new Float64Array(B * N); // Wᵀ da_{t+1}, batch-major
+  const code = actCode(activation);
   const da = new Float32Array(B * N);
   const gU = new Float64Array(N * D);
   const gb = new Float64Array(N);
@@ -166,10 +173,10 @@ export function rnnBackward(dims: RnnDims, activation: RnnActivationName, inp: R
         dProbe[o + i] = dh;
         const a = A[o + i];
         let g: number;
-        if (activation === 'tanh') {
+        if (code === TANH) {
           const s = Math.tanh(a);
           g = dh * (1 - s * s);
-        } else if (activation === 'relu') g = a > 0 ? dh : 0;
+        } else if (code === RELU) g = a > 0 ? dh : 0;
         else g = dh;
         da[bb * N + i] = g;
         gb[i] += g;
