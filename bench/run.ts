@@ -32,7 +32,7 @@ const backends = (flag('--backends') ?? (quick ? 'cpu' : 'cpu,webgpu')).split(',
 const out = resolve(flag('--out') ?? 'bench/results.json');
 /** Stop repeating a configuration once this much time was spent on it (after ≥ 1 timed step). */
 const budgetMs = Number(flag('--budget-ms') ?? (quick ? 4000 : 12000));
-const maxReps = 5;
+const maxReps = 7;
 
 const BATCH = 32;
 
@@ -48,7 +48,8 @@ async function measure(model: 'kru' | 'rnn', N: number, T: number, impl: Impl): 
     models: [model],
   });
   try {
-    await e.step(1); // warm-up: shader compilation, first allocations
+    // Warm-up (JIT, shader compilation, first allocations); the op-by-op path takes seconds per step.
+    await e.step(impl === 'fused' ? 3 : 1);
     const times: number[] = [];
     const start = performance.now();
     while (times.length < maxReps && (times.length < 1 || performance.now() - start < budgetMs)) {
