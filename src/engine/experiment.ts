@@ -25,6 +25,8 @@ export type ModelKind = 'kru' | 'rnn';
 
 /** Beyond this size the RNN's exact spectrum (O(N³) in plain JS) is not recomputed for snapshots. */
 const MAX_DENSE_SPECTRUM = 256;
+/** How many steps' metrics may wait on the device before the engine reads the oldest back. */
+const MAX_STEPS_IN_FLIGHT = 4;
 /** Expensive snapshot details are recomputed at most this often. */
 const DETAIL_INTERVAL_MS = 250;
 
@@ -164,6 +166,14 @@ export class Experiment {
     if (this.disposed) throw new Error('experiment disposed');
     const start = performance.now();
     const pending: Array<{ kind: ModelKind; packed: tf.Tensor1D; lambda: number }> = [];
+    const consume = async (p: { kind: ModelKind; packed: tf.Tensor1D; lambda: number }) => {
+      const values = (await p.packed.data()) as Float32Array;
+      p.packed.dispose();
+      const t = this.trainers[p.kind]!;
+      const m = unpackMetrics(values, this.task.seqLength, t.names);
+      this.lastGroupNorms[p.kind] = m.groupNorms;
+      (this.rows[p.kind] ??= []).push(this.deriveRow(t.spec, m, p.lambda));
+    };
     for (let i = 0; i < k; i++) {
       const batch = Experiment.deviceBatch(this.task, this.task.trainBatch(this.dataRng, this.config.batch));
       for (const kind of ['kru', 'rnn'] as const) {
@@ -177,16 +187,11 @@ export class Experiment {
       this.rowSteps.push(this.stepCount);
       this.rowLambda.push(this.lambda);
       this.rowLr.push(this.lr);
+      // Read metrics back asynchronously, a few steps behind: that keeps the device busy without letting
+      // hundreds of steps queue up (Dawn over lavapipe crashed with ~200 steps of work in flight).
+      while (pending.length > MAX_STEPS_IN_FLIGHT * 2) await consume(pending.shift()!);
     }
-    // One asynchronous read per model per step, after all k steps have been queued.
-    for (const p of pending) {
-      const values = (await p.packed.data()) as Float32Array;
-      p.packed.dispose();
-      const t = this.trainers[p.kind]!;
-      const m = unpackMetrics(values, this.task.seqLength, t.names);
-      this.lastGroupNorms[p.kind] = m.groupNorms;
-      (this.rows[p.kind] ??= []).push(this.deriveRow(t.spec, m, p.lambda));
-    }
+    for (const p of pending) await consume(p);
     const ms = (performance.now() - start) / k;
     this.recentMs.push(ms);
     if (this.recentMs.length > 20) this.recentMs.shift();

@@ -1,7 +1,7 @@
 // The training engine: no tensor leaks, determinism, live settings, metrics against direct computation.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { testBackendName, useBackend } from '../support/backend';
+import { useBackend } from '../support/backend';
 import { kronExplicit } from '../support/float64';
 import { Experiment, factorSpectra, kronDeviation } from '../../src/engine/experiment';
 import { defaultExperimentConfig } from '../../src/engine/config';
@@ -26,7 +26,7 @@ describe('Experiment', () => {
     await e.step(1);
     await e.snapshot({ forceDetail: true });
     const after1 = tf.memory().numTensors;
-    await e.step(testBackendName() === 'webgpu' ? 60 : 199);
+    await e.step(199);
     await e.snapshot({ forceDetail: true });
     expect(tf.memory().numTensors).toBe(after1);
     e.dispose();
