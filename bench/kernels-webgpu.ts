@@ -1,12 +1,12 @@
 // ms per forward + backward of the fused webgpu recurrences alone (no read-out, loss or optimiser):
-//   node scripts/run-ts.mjs test/kernels-webgpu/bench-fused.ts [N ...]
+//   node scripts/run-ts.mjs bench/kernels-webgpu.ts [N ...]
 // B = 32, T = 100, D = 2; KRU with 2×2×…×2 factors (crelu), RNN tanh. Median of 5 after 2 warm-ups.
 import * as tf from '@tensorflow/tfjs-core';
-import * as support from '../support/backend';
-import { registerFusedKernels } from '../../src/kernels/register';
-import { kruRecurrenceFused, rnnRecurrenceFused } from '../../src/kernels/ops';
-import { registerWebgpuFusedKernels } from '../../src/kernels/webgpu';
-import { defaultFactors } from '../../src/model/config';
+import * as support from '../test/support/backend';
+import { registerFusedKernels } from '../src/kernels/register';
+import { kruRecurrenceFused, rnnRecurrenceFused } from '../src/kernels/ops';
+import { registerWebgpuFusedKernels } from '../src/kernels/webgpu';
+import { defaultFactors } from '../src/model/config';
 
 process.env.KRU_BACKEND = 'webgpu';
 await support.useBackend();

@@ -2,12 +2,12 @@
 // dy = G given, so the time is the two fused kernels plus engine bookkeeping (a loss like Σ H ⊙ G would add
 // tfjs's generic element-wise kernels, ~30% of the total at N = 64). T = 100, B = 32, D = 2, 2×2 KRU
 // factors. Not a test: run with
-//   node scripts/run-ts.mjs test/kernels/bench-cpu.ts [N ...]
+//   node scripts/run-ts.mjs bench/kernels-cpu.ts [N ...]
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
-import { registerFusedKernels } from '../../src/kernels/register';
-import { kruRecurrenceFused, rnnRecurrenceFused } from '../../src/kernels/ops';
+import { registerFusedKernels } from '../src/kernels/register';
+import { kruRecurrenceFused, rnnRecurrenceFused } from '../src/kernels/ops';
 
 const T = 100,
   B = 32,
