@@ -32,12 +32,8 @@ class DeviationDrawer extends BaseDrawer<DeviationChartProps> {
     this.svg = svgEl(roots.plot, 'svg', { height: HEIGHT, role: 'img', 'aria-label': 'distance from unitarity over training' });
     this.panel = new XYPanel(this.svg, { xLabel: 'training step', yLabel: '‖WᴴW − I‖²_F' });
     this.lambdaG = svgEl(this.panel.plot, 'g');
-    this.panel.overlay.addEventListener('pointermove', (ev) => {
-      this.hoverPx = this.panel.pointer(ev)?.[0] ?? null;
-      this.readout();
-    });
-    this.panel.overlay.addEventListener('pointerleave', () => {
-      this.hoverPx = null;
+    this.panel.onHover((pt) => {
+      this.hoverPx = pt?.[0] ?? null;
       this.readout();
     });
   }

@@ -62,13 +62,8 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
     };
     for (const kind of KINDS) {
       const panel = this.panels[kind];
-      panel.overlay.addEventListener('pointermove', (ev) => {
-        const pt = panel.pointer(ev);
+      panel.onHover((pt) => {
         this.hover = pt ? { kind, px: pt[0], py: pt[1] } : null;
-        this.readout();
-      });
-      panel.overlay.addEventListener('pointerleave', () => {
-        this.hover = null;
         this.readout();
       });
     }

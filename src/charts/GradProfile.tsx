@@ -30,12 +30,8 @@ class GradProfileDrawer extends BaseDrawer<GradProfileProps> {
       yLabel: '‖∂L/∂h_t‖',
       xFormat: (v) => (Number.isInteger(v) ? String(v) : ''),
     });
-    this.panel.overlay.addEventListener('pointermove', (ev) => {
-      this.hoverPx = this.panel.pointer(ev)?.[0] ?? null;
-      this.readout();
-    });
-    this.panel.overlay.addEventListener('pointerleave', () => {
-      this.hoverPx = null;
+    this.panel.onHover((pt) => {
+      this.hoverPx = pt?.[0] ?? null;
       this.readout();
     });
   }

@@ -40,13 +40,8 @@ class LossDrawer extends BaseDrawer<LossChartProps> {
     this.svg = svgEl(roots.plot, 'svg', { height: HEIGHT, role: 'img', 'aria-label': 'loss over training steps' });
     this.panel = new XYPanel(this.svg, { xLabel: 'training step', yLabel: 'loss per target (nats / sq. error)' });
     this.lambdaG = svgEl(this.panel.plot, 'g');
-    const move = (ev: PointerEvent) => {
-      this.hoverPx = this.panel.pointer(ev)?.[0] ?? null;
-      this.readout();
-    };
-    this.panel.overlay.addEventListener('pointermove', move);
-    this.panel.overlay.addEventListener('pointerleave', () => {
-      this.hoverPx = null;
+    this.panel.onHover((pt) => {
+      this.hoverPx = pt?.[0] ?? null;
       this.readout();
     });
   }

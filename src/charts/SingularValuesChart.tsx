@@ -34,13 +34,8 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
   }
 
   private listen(panel: XYPanel, index: number): void {
-    panel.overlay.addEventListener('pointermove', (ev) => {
-      const pt = panel.pointer(ev);
+    panel.onHover((pt) => {
       this.hover = pt ? { panel: index, px: pt[0] } : null;
-      this.readout();
-    });
-    panel.overlay.addEventListener('pointerleave', () => {
-      this.hover = null;
       this.readout();
     });
   }

@@ -41,13 +41,8 @@ class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
     this.axes = svgEl(this.eig.plot, 'path', { stroke: 'currentColor', 'stroke-opacity': 0.25, fill: 'none' });
     this.circle = svgEl(this.eig.plot, 'circle', { fill: 'none', stroke: palette.target, 'stroke-width': 1.3, 'stroke-dasharray': '6 4' });
     for (const [name, panel] of [['sv', this.sv], ['eig', this.eig]] as const) {
-      panel.overlay.addEventListener('pointermove', (ev) => {
-        const pt = panel.pointer(ev);
+      panel.onHover((pt) => {
         this.hover = pt ? { panel: name, px: pt[0], py: pt[1] } : null;
-        this.readout();
-      });
-      panel.overlay.addEventListener('pointerleave', () => {
-        this.hover = null;
         this.readout();
       });
     }

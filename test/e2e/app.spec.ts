@@ -123,6 +123,39 @@ test('every view draws marks after a few steps', async ({ page }) => {
   }
 });
 
+test('hovering a plot shows the values under the pointer in its readout', async ({ page }) => {
+  await open(page);
+  await page.getByTestId('play').click();
+  await waitForSteps(page, 8);
+  await page.getByTestId('pause').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+  // Let the last snapshot's redraws (one view per frame) settle before taking the un-hovered readouts.
+  const readouts = () => page.locator('.kru-chart-readout').allTextContents();
+  let settled = await readouts();
+  await expect
+    .poll(async () => {
+      await page.waitForTimeout(700);
+      const now = await readouts();
+      const same = JSON.stringify(now) === JSON.stringify(settled);
+      settled = now;
+      return same;
+    })
+    .toBe(true);
+  for (const id of ['view-loss', 'view-deviation', 'view-grad-profile', 'view-grad-heatmap', 'view-spectrum']) {
+    const view = page.getByTestId(id);
+    const readout = view.locator('.kru-chart-readout');
+    const before = await readout.textContent();
+    const overlay = view.locator('rect.kru-overlay').first();
+    await overlay.scrollIntoViewIfNeeded();
+    const box = await overlay.boundingBox();
+    expect(box, `${id} has a pointer overlay`).not.toBeNull();
+    await overlay.hover({ position: { x: box!.width * 0.3, y: box!.height * 0.5 } });
+    await expect.poll(() => readout.textContent(), { message: `${id} readout follows the pointer` }).not.toBe(before);
+    await page.getByTestId('step-count').hover(); // away from every plot
+    await expect.poll(() => readout.textContent(), { message: `${id} readout returns on leave` }).toBe(before);
+  }
+});
+
 test('reset with the same seed repeats the first step exactly', async ({ page }) => {
   await open(page);
   const loss = page.getByTestId('view-loss');

@@ -294,6 +294,12 @@ export class XYPanel {
     const [px, py] = d3.pointer(ev, this.root);
     return px >= 0 && px <= this.w && py >= 0 && py <= this.h ? [px, py] : null;
   }
+
+  /** Calls back with the pointer's plot coordinates as it moves, and with null when it leaves. */
+  onHover(callback: (pt: [number, number] | null) => void): void {
+    this.overlay.addEventListener('pointermove', (ev) => callback(this.pointer(ev)));
+    this.overlay.addEventListener('pointerleave', () => callback(null));
+  }
 }
 
 /**
