@@ -1,6 +1,5 @@
-// The typed, validated description of a model and of a training run. One schema serves the engine, the CLI,
-// the worker, the store's URL/JSON round trip and the model file, so "invalid config" has one meaning.
-import { z } from 'zod';
+// The vocabulary shared by the model, the engine, the CLI and the page: option names and model shapes.
+// Validation lives with the inputs that need it (src/engine/config.ts, src/model/model-file.ts).
 
 export const KRU_ACTIVATIONS = ['crelu', 'modrelu', 'tanh', 'linear'] as const;
 export const RNN_ACTIVATIONS = ['tanh', 'relu', 'linear'] as const;
@@ -16,45 +15,31 @@ export type TaskName = (typeof TASK_NAMES)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type Impl = (typeof IMPLS)[number];
 
-const positiveInt = z.number().int().positive();
+/** ε inside modReLU's |z| = sqrt(Re² + Im² + ε): one value for the reference, both kernels and the docs. */
+export const MODRELU_EPS = 1e-6;
 
-/** Shape of a KRU: W = W_0 ⊗ … ⊗ W_{F-1}, each W_f complex p_f×p_f, ∏ p_f = hidden. */
-export const KruSpecSchema = z
-  .object({
-    kind: z.literal('kru'),
-    hidden: positiveInt.max(4096),
-    inputSize: positiveInt.max(4096),
-    outputSize: positiveInt.max(4096),
-    factors: z.array(positiveInt.max(1024)).min(1).max(16),
-    activation: z.enum(KRU_ACTIVATIONS),
-  })
-  .refine((s) => s.factors.reduce((a, b) => a * b, 1) === s.hidden, {
-    message: 'the product of the factor sizes must equal hidden',
-    path: ['factors'],
-  });
+/**
+ * Shape of a KRU: W = W_0 ⊗ … ⊗ W_{F-1}, each W_f complex p_f×p_f, ∏ p_f = hidden. Specs are built from an
+ * already validated ExperimentConfig (src/engine/config.ts) or model file (src/model/model-file.ts).
+ */
+export interface KruSpec {
+  kind: 'kru';
+  hidden: number;
+  inputSize: number;
+  outputSize: number;
+  factors: number[];
+  activation: KruActivation;
+}
 
-export const RnnSpecSchema = z.object({
-  kind: z.literal('rnn'),
-  hidden: positiveInt.max(4096),
-  inputSize: positiveInt.max(4096),
-  outputSize: positiveInt.max(4096),
-  activation: z.enum(RNN_ACTIVATIONS),
-});
+export interface RnnSpec {
+  kind: 'rnn';
+  hidden: number;
+  inputSize: number;
+  outputSize: number;
+  activation: RnnActivation;
+}
 
-export type KruSpec = z.infer<typeof KruSpecSchema>;
-export type RnnSpec = z.infer<typeof RnnSpecSchema>;
 export type ModelSpec = KruSpec | RnnSpec;
-
-export const KruInitSchema = z.object({
-  kind: z.enum(KRU_INITS),
-  /** Standard deviation of each real and imaginary entry when kind = 'gaussian'. */
-  scale: z.number().positive().max(100),
-});
-export const RnnInitSchema = z.object({
-  kind: z.enum(RNN_INITS),
-  /** Gain g of the Gaussian init, W_ij ~ N(0, g²/N). */
-  gain: z.number().positive().max(100),
-});
 
 /** Factor sizes 2×2×…×2 when hidden is a power of two, else one hidden×hidden factor. */
 export function defaultFactors(hidden: number): number[] {

@@ -1,7 +1,7 @@
 // The op-by-op recurrences: the readable reference that the fused kernels (src/kernels) are tested against,
 // and the path used on backends without fused kernels. Same signatures as the fused ops.
 import * as tf from '@tensorflow/tfjs-core';
-import type { KruActivation, RnnActivation } from './config';
+import { MODRELU_EPS, type KruActivation, type RnnActivation } from './config';
 
 export interface KruAttrs {
   sizes: number[];
@@ -10,8 +10,6 @@ export interface KruAttrs {
 export interface RnnAttrs {
   activation: RnnActivation;
 }
-
-export const MODRELU_EPS = 1e-6;
 
 const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 

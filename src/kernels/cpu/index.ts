@@ -3,17 +3,15 @@
 import type {
   KernelConfig,
   KernelFunc,
-  NamedAttrMap,
   NamedTensorInfoMap,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD } from '../ops';
-import { kruBackward, kruForward, type KruActivationName, type KruDims } from './kru';
-import { rnnBackward, rnnForward, type RnnActivationName, type RnnDims } from './rnn';
+import { readKruAttrs, readRnnActivation } from '../attrs';
+import { kruBackward, kruForward, type KruDims } from './kru';
+import { rnnBackward, rnnForward, type RnnDims } from './rnn';
 
-const KRU_ACTS: readonly string[] = ['crelu', 'modrelu', 'tanh', 'linear'];
-const RNN_ACTS: readonly string[] = ['tanh', 'relu', 'linear'];
 
 function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
@@ -34,25 +32,7 @@ function expectShape(name: string, t: TensorInfo, shape: number[]): void {
   }
 }
 
-function kruAttrs(attrs: NamedAttrMap | undefined): { sizes: number[]; activation: KruActivationName } {
-  const sizes = attrs?.sizes;
-  const activation = attrs?.activation;
-  if (!Array.isArray(sizes) || sizes.length === 0 || !sizes.every((s) => typeof s === 'number' && s >= 1)) {
-    throw new Error('KruRecurrence: attr sizes must be a non-empty list of positive integers');
-  }
-  if (typeof activation !== 'string' || !KRU_ACTS.includes(activation)) {
-    throw new Error(`KruRecurrence: unknown activation ${String(activation)}`);
-  }
-  return { sizes: sizes as number[], activation: activation as KruActivationName };
-}
 
-function rnnActivation(attrs: NamedAttrMap | undefined): RnnActivationName {
-  const activation = attrs?.activation;
-  if (typeof activation !== 'string' || !RNN_ACTS.includes(activation)) {
-    throw new Error(`RnnRecurrence: unknown activation ${String(activation)}`);
-  }
-  return activation as RnnActivationName;
-}
 
 /** Dims of a KRU call from x [B,T,D] and the sizes, checking every other input's shape. */
 function kruDims(inputs: NamedTensorInfoMap, sizes: number[]): KruDims {
@@ -72,7 +52,7 @@ function kruDims(inputs: NamedTensorInfoMap, sizes: number[]): KruDims {
 
 const kruForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const cpu = backend as MathBackendCPU;
-  const { sizes, activation } = kruAttrs(attrs);
+  const { sizes, activation } = readKruAttrs(attrs);
   const dims = kruDims(inputs, sizes);
   const probe = input(inputs, 'probe');
   expectShape('probe', probe, [dims.B, dims.T, 2 * dims.N]);
@@ -91,7 +71,7 @@ const kruForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 
 const kruGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const cpu = backend as MathBackendCPU;
-  const { sizes, activation } = kruAttrs(attrs);
+  const { sizes, activation } = readKruAttrs(attrs);
   const dims = kruDims(inputs, sizes);
   const hShape = [dims.B, dims.T, 2 * dims.N];
   for (const name of ['dH', 'H', 'A']) expectShape(name, input(inputs, name), hShape);
@@ -132,7 +112,7 @@ function rnnDims(inputs: NamedTensorInfoMap): RnnDims {
 
 const rnnForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const cpu = backend as MathBackendCPU;
-  const activation = rnnActivation(attrs);
+  const activation = readRnnActivation(attrs);
   const dims = rnnDims(inputs);
   const shape = [dims.B, dims.T, dims.N];
   expectShape('probe', input(inputs, 'probe'), shape);
@@ -149,7 +129,7 @@ const rnnForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 
 const rnnGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const cpu = backend as MathBackendCPU;
-  const activation = rnnActivation(attrs);
+  const activation = readRnnActivation(attrs);
   const dims = rnnDims(inputs);
   const shape = [dims.B, dims.T, dims.N];
   for (const name of ['dH', 'H', 'A']) expectShape(name, input(inputs, name), shape);

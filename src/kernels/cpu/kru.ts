@@ -7,9 +7,8 @@
 // matrix applied to [L, p, R·B] blocks: the inner loop runs over R·B contiguous numbers for every factor,
 // which keeps loop overhead low even for the last factor (R = 1).
 
-export type KruActivationName = 'crelu' | 'modrelu' | 'tanh' | 'linear';
+import { MODRELU_EPS, type KruActivation as KruActivationName } from '../../model/config';
 
-export const MODRELU_EPS = 1e-6;
 
 // Small-integer activation codes: the per-element switch then compares ints, not strings.
 const CRELU = 0,

@@ -4,7 +4,7 @@
 // routine (matMulABt) serves the forward (Z = h Wᵀ), the carried gradient (Wᵀ da, via a transposed copy of
 // W) and dW (Σ_t da_t h_{t−1}ᵀ, one long product over all steps and batch rows at the end).
 
-export type RnnActivationName = 'tanh' | 'relu' | 'linear';
+import type { RnnActivation as RnnActivationName } from '../../model/config';
 
 export interface RnnDims {
   B: number;

@@ -2,7 +2,7 @@
 // stays in scratch memory (workgroup memory when it fits, else a region of the output buffer) and W·h is
 // applied factor by factor along each tensor axis (O(N·Σp_f) per step, W is never formed).
 // See docs/model.md for layouts and equations.
-import type { KernelConfig, KernelFunc, NamedAttrMap } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import {
   type WebGPUBackend,
   SequenceProgram,
@@ -16,25 +16,13 @@ import {
   workgroupSizeFor,
 } from './program';
 
-type KruActivation = 'crelu' | 'modrelu' | 'tanh' | 'linear';
-const KRU_ACTIVATIONS: readonly string[] = ['crelu', 'modrelu', 'tanh', 'linear'];
+import { MODRELU_EPS, type KruActivation } from '../../model/config';
+import { readKruAttrs } from '../attrs';
 
-interface KruAttrs {
-  sizes: number[];
-  activation: KruActivation;
-}
+/** modReLU's ε as a WGSL float literal. */
+const WGSL_MODRELU_EPS = MODRELU_EPS.toExponential();
 
-function readAttrs(attrs: NamedAttrMap | undefined): KruAttrs {
-  const sizes = attrs?.sizes;
-  const activation = attrs?.activation;
-  if (!Array.isArray(sizes) || !sizes.every((s) => Number.isInteger(s) && (s as number) > 0)) {
-    throw new Error('KruRecurrence: attr sizes must be an array of positive integers');
-  }
-  if (typeof activation !== 'string' || !KRU_ACTIVATIONS.includes(activation)) {
-    throw new Error(`KruRecurrence: unknown activation ${String(activation)}`);
-  }
-  return { sizes: sizes as number[], activation: activation as KruActivation };
-}
+
 
 interface FactorLayout {
   p: number;
@@ -99,7 +87,7 @@ function activationWgsl(act: KruActivation): string {
       return 'hr = ar; hi = ai;';
     case 'modrelu':
       return `{
-            let m = sqrt(ar * ar + ai * ai + 1e-6);
+            let m = sqrt(ar * ar + ai * ai + ${WGSL_MODRELU_EPS});
             let s = m + betaIn[n];
             if (s > 0.0) { hr = (s / m) * ar; hi = (s / m) * ai; } else { hr = 0.0; hi = 0.0; }
           }`;
@@ -123,7 +111,7 @@ function activationGradWgsl(act: KruActivation): string {
     case 'modrelu':
       return `{
             let beta = betaIn[n];
-            let m = sqrt(ar * ar + ai * ai + 1e-6);
+            let m = sqrt(ar * ar + ai * ai + ${WGSL_MODRELU_EPS});
             if (m + beta > 0.0) {
               let m3 = m * m * m;
               let jrr = 1.0 + beta / m - beta * ar * ar / m3;
@@ -203,7 +191,7 @@ function kruForwardCode(
 
 const kruForward: KernelFunc = (args) => {
   const backend = args.backend as WebGPUBackend;
-  const { sizes, activation } = readAttrs(args.attrs);
+  const { sizes, activation } = readKruAttrs(args.attrs);
   const { x, factors, U, b, beta, probe } = requireInputs('KruRecurrence', args.inputs, [
     'x',
     'factors',
@@ -454,7 +442,7 @@ function kruBackwardCode(sizes: number[], act: KruActivation, wg: number, workgr
 
 const kruBackward: KernelFunc = (args) => {
   const backend = args.backend as WebGPUBackend;
-  const { sizes, activation } = readAttrs(args.attrs);
+  const { sizes, activation } = readKruAttrs(args.attrs);
   const { dH, x, factors, U, beta, H, A } = requireInputs('KruRecurrenceGrad', args.inputs, [
     'dH',
     'x',

@@ -1,6 +1,6 @@
 // Fused dense RNN recurrence on WebGPU: one dispatch per direction, one workgroup per sequence, each thread
 // owning rows of W·h (forward) or columns of Wᵀ·da (backward); h / da stay in scratch memory between steps.
-import type { KernelConfig, KernelFunc, NamedAttrMap } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import {
   type WebGPUBackend,
   SequenceProgram,
@@ -14,16 +14,9 @@ import {
   workgroupSizeFor,
 } from './program';
 
-type RnnActivation = 'tanh' | 'relu' | 'linear';
-const RNN_ACTIVATIONS: readonly string[] = ['tanh', 'relu', 'linear'];
+import type { RnnActivation } from '../../model/config';
+import { readRnnActivation } from '../attrs';
 
-function readActivation(attrs: NamedAttrMap | undefined): RnnActivation {
-  const activation = attrs?.activation;
-  if (typeof activation !== 'string' || !RNN_ACTIVATIONS.includes(activation)) {
-    throw new Error(`RnnRecurrence: unknown activation ${String(activation)}`);
-  }
-  return activation as RnnActivation;
-}
 
 function rnnForwardCode(N: number, D: number, act: RnnActivation, wg: number, workgroup: boolean): string {
   const sigma = act === 'tanh' ? 'safeTanh(a)' : act === 'relu' ? 'max(a, 0.0)' : 'a';
@@ -101,7 +94,7 @@ function rnnBackwardCode(N: number, act: RnnActivation, wg: number, workgroup: b
 
 const rnnForward: KernelFunc = (args) => {
   const backend = args.backend as WebGPUBackend;
-  const activation = readActivation(args.attrs);
+  const activation = readRnnActivation(args.attrs);
   const { x, W, U, b, probe } = requireInputs('RnnRecurrence', args.inputs, ['x', 'W', 'U', 'b', 'probe']);
   const [B, T, D] = x.shape;
   const N = b.shape[0];
@@ -130,7 +123,7 @@ const rnnForward: KernelFunc = (args) => {
 
 const rnnBackward: KernelFunc = (args) => {
   const backend = args.backend as WebGPUBackend;
-  const activation = readActivation(args.attrs);
+  const activation = readRnnActivation(args.attrs);
   const { dH, x, W, U, H, A } = requireInputs('RnnRecurrenceGrad', args.inputs, [
     'dH',
     'x',
