@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Unit and numerics tests run twice: once on the tfjs cpu backend and once on webgpu (Dawn's Node
 // bindings over Mesa's software Vulkan). Files that do not touch a backend run only in the cpu project.
 const backendSensitive = ['test/model/**/*.test.ts', 'test/kernels/**/*.test.ts', 'test/engine/**/*.test.ts'];
-// Checks of the WGSL kernels' own code paths (scratch placements): meaningful on webgpu only.
+// Checks of the WGSL kernels' own code paths (thread layouts, scratch placements): meaningful on webgpu only.
 const webgpuOnly = ['test/kernels-webgpu/**/*.test.ts'];
 
 // tfjs ships extensionless ESM imports that plain Node cannot resolve; let Vite transform them.

@@ -1,13 +1,13 @@
-// WebGPU-only checks of the fused kernels (src/kernels/webgpu) against the float64 oracle, in both scratch
-// placements (workgroup memory, and the global-memory fallback used for large N). Collected by the webgpu
-// vitest project only.
+// WebGPU-only checks of the fused kernels (src/kernels/webgpu) against the float64 oracle, in every thread
+// layout: a workgroup per sequence with its scratch in workgroup memory or (large N) in global memory, and one
+// thread per sequence (CPU implementations of WebGPU). Collected by the webgpu vitest project only.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as support from '../support/backend';
 import { centralDiff, kruForward64, rnnForward64 } from '../support/float64';
 import { registerFusedKernels } from '../../src/kernels/register';
 import { kruRecurrenceFused, rnnRecurrenceFused } from '../../src/kernels/ops';
-import { registerWebgpuFusedKernels, setWebgpuScratchMode } from '../../src/kernels/webgpu';
+import { registerWebgpuFusedKernels, setWebgpuKernelLayout } from '../../src/kernels/webgpu';
 import {
   expectClose,
   kruLoss64,
@@ -27,7 +27,7 @@ registerFusedKernels();
 registerWebgpuFusedKernels();
 registerWebgpuFusedKernels(); // idempotent
 
-afterAll(() => setWebgpuScratchMode('auto'));
+afterAll(() => setWebgpuKernelLayout('auto'));
 
 const KRU_SIZES = [[2, 2], [2, 3], [3, 2, 2], [4]];
 const KRU_ACTS: KruAct[] = ['crelu', 'modrelu', 'tanh', 'linear'];
@@ -88,8 +88,8 @@ async function rnnGrads(pr: RnnProblem): Promise<{ H: Float32Array; g: Float32Ar
   return out;
 }
 
-for (const mode of ['auto', 'global'] as const) {
-  describe(`webgpu fused kernels, scratch ${mode}`, () => {
+for (const mode of ['workgroup', 'workgroup-global', 'serial'] as const) {
+  describe(`webgpu fused kernels, layout ${mode}`, () => {
     // [12]: 144 dW entries exceed the per-thread register slots, so the partial sums go to global memory.
     const kruCases: [number[], KruAct][] = KRU_SIZES.flatMap((sizes) =>
       KRU_ACTS.map((act): [number[], KruAct] => [sizes, act]),
@@ -97,7 +97,7 @@ for (const mode of ['auto', 'global'] as const) {
     kruCases.push([[12], 'crelu'], [[12], 'modrelu']);
     for (const [sizes, act] of kruCases)
       it(`KRU [${sizes}] ${act}: H and every gradient`, async () => {
-        setWebgpuScratchMode(mode);
+        setWebgpuKernelLayout(mode);
         const B = 2 + (sizes.length % 2);
         const T = 3 + sizes.length;
         const pr = kruProblem(sizes, act, B, T, 2, 31 + sizes.length * 7 + KRU_ACTS.indexOf(act));
@@ -118,7 +118,7 @@ for (const mode of ['auto', 'global'] as const) {
     for (const N of [3, 5])
       for (const act of RNN_ACTS)
         it(`RNN N=${N} ${act}: H and every gradient`, async () => {
-          setWebgpuScratchMode(mode);
+          setWebgpuKernelLayout(mode);
           const B = 2;
           const T = N + 1;
           const pr = rnnProblem(N, act, B, T, 2, 91 + N * 3 + RNN_ACTS.indexOf(act));
@@ -135,7 +135,7 @@ for (const mode of ['auto', 'global'] as const) {
         });
 
     it('T = 1 and a probe that is not zero', async () => {
-      setWebgpuScratchMode(mode);
+      setWebgpuKernelLayout(mode);
       const pr = kruProblem([2, 3], 'modrelu', 2, 1, 2, 5);
       pr.probe = Float64Array.from(pr.G, (v) => 0.1 * v);
       const { H, g } = await kruGrads(pr);

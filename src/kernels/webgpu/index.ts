@@ -3,7 +3,7 @@ import { getKernel, registerKernel } from '@tensorflow/tfjs-core';
 import { kruRecurrenceGradWebgpu, kruRecurrenceWebgpu } from './kru';
 import { rnnRecurrenceGradWebgpu, rnnRecurrenceWebgpu } from './rnn';
 
-export { setWebgpuScratchMode, type ScratchMode } from './program';
+export { setWebgpuKernelLayout, type LayoutKind } from './program';
 
 const CONFIGS = [kruRecurrenceWebgpu, kruRecurrenceGradWebgpu, rnnRecurrenceWebgpu, rnnRecurrenceGradWebgpu];
 

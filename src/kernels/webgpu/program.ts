@@ -1,5 +1,5 @@
 // Shared plumbing for the fused WebGPU recurrence kernels: a WebGPUProgram whose WGSL is written by hand
-// (one workgroup per sequence, flat output buffer) and small helpers that run stock tfjs kernels on the
+// (sequences mapped onto threads by a SequenceLayout, flat output buffer) and small helpers that run stock tfjs kernels on the
 // backend directly (kernel functions may call other kernel functions, never public ops: those would be
 // taped and scoped by the engine).
 import { getKernel, type NamedAttrMap, type TensorInfo, util } from '@tensorflow/tfjs-core';
@@ -17,41 +17,106 @@ export function workgroupSizeFor(n: number): number {
 }
 
 /**
- * Where a kernel keeps its per-sequence scratch vectors. 'auto' uses workgroup memory when it fits the
- * device limit and a region of the output buffer otherwise; 'global' forces the latter (tests use it to
- * exercise the large-N path at small sizes).
+ * How the fused kernels map sequences onto threads.
+ * - 'workgroup': one workgroup per sequence; its threads split each step's vector and meet at barriers, the
+ *   scratch vectors in workgroup memory. For GPUs, where barriers are cheap and N-wide parallelism matters.
+ * - 'workgroup-global': the same with the scratch in a region of the output buffer (large N).
+ * - 'serial': one thread per sequence, no barriers, scratch in the output buffer. For WebGPU implemented on
+ *   the CPU (llvmpipe, SwiftShader): there a barrier is a coroutine switch of every SIMD group, which cost
+ *   more than the arithmetic, while SIMD lanes across sequences come free.
  */
-export type ScratchMode = 'auto' | 'global';
-let scratchMode: ScratchMode = 'auto';
-export function setWebgpuScratchMode(mode: ScratchMode): void {
-  scratchMode = mode;
+export type LayoutKind = 'workgroup' | 'workgroup-global' | 'serial';
+
+export interface SequenceLayout {
+  kind: LayoutKind;
+  /** threads sharing one sequence: the stride of every per-sequence loop */
+  lanes: number;
+  /** invocations per workgroup */
+  workgroupSize: number;
+  /** whether the scratch vectors live in the output buffer (else in workgroup memory) */
+  globalScratch: boolean;
 }
 
-export function fitsWorkgroupMemory(backend: WebGPUBackend, floats: number): boolean {
-  if (scratchMode === 'global') return false;
+/** Sequences per workgroup in the serial layout: llvmpipe's SIMD width for f32 with 256-bit vectors. */
+const SERIAL_WORKGROUP = 8;
+
+let forcedLayout: LayoutKind | undefined;
+/** Tests and benchmarks force a layout; 'auto' lets the adapter decide (sequenceLayout). */
+export function setWebgpuKernelLayout(kind: LayoutKind | 'auto'): void {
+  forcedLayout = kind === 'auto' ? undefined : kind;
+}
+
+/** True for a CPU implementation of WebGPU (the fallback adapter, or llvmpipe's "software" architecture). */
+export function isSoftwareDevice(device: GPUDevice): boolean {
+  const info = (device as { adapterInfo?: { isFallbackAdapter?: boolean; architecture?: string } })
+    .adapterInfo;
+  return info?.isFallbackAdapter === true || info?.architecture === 'software';
+}
+
+/** The layout for a kernel whose steps work on vectors of n elements with `scratchFloats` of scratch. */
+export function sequenceLayout(backend: WebGPUBackend, n: number, scratchFloats: number): SequenceLayout {
+  const kind = forcedLayout ?? autoLayout(backend, scratchFloats);
+  if (kind === 'serial') {
+    return { kind, lanes: 1, workgroupSize: SERIAL_WORKGROUP, globalScratch: true };
+  }
+  const wg = workgroupSizeFor(n);
+  return { kind, lanes: wg, workgroupSize: wg, globalScratch: kind === 'workgroup-global' };
+}
+
+function autoLayout(backend: WebGPUBackend, scratchFloats: number): LayoutKind {
+  if (isSoftwareDevice(backend.device)) return 'serial';
   const limit = Math.min(backend.device.limits.maxComputeWorkgroupStorageSize, 16384);
-  return floats * 4 <= limit;
+  return scratchFloats * 4 <= limit ? 'workgroup' : 'workgroup-global';
 }
 
 /**
- * WGSL helpers for a scratch array of `floats` f32 per sequence: scGet/scSet/sync. In workgroup mode the
- * array lives in workgroup memory; in global mode it lives in `result` from offset `scBase` (a private
- * variable the kernel sets first thing), and sync() must order storage memory.
+ * WGSL that every sequence kernel starts with: `lid` (this thread's lane within its sequence), `seq`, and
+ * helpers laneId() and, for a scratch array of `floats` f32 per sequence, scGet/scSet, sync() (orders scratch between
+ * the lanes of a sequence) and syncStorage() (orders `result`). In global scratch the array lives in
+ * `result` from offset `scBase`, a private variable the kernel sets first thing. The serial layout has one
+ * lane per sequence, so both syncs are empty (and must be: barriers need uniform control flow, and threads
+ * past the last sequence return early), and laneId() is `uniforms.zero`, a 0 the compiler cannot see: with a
+ * literal 0 llvmpipe fully unrolls every per-sequence loop, and the backward KRU shader at N=64 took 35 s
+ * to compile instead of 13 s.
  */
-export function scratchWgsl(workgroup: boolean, floats: number): string {
-  if (workgroup) {
-    return `
-      var<workgroup> sc : array<f32, ${Math.max(floats, 1)}>;
-      var<private> scBase : i32;
-      fn scGet(i : i32) -> f32 { return sc[i]; }
-      fn scSet(i : i32, v : f32) { sc[i] = v; }
-      fn sync() { workgroupBarrier(); }`;
-  }
-  return `
+export function layoutWgsl(layout: SequenceLayout, floats: number): string {
+  const scratch = layout.globalScratch
+    ? `
       var<private> scBase : i32;
       fn scGet(i : i32) -> f32 { return result[scBase + i]; }
-      fn scSet(i : i32, v : f32) { result[scBase + i] = v; }
-      fn sync() { storageBarrier(); workgroupBarrier(); }`;
+      fn scSet(i : i32, v : f32) { result[scBase + i] = v; }`
+    : `
+      var<workgroup> sc : array<f32, ${Math.max(floats, 1)}>;
+      fn scGet(i : i32) -> f32 { return sc[i]; }
+      fn scSet(i : i32, v : f32) { sc[i] = v; }`;
+  const serial = layout.kind === 'serial';
+  const sync = serial
+    ? ''
+    : layout.globalScratch
+      ? 'storageBarrier(); workgroupBarrier();'
+      : 'workgroupBarrier();';
+  return `${scratch}
+      fn laneId() -> i32 { return ${serial ? 'uniforms.zero' : 'i32(localId.x)'}; }
+      fn sync() { ${sync} }
+      fn syncStorage() { ${serial ? '' : 'storageBarrier();'} }`;
+}
+
+/**
+ * WGSL setting where this sequence's scratch starts, given the scratch region (`floats` per sequence, B
+ * sequences) at offset `region` of the output buffer; nothing for workgroup memory.
+ */
+export function scratchStartWgsl(layout: SequenceLayout, region: string, floats: number): string {
+  return layout.globalScratch ? `scBase = ${region} + seq * ${floats};` : '';
+}
+
+/** WGSL statements opening main(): lid, seq and (serial layout) the early return past the last sequence. */
+export function sequenceIdsWgsl(layout: SequenceLayout): string {
+  return layout.kind === 'serial'
+    ? `let lid = laneId();
+        let seq = i32(globalId.x);
+        if (seq >= uniforms.numSeq) { return; }`
+    : `let lid = laneId();
+        let seq = i32(workgroupId.x);`;
 }
 
 /** Numerically safe tanh (the builtin may overflow to NaN for large |x| on some drivers). */
@@ -61,7 +126,7 @@ export const TANH_WGSL = `
         return sign(a) * (1.0 - e) / (1.0 + e);
       }`;
 
-/** A program with one workgroup per sequence writing a flat float32 output of `outputSize` elements. */
+/** A program running each sequence on `layout.lanes` threads, writing a flat float32 output of `outputSize` elements. */
 export class SequenceProgram implements WebGPUProgram {
   outputShape: number[];
   shaderKey: string;
@@ -69,7 +134,7 @@ export class SequenceProgram implements WebGPUProgram {
   dispatch: [number, number, number];
   variableNames: string[];
   workgroupSize: [number, number, number];
-  uniforms = 'numSeq : i32, steps : i32,';
+  uniforms = 'numSeq : i32, steps : i32, zero : i32,';
   size = false;
   private readonly code: string;
 
@@ -78,14 +143,14 @@ export class SequenceProgram implements WebGPUProgram {
     variableNames: string[],
     outputSize: number,
     numSeq: number,
-    wg: number,
+    layout: SequenceLayout,
     code: string,
   ) {
-    this.shaderKey = key;
+    this.shaderKey = `${key}_${layout.kind}_${layout.workgroupSize}`;
     this.variableNames = variableNames;
     this.outputShape = [outputSize];
-    this.dispatch = [numSeq, 1, 1];
-    this.workgroupSize = [wg, 1, 1];
+    this.dispatch = [Math.ceil((numSeq * layout.lanes) / layout.workgroupSize), 1, 1];
+    this.workgroupSize = [layout.workgroupSize, 1, 1];
     this.code = code;
   }
 
@@ -104,6 +169,7 @@ export function runSequenceProgram(
   return backend.runWebGPUProgram(program, inputs, 'float32', [
     { type: 'int32', data: [numSeq] },
     { type: 'int32', data: [steps] },
+    { type: 'int32', data: [0] },
   ]);
 }
 

@@ -1,5 +1,6 @@
-// Fused dense RNN recurrence on WebGPU: one dispatch per direction, one workgroup per sequence, each thread
-// owning rows of W·h (forward) or columns of Wᵀ·da (backward); h / da stay in scratch memory between steps.
+// Fused dense RNN recurrence on WebGPU: one dispatch per direction; each sequence's threads (a workgroup, or
+// one thread in the serial layout) own rows of W·h (forward) or columns of Wᵀ·da (backward); h / da stay in
+// scratch memory between steps.
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import {
   type WebGPUBackend,
@@ -9,35 +10,36 @@ import {
   flatView,
   requireInputs,
   runSequenceProgram,
-  scratchWgsl,
-  fitsWorkgroupMemory,
-  workgroupSizeFor,
+  type SequenceLayout,
+  layoutWgsl,
+  sequenceIdsWgsl,
+  scratchStartWgsl,
+  sequenceLayout,
 } from './program';
 
 import type { RnnActivation } from '../../model/config';
 import { readRnnActivation } from '../attrs';
 
-
-function rnnForwardCode(N: number, D: number, act: RnnActivation, wg: number, workgroup: boolean): string {
+function rnnForwardCode(N: number, D: number, act: RnnActivation, layout: SequenceLayout): string {
+  const lanes = layout.lanes;
   const sigma = act === 'tanh' ? 'safeTanh(a)' : act === 'relu' ? 'max(a, 0.0)' : 'a';
   return `
-      ${scratchWgsl(workgroup, 2 * N)}
+      ${layoutWgsl(layout, 2 * N)}
       ${TANH_WGSL}
 
       fn main(index : i32) {
-        let lid = i32(localId.x);
-        let seq = i32(workgroupId.x);
+        ${sequenceIdsWgsl(layout)}
         let B = uniforms.numSeq;
         let T = uniforms.steps;
         let offA = B * T * ${N};
-        ${workgroup ? '' : `scBase = 2 * B * T * ${N} + seq * ${2 * N};`}
-        for (var i = lid; i < ${N}; i += ${wg}) { scSet(i, 0.0); }
+        ${scratchStartWgsl(layout, `2 * B * T * ${N}`, 2 * N)}
+        for (var i = lid; i < ${N}; i += ${lanes}) { scSet(i, 0.0); }
         sync();
         for (var t = 0; t < T; t++) {
           let row = seq * T + t;
           let src = (t % 2) * ${N};
           let dst = ${N} - src;
-          for (var i = lid; i < ${N}; i += ${wg}) {
+          for (var i = lid; i < ${N}; i += ${lanes}) {
             var a = bIn[i];
             for (var j = 0; j < ${N}; j++) { a += wIn[i * ${N} + j] * scGet(src + j); }
             for (var d = 0; d < ${D}; d++) { a += uIn[i * ${D} + d] * xIn[row * ${D} + d]; }
@@ -51,7 +53,8 @@ function rnnForwardCode(N: number, D: number, act: RnnActivation, wg: number, wo
       }`;
 }
 
-function rnnBackwardCode(N: number, act: RnnActivation, wg: number, workgroup: boolean): string {
+function rnnBackwardCode(N: number, act: RnnActivation, layout: SequenceLayout): string {
+  const lanes = layout.lanes;
   const deriv =
     act === 'tanh'
       ? '{ let th = safeTanh(a); da = dh * (1.0 - th * th); }'
@@ -60,22 +63,21 @@ function rnnBackwardCode(N: number, act: RnnActivation, wg: number, workgroup: b
         : 'da = dh;';
   // Output layout: dA [B,T,N] | dP [B,T,N] | scratch [B,2N] (global mode).
   return `
-      ${scratchWgsl(workgroup, 2 * N)}
+      ${layoutWgsl(layout, 2 * N)}
       ${TANH_WGSL}
 
       fn main(index : i32) {
-        let lid = i32(localId.x);
-        let seq = i32(workgroupId.x);
+        ${sequenceIdsWgsl(layout)}
         let B = uniforms.numSeq;
         let T = uniforms.steps;
         let offP = B * T * ${N};
-        ${workgroup ? '' : `scBase = 2 * B * T * ${N} + seq * ${2 * N};`}
+        ${scratchStartWgsl(layout, `2 * B * T * ${N}`, 2 * N)}
         for (var t = T - 1; t >= 0; t--) {
           let row = seq * T + t;
           let dst = (t % 2) * ${N};
           let src = ${N} - dst;
           let hasNext = t < T - 1;
-          for (var j = lid; j < ${N}; j += ${wg}) {
+          for (var j = lid; j < ${N}; j += ${lanes}) {
             var dh = dhIn[row * ${N} + j];
             if (hasNext) {
               for (var i = 0; i < ${N}; i++) { dh += wIn[i * ${N} + j] * scGet(src + i); }
@@ -98,19 +100,18 @@ const rnnForward: KernelFunc = (args) => {
   const { x, W, U, b, probe } = requireInputs('RnnRecurrence', args.inputs, ['x', 'W', 'U', 'b', 'probe']);
   const [B, T, D] = x.shape;
   const N = b.shape[0];
-  const wg = workgroupSizeFor(N);
-  const workgroup = fitsWorkgroupMemory(backend, 2 * N);
+  const layout = sequenceLayout(backend, N, 2 * N);
   const scope = new Scope(backend);
   try {
     const BTN = B * T * N;
-    const outSize = 2 * BTN + (workgroup ? 0 : B * 2 * N);
+    const outSize = 2 * BTN + (layout.globalScratch ? B * 2 * N : 0);
     const program = new SequenceProgram(
-      `rnnFwd_${N}_${D}_${activation}_${wg}_${workgroup ? 'wg' : 'gl'}`,
+      `rnnFwd_${N}_${D}_${activation}`,
       ['xIn', 'wIn', 'uIn', 'bIn', 'probeIn'],
       outSize,
       B,
-      wg,
-      rnnForwardCode(N, D, activation, wg, workgroup),
+      layout,
+      rnnForwardCode(N, D, activation, layout),
     );
     const out = scope.keep(runSequenceProgram(backend, program, [x, W, U, b, probe].map(flatView), B, T));
     const H = scope.output(scope.reshape(scope.slice(out, 0, BTN), [B, T, N]));
@@ -134,19 +135,18 @@ const rnnBackward: KernelFunc = (args) => {
   ]);
   const [B, T, D] = x.shape;
   const N = W.shape[0];
-  const wg = workgroupSizeFor(N);
-  const workgroup = fitsWorkgroupMemory(backend, 2 * N);
+  const layout = sequenceLayout(backend, N, 2 * N);
   const scope = new Scope(backend);
   try {
     const BTN = B * T * N;
-    const outSize = 2 * BTN + (workgroup ? 0 : B * 2 * N);
+    const outSize = 2 * BTN + (layout.globalScratch ? B * 2 * N : 0);
     const program = new SequenceProgram(
-      `rnnBwd_${N}_${activation}_${wg}_${workgroup ? 'wg' : 'gl'}`,
+      `rnnBwd_${N}_${activation}`,
       ['dhIn', 'wIn', 'aIn'],
       outSize,
       B,
-      wg,
-      rnnBackwardCode(N, activation, wg, workgroup),
+      layout,
+      rnnBackwardCode(N, activation, layout),
     );
     const out = scope.keep(runSequenceProgram(backend, program, [dH, W, A].map(flatView), B, T));
     const dA3 = scope.reshape(scope.slice(out, 0, BTN), [B, T, N]);
