@@ -194,6 +194,7 @@ test.describe('performance', () => {
     });
     await page.getByTestId('play').click();
     await waitForSteps(page, 3);
+    const stepsBefore = await stepCount(page);
     const stats = await page.evaluate(async () => {
       const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> };
       let frames = 0;
@@ -216,11 +217,14 @@ test.describe('performance', () => {
         fps: frames / seconds,
       };
     });
-    const steps = await stepCount(page);
+    // Steps in the window (the count the page shows, read right after it; both models train in each step).
+    const steps = (await stepCount(page)) - stepsBefore;
     const backend = await page.getByTestId('backend').textContent();
+    const msPerStep = await page.getByTestId('ms-per-step').textContent();
     console.log(
       `performance over 10 s of training (${backend}): longest main-thread task ${stats.longest.toFixed(0)} ms ` +
-        `(${stats.count} long tasks), ${stats.fps.toFixed(1)} fps, ${steps} steps done; ` +
+        `(${stats.count} long tasks), ${stats.fps.toFixed(1)} fps, ${steps} steps in the window ` +
+        `(${(steps / 10).toFixed(1)} steps/s; the worker's ms per step: ${msPerStep}); ` +
         `longest task while the charts first drew: ${stats.warmupLongest.toFixed(0)} ms`,
     );
     await page.getByTestId('pause').click();
