@@ -8,6 +8,8 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { selectBackend } from '../src/engine/backend';
 import { parseExperimentConfig } from '../src/engine/config';
 import { Experiment } from '../src/engine/experiment';
+import type { RunnerInit } from '../src/engine/model-runner';
+import { remoteRunner } from './remote-runner';
 import type { ExperimentConfig, Snapshot } from '../src/engine/types';
 import { DIGITS_FILE, parseDigits, type DigitsData } from '../src/tasks/digits';
 import type { BackendPreference, RunState, UpdateListener, WorkerStatus } from './protocol';
@@ -233,7 +235,13 @@ async function reset(config: ExperimentConfig, prefer?: BackendPreference): Prom
       experiment?.dispose();
       experiment = null;
       if (forRun !== runId) return; // a newer reset is queued behind us
-      experiment = await Experiment.create(parsed.value, { digits });
+      // On the cpu backend the RNN trains in a worker of its own, in parallel with the KRU on the other core.
+      // (WebGPU work is asynchronous already; the other backends are fallbacks.)
+      const both = parsed.value.models.includes('kru') && parsed.value.models.includes('rnn');
+      const place = both && backend?.name === 'cpu'
+        ? (kind: 'kru' | 'rnn', init: RunnerInit) => (kind === 'rnn' ? remoteRunner(init, 'cpu') : undefined)
+        : undefined;
+      experiment = await Experiment.create(parsed.value, { digits, place });
       experiment.setLambda(live.lambda);
       experiment.setLearningRate(live.lr);
     });

@@ -19,7 +19,8 @@ import type { DigitsData } from '../tasks/digits';
 import { Rng } from '../util/rng';
 import { parseExperimentConfig } from './config';
 import type { ExperimentConfig, ModelDetail, ModelSeries, Snapshot } from './types';
-import { Trainer, disposeDeviceBatch, toDeviceBatch, unpackMetrics, type DeviceBatch } from './trainer';
+import { toDeviceBatch, unpackMetrics, type DeviceBatch, type TrainerOptions } from './trainer';
+import { LocalRunner, type ModelRunner, type RunnerInit } from './model-runner';
 
 export type ModelKind = 'kru' | 'rnn';
 
@@ -81,7 +82,7 @@ export function kronDeviation(spectra: ArrayLike<number>[]): number {
 
 export class Experiment {
   readonly task: Task;
-  readonly trainers: Partial<Record<ModelKind, Trainer>> = {};
+  readonly runners: Partial<Record<ModelKind, ModelRunner>>;
   private readonly dataRng: Rng;
   private lambda: number;
   private lr: number;
@@ -99,42 +100,61 @@ export class Experiment {
   private constructor(
     readonly config: ExperimentConfig,
     task: Task,
+    dataRng: Rng,
+    runners: Partial<Record<ModelKind, ModelRunner>>,
   ) {
     this.task = task;
-    const rng = new Rng(config.seed);
+    this.dataRng = dataRng;
+    this.runners = runners;
+    this.lambda = config.lambda;
+    this.lr = config.lr;
+  }
+
+  /**
+   * Validates the config (throws an Error with a readable message) and builds both models. `place` may run a
+   * model elsewhere (the app's training worker puts one in a worker of its own); by default both are local.
+   */
+  static async create(
+    config: ExperimentConfig,
+    opts: { digits?: DigitsData; place?: (kind: ModelKind, init: RunnerInit) => Promise<ModelRunner> | undefined } = {},
+  ): Promise<Experiment> {
+    const parsed = parseExperimentConfig(config);
+    if (!parsed.ok) throw new Error(`invalid config: ${parsed.error}`);
+    const c = parsed.value;
+    const task = createTask(c.task, { digits: opts.digits });
+    await tf.ready();
+    const rng = new Rng(c.seed);
     // Fixed draw order: model inits first, then the data stream, so that the same seed gives the same run
     // whichever models are enabled.
     const kruRng = rng.fork();
     const rnnRng = rng.fork();
-    this.dataRng = rng.fork();
-    this.lambda = config.lambda;
-    this.lr = config.lr;
-    const opts = { optimizer: config.optimizer, lr: config.lr, clip: config.clip, impl: config.impl };
-    if (config.models.includes('kru')) {
-      const spec = this.spec('kru') as KruSpec;
-      this.trainers.kru = new Trainer(spec, initKruArrays(spec, config.kru.init, kruRng), opts);
+    const dataRng = rng.fork();
+    const options: TrainerOptions = { optimizer: c.optimizer, lr: c.lr, clip: c.clip, impl: c.impl };
+    const batchKind = { loss: task.loss, hasAccuracy: task.hasAccuracy };
+    const inits: Partial<Record<ModelKind, RunnerInit>> = {};
+    if (c.models.includes('kru')) {
+      const spec = modelSpec(c, task, 'kru') as KruSpec;
+      inits.kru = { spec, arrays: initKruArrays(spec, c.kru.init, kruRng), options, batchKind };
     }
-    if (config.models.includes('rnn')) {
-      const spec = this.spec('rnn') as RnnSpec;
-      this.trainers.rnn = new Trainer(spec, initRnnArrays(spec, config.rnn.init, rnnRng), opts);
+    if (c.models.includes('rnn')) {
+      const spec = modelSpec(c, task, 'rnn') as RnnSpec;
+      inits.rnn = { spec, arrays: initRnnArrays(spec, c.rnn.init, rnnRng), options, batchKind };
     }
-  }
-
-  /** Validates the config (throws an Error with a readable message) and builds both models. */
-  static async create(config: ExperimentConfig, opts: { digits?: DigitsData } = {}): Promise<Experiment> {
-    const parsed = parseExperimentConfig(config);
-    if (!parsed.ok) throw new Error(`invalid config: ${parsed.error}`);
-    const task = createTask(parsed.value.task, { digits: opts.digits });
-    await tf.ready();
-    return new Experiment(parsed.value, task);
+    const runners: Partial<Record<ModelKind, ModelRunner>> = {};
+    try {
+      for (const kind of ['kru', 'rnn'] as const) {
+        const init = inits[kind];
+        if (init) runners[kind] = (await opts.place?.(kind, init)) ?? new LocalRunner(init);
+      }
+    } catch (e) {
+      for (const r of Object.values(runners)) r.dispose();
+      throw e;
+    }
+    return new Experiment(c, task, dataRng, runners);
   }
 
   spec(kind: ModelKind): ModelSpec {
-    const c = this.config;
-    const base = { hidden: c.hidden, inputSize: this.task.inputSize, outputSize: this.task.outputSize };
-    return kind === 'kru'
-      ? { kind: 'kru', ...base, factors: c.kru.factors, activation: c.kru.activation }
-      : { kind: 'rnn', ...base, activation: c.rnn.activation };
+    return modelSpec(this.config, this.task, kind);
   }
 
   get steps(): number {
@@ -153,7 +173,7 @@ export class Experiment {
   setLearningRate(lr: number): void {
     if (!(Number.isFinite(lr) && lr > 0)) throw new Error(`learning rate must be a number > 0, got ${lr}`);
     this.lr = lr;
-    for (const t of Object.values(this.trainers)) t.setLearningRate(lr);
+    for (const r of Object.values(this.runners)) r.setLearningRate(lr);
   }
 
   /** Moves a host batch to the device. */
@@ -165,30 +185,33 @@ export class Experiment {
   async step(k = 1): Promise<void> {
     if (this.disposed) throw new Error('experiment disposed');
     const start = performance.now();
-    const pending: Array<{ kind: ModelKind; packed: tf.Tensor1D; lambda: number }> = [];
-    const consume = async (p: { kind: ModelKind; packed: tf.Tensor1D; lambda: number }) => {
-      const values = (await p.packed.data()) as Float32Array;
-      p.packed.dispose();
-      const t = this.trainers[p.kind]!;
-      const m = unpackMetrics(values, this.task.seqLength, t.names);
+    const pending: Array<{ kind: ModelKind; values: Promise<Float32Array>; lambda: number }> = [];
+    const consume = async (p: (typeof pending)[number]) => {
+      const values = await p.values;
+      const r = this.runners[p.kind]!;
+      const m = unpackMetrics(values, this.task.seqLength, r.names);
       this.lastGroupNorms[p.kind] = m.groupNorms;
-      (this.rows[p.kind] ??= []).push(this.deriveRow(t.spec, m, p.lambda));
+      (this.rows[p.kind] ??= []).push(this.deriveRow(r.spec, m, p.lambda));
     };
+    // Remote models first: their step then runs while the local one computes.
+    const kinds = (['kru', 'rnn'] as const)
+      .filter((kind) => this.runners[kind])
+      .sort((a, b) => Number(this.runners[b]!.remote) - Number(this.runners[a]!.remote));
     for (let i = 0; i < k; i++) {
-      const batch = Experiment.deviceBatch(this.task, this.task.trainBatch(this.dataRng, this.config.batch));
-      for (const kind of ['kru', 'rnn'] as const) {
-        const t = this.trainers[kind];
-        if (!t) continue;
+      const batch = this.task.trainBatch(this.dataRng, this.config.batch);
+      const started: typeof pending = [];
+      for (const kind of kinds) {
         const lambda = kind === 'kru' ? this.lambda : 0;
-        pending.push({ kind, packed: t.step(batch, lambda), lambda });
+        started.push({ kind, values: this.runners[kind]!.step(batch, lambda), lambda });
       }
-      disposeDeviceBatch(batch);
+      // Rows in model order whatever the start order.
+      pending.push(...started.sort((a, b) => (a.kind < b.kind ? -1 : 1)));
       this.stepCount++;
       this.rowSteps.push(this.stepCount);
       this.rowLambda.push(this.lambda);
       this.rowLr.push(this.lr);
-      // Read metrics back asynchronously, a few steps behind: that keeps the device busy without letting
-      // hundreds of steps queue up (Dawn over lavapipe crashed with ~200 steps of work in flight).
+      // Read metrics back a few steps behind: that keeps the device busy without letting hundreds of steps
+      // queue up (Dawn over lavapipe crashed with ~200 steps of work in flight).
       while (pending.length > MAX_STEPS_IN_FLIGHT * 2) await consume(pending.shift()!);
     }
     for (const p of pending) await consume(p);
@@ -224,7 +247,7 @@ export class Experiment {
     const series: Partial<Record<ModelKind, ModelSeries>> = {};
     for (const kind of ['kru', 'rnn'] as const) {
       const rows = this.rows[kind];
-      if (!this.trainers[kind]) continue;
+      if (!this.runners[kind]) continue;
       series[kind] = packRows(rows ?? []);
     }
     const snap: Snapshot = {
@@ -253,16 +276,16 @@ export class Experiment {
     const test = await this.testAccuracy();
     const detail: Partial<Record<ModelKind, ModelDetail>> = {};
     for (const kind of ['kru', 'rnn'] as const) {
-      const t = this.trainers[kind];
-      if (!t) continue;
-      detail[kind] = await this.modelDetail(kind, t, test[kind] ?? null);
+      const r = this.runners[kind];
+      if (!r) continue;
+      detail[kind] = await this.modelDetail(kind, r, test[kind] ?? null);
     }
     this.detailCache = { at: now, step: this.stepCount, detail };
     return detail;
   }
 
-  private async modelDetail(kind: ModelKind, t: Trainer, testAccuracy: number | null): Promise<ModelDetail> {
-    const spec = t.spec;
+  private async modelDetail(kind: ModelKind, r: ModelRunner, testAccuracy: number | null): Promise<ModelDetail> {
+    const spec = r.spec;
     const base = {
       kind,
       groupGradNorms: this.lastGroupNorms[kind] ?? {},
@@ -270,7 +293,7 @@ export class Experiment {
       testAccuracy,
     };
     if (spec.kind === 'kru') {
-      const factors = (await t.vars.factors.data()) as Float32Array;
+      const factors = (await r.params()).factors;
       const spectra = factorSpectra(spec.factors, factors);
       const eigRe: Float64Array[] = [];
       const eigIm: Float64Array[] = [];
@@ -294,7 +317,7 @@ export class Experiment {
     if (N > MAX_DENSE_SPECTRUM) {
       return { ...base, singularValues: new Float32Array(0), eigenRe: new Float32Array(0), eigenIm: new Float32Array(0), factorSizes: [N] };
     }
-    const W = (await t.vars.W.data()) as Float32Array;
+    const W = (await r.params()).W;
     const e = realEigenvalues(W, N);
     return {
       ...base,
@@ -309,24 +332,20 @@ export class Experiment {
   private async testAccuracy(): Promise<Partial<Record<ModelKind, number | null>>> {
     if (!this.task.testSet) return {};
     if (this.testCache && this.stepCount - this.testCache.step < 25 && this.testCache.step !== 0) return this.testCache.acc;
-    const batch = Experiment.deviceBatch(this.task, this.task.testSet());
+    const batch = this.task.testSet();
     const acc: Partial<Record<ModelKind, number | null>> = {};
     for (const kind of ['kru', 'rnn'] as const) {
-      const t = this.trainers[kind];
-      if (!t) continue;
-      const r = t.evaluate(batch);
-      acc[kind] = (await r.data())[1];
-      r.dispose();
+      const r = this.runners[kind];
+      if (r) acc[kind] = (await r.evaluate(batch))[1];
     }
-    disposeDeviceBatch(batch);
     this.testCache = { step: this.stepCount, acc };
     return acc;
   }
 
   async exportParams(kind: ModelKind): Promise<ParamArrays> {
-    const t = this.trainers[kind];
-    if (!t) throw new Error(`the ${kind.toUpperCase()} is not trained in this run`);
-    return t.arrays();
+    const r = this.runners[kind];
+    if (!r) throw new Error(`the ${kind.toUpperCase()} is not trained in this run`);
+    return r.params();
   }
 
   /** The model as a kru-explorer/model@1 file (docs/model-format.md), with the λ in force. */
@@ -337,7 +356,7 @@ export class Experiment {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const t of Object.values(this.trainers)) t.dispose();
+    for (const r of Object.values(this.runners)) r.dispose();
   }
 }
 
@@ -367,4 +386,11 @@ function packRows(rows: StepRow[]): ModelSeries {
     gradNorm: scalar((r) => r.gradNorm),
   };
   return series;
+}
+
+function modelSpec(c: ExperimentConfig, task: Task, kind: ModelKind): ModelSpec {
+  const base = { hidden: c.hidden, inputSize: task.inputSize, outputSize: task.outputSize };
+  return kind === 'kru'
+    ? { kind: 'kru', ...base, factors: c.kru.factors, activation: c.kru.activation }
+    : { kind: 'rnn', ...base, activation: c.rnn.activation };
 }

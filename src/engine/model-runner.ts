@@ -1,0 +1,90 @@
+// One model's training as the Experiment sees it: step, evaluate, read parameters, live learning rate. A
+// LocalRunner trains in this thread; the app's training worker can put a model in a worker of its own
+// (workers/model-runner.remote.ts), so that the KRU and the RNN step in parallel on two cores while staying
+// in lockstep on identical batches.
+import type { ModelSpec } from '../model/config';
+import type { ParamArrays } from '../model/models';
+import type { Batch } from '../tasks/types';
+import type { LossKind } from '../tasks/types';
+import { Trainer, disposeDeviceBatch, toDeviceBatch, type TrainerOptions } from './trainer';
+
+export interface ModelRunner {
+  readonly spec: ModelSpec;
+  /** Parameter names, in the order of the packed metrics' per-group norms. */
+  readonly names: string[];
+  /** True when the work happens elsewhere: the Experiment starts such steps before the local ones. */
+  readonly remote: boolean;
+  /** One training step; resolves with the packed metrics (see Trainer.step and unpackMetrics). */
+  step(batch: Batch, lambda: number): Promise<Float32Array>;
+  /** [loss, accuracy] on a batch, without training. */
+  evaluate(batch: Batch): Promise<Float32Array>;
+  params(): Promise<ParamArrays>;
+  setLearningRate(lr: number): void;
+  dispose(): void;
+}
+
+/** What a runner needs to know about the task's batches. */
+export interface BatchKind {
+  loss: LossKind;
+  hasAccuracy: boolean;
+}
+
+/** Everything needed to build a model's trainer anywhere: a plain, structured-cloneable object. */
+export interface RunnerInit {
+  spec: ModelSpec;
+  arrays: ParamArrays;
+  options: TrainerOptions;
+  batchKind: BatchKind;
+}
+
+export class LocalRunner implements ModelRunner {
+  readonly remote = false;
+  private readonly trainer: Trainer;
+  private readonly batchKind: BatchKind;
+
+  constructor(init: RunnerInit) {
+    this.trainer = new Trainer(init.spec, init.arrays, init.options);
+    this.batchKind = init.batchKind;
+  }
+
+  get spec(): ModelSpec {
+    return this.trainer.spec;
+  }
+
+  get names(): string[] {
+    return this.trainer.names;
+  }
+
+  step(batch: Batch, lambda: number): Promise<Float32Array> {
+    const device = toDeviceBatch(batch, this.batchKind.loss, this.batchKind.hasAccuracy);
+    const packed = this.trainer.step(device, lambda);
+    disposeDeviceBatch(device);
+    // data() is asynchronous on GPU backends: the caller bounds how many of these it lets pile up.
+    return packed.data().then((v) => {
+      packed.dispose();
+      return v as Float32Array;
+    });
+  }
+
+  evaluate(batch: Batch): Promise<Float32Array> {
+    const device = toDeviceBatch(batch, this.batchKind.loss, this.batchKind.hasAccuracy);
+    const r = this.trainer.evaluate(device);
+    disposeDeviceBatch(device);
+    return r.data().then((v) => {
+      r.dispose();
+      return v as Float32Array;
+    });
+  }
+
+  params(): Promise<ParamArrays> {
+    return this.trainer.arrays();
+  }
+
+  setLearningRate(lr: number): void {
+    this.trainer.setLearningRate(lr);
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+  }
+}
