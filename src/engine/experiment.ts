@@ -116,7 +116,10 @@ export class Experiment {
    */
   static async create(
     config: ExperimentConfig,
-    opts: { digits?: DigitsData; place?: (kind: ModelKind, init: RunnerInit) => Promise<ModelRunner> | undefined } = {},
+    opts: {
+      digits?: DigitsData;
+      place?: (kind: ModelKind, init: RunnerInit) => Promise<ModelRunner | undefined> | undefined;
+    } = {},
   ): Promise<Experiment> {
     const parsed = parseExperimentConfig(config);
     if (!parsed.ok) throw new Error(`invalid config: ${parsed.error}`);

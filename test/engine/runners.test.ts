@@ -43,7 +43,7 @@ describe('model runners', () => {
     const { readFileSync } = await import('node:fs');
     const { parseDigits } = await import('../../src/tasks/digits');
     const digits = parseDigits(new Uint8Array(readFileSync('public/data/digits.u8')));
-    const run = async (place?: (kind: 'kru' | 'rnn', init: RunnerInit) => Promise<ModelRunner> | undefined) => {
+    const run = async (place?: (kind: 'kru' | 'rnn', init: RunnerInit) => Promise<ModelRunner | undefined>) => {
       const e = await Experiment.create(small(), { digits, place });
       await e.step(3);
       e.setLearningRate(3e-3);
