@@ -14,12 +14,12 @@ import {
 import type { KruSpec, ModelSpec, RnnSpec } from '../model/config';
 import { initKruArrays, initRnnArrays, paramCounts, type ParamArrays } from '../model/models';
 import { toModelFile, type ModelFile } from '../model/model-file';
-import { createTask, type Batch, type Task } from '../tasks';
+import { createTask, type Task } from '../tasks';
 import type { DigitsData } from '../tasks/digits';
 import { Rng } from '../util/rng';
 import { parseExperimentConfig } from './config';
 import type { ExperimentConfig, ModelDetail, ModelSeries, Snapshot } from './types';
-import { toDeviceBatch, unpackMetrics, type DeviceBatch, type TrainerOptions } from './trainer';
+import { unpackMetrics, type TrainerOptions } from './trainer';
 import { LocalRunner, type ModelRunner, type RunnerInit } from './model-runner';
 
 export type ModelKind = 'kru' | 'rnn';
@@ -177,11 +177,6 @@ export class Experiment {
     if (!(Number.isFinite(lr) && lr > 0)) throw new Error(`learning rate must be a number > 0, got ${lr}`);
     this.lr = lr;
     for (const r of Object.values(this.runners)) r.setLearningRate(lr);
-  }
-
-  /** Moves a host batch to the device. */
-  static deviceBatch(task: Task, batch: Batch): DeviceBatch {
-    return toDeviceBatch(batch, task.loss, task.hasAccuracy);
   }
 
   /** k training steps for every model on identical batches. */

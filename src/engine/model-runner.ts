@@ -4,9 +4,9 @@
 // in lockstep on identical batches.
 import type { ModelSpec } from '../model/config';
 import type { ParamArrays } from '../model/models';
-import type { Batch } from '../tasks/types';
-import type { LossKind } from '../tasks/types';
-import { Trainer, disposeDeviceBatch, toDeviceBatch, type TrainerOptions } from './trainer';
+import type { Batch, LossKind } from '../tasks/types';
+import type { Tensor1D } from '@tensorflow/tfjs-core';
+import { Trainer, disposeDeviceBatch, toDeviceBatch, type DeviceBatch, type TrainerOptions } from './trainer';
 
 export interface ModelRunner {
   readonly spec: ModelSpec;
@@ -56,22 +56,21 @@ export class LocalRunner implements ModelRunner {
   }
 
   step(batch: Batch, lambda: number): Promise<Float32Array> {
-    const device = toDeviceBatch(batch, this.batchKind.loss, this.batchKind.hasAccuracy);
-    const packed = this.trainer.step(device, lambda);
-    disposeDeviceBatch(device);
-    // data() is asynchronous on GPU backends: the caller bounds how many of these it lets pile up.
-    return packed.data().then((v) => {
-      packed.dispose();
-      return v as Float32Array;
-    });
+    return this.onDevice(batch, (device) => this.trainer.step(device, lambda));
   }
 
   evaluate(batch: Batch): Promise<Float32Array> {
+    return this.onDevice(batch, (device) => this.trainer.evaluate(device));
+  }
+
+  /** Runs f on the batch moved to the device; resolves with its result's values (data() is asynchronous on
+   * GPU backends: the caller bounds how many of these it lets pile up). */
+  private onDevice(batch: Batch, f: (device: DeviceBatch) => Tensor1D): Promise<Float32Array> {
     const device = toDeviceBatch(batch, this.batchKind.loss, this.batchKind.hasAccuracy);
-    const r = this.trainer.evaluate(device);
+    const out = f(device);
     disposeDeviceBatch(device);
-    return r.data().then((v) => {
-      r.dispose();
+    return out.data().then((v) => {
+      out.dispose();
       return v as Float32Array;
     });
   }
