@@ -1,7 +1,7 @@
 // Shared plumbing for the fused WebGPU recurrence kernels: a WebGPUProgram whose WGSL is written by hand
-// (sequences mapped onto threads by a SequenceLayout, flat output buffer) and small helpers that run stock tfjs kernels on the
-// backend directly (kernel functions may call other kernel functions, never public ops: those would be
-// taped and scoped by the engine).
+// (sequences mapped onto threads by a SequenceLayout, flat output buffer) and small helpers that run stock
+// tfjs kernels on the backend directly (kernel functions may call other kernel functions, never public ops:
+// those would be taped and scoped by the engine).
 import { getKernel, type NamedAttrMap, type TensorInfo, util } from '@tensorflow/tfjs-core';
 // Type-only import: the package entry point registers the backend as a side effect, so no values are
 // imported from it here; WebGPUBackend and WebGPUProgram are the public types of its API.
@@ -70,14 +70,14 @@ function autoLayout(backend: WebGPUBackend, scratchFloats: number): LayoutKind {
 }
 
 /**
- * WGSL that every sequence kernel starts with: `lid` (this thread's lane within its sequence), `seq`, and
- * helpers laneId() and, for a scratch array of `floats` f32 per sequence, scGet/scSet, sync() (orders scratch between
- * the lanes of a sequence) and syncStorage() (orders `result`). In global scratch the array lives in
- * `result` from offset `scBase`, a private variable the kernel sets first thing. The serial layout has one
- * lane per sequence, so both syncs are empty (and must be: barriers need uniform control flow, and threads
- * past the last sequence return early), and laneId() is `uniforms.zero`, a 0 the compiler cannot see: with a
- * literal 0 llvmpipe fully unrolls every per-sequence loop, and the backward KRU shader at N=64 took 35 s
- * to compile instead of 13 s.
+ * WGSL helpers every sequence kernel uses: laneId() (this thread's lane within its sequence) and, for a
+ * scratch array of `floats` f32 per sequence, scGet/scSet, sync() (orders scratch between the lanes of a
+ * sequence) and syncStorage() (orders `result`). In global scratch the array lives in `result` from offset
+ * `scBase`, a private variable the kernel sets first thing. The serial layout has one lane per sequence, so
+ * both syncs are empty (and must be: barriers need uniform control flow, and threads past the last sequence
+ * return early), and laneId() is `uniforms.zero`, a 0 the compiler cannot see: with a literal 0 llvmpipe
+ * fully unrolled every per-sequence loop (an early serial backward KRU shader at N=64 took 35 s to compile
+ * instead of 13 s).
  */
 export function layoutWgsl(layout: SequenceLayout, floats: number): string {
   const scratch = layout.globalScratch
@@ -126,7 +126,7 @@ export const TANH_WGSL = `
         return sign(a) * (1.0 - e) / (1.0 + e);
       }`;
 
-/** A program running each sequence on `layout.lanes` threads, writing a flat float32 output of `outputSize` elements. */
+/** A program running each sequence on `layout.lanes` threads and writing a flat float32 output of `outputSize`. */
 export class SequenceProgram implements WebGPUProgram {
   outputShape: number[];
   shaderKey: string;
