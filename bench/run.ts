@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick] [-- --backends cpu,webgpu] [-- --out bench/results.json]`
+// `npm run bench [-- --quick] [-- --backends cpu,webgpu] [-- --out bench/results.json]
+//   [-- --webgpu-layout auto|workgroup|workgroup-global|serial]` (default auto: serial on a software adapter)
 // ms per training step (forward + backward + optimiser + the engine's per-step metrics, median of several)
 // for the KRU (2×2 factors) and the dense RNN, fused kernels vs the op-by-op reference, on each backend.
 // Speed claims are ratios measured in one run, never absolute numbers from unit tests.
@@ -9,6 +10,7 @@ import { initNodeBackend, type NodeBackendName } from '../src/engine/backend-nod
 import { Experiment } from '../src/engine/experiment';
 import { defaultExperimentConfig } from '../src/engine/config';
 import { defaultFactors, type Impl } from '../src/model/config';
+import { setWebgpuKernelLayout } from '../src/kernels/webgpu';
 
 interface Row {
   model: 'kru' | 'rnn';
@@ -29,6 +31,13 @@ const flag = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const backends = (flag('--backends') ?? (quick ? 'cpu' : 'cpu,webgpu')).split(',') as NodeBackendName[];
+const layouts = ['auto', 'workgroup', 'workgroup-global', 'serial'] as const;
+const webgpuLayout = flag('--webgpu-layout') ?? 'auto';
+if (!(layouts as readonly string[]).includes(webgpuLayout)) {
+  console.error(`error: --webgpu-layout must be one of ${layouts.join(', ')}, got "${webgpuLayout}"`);
+  process.exit(2);
+}
+setWebgpuKernelLayout(webgpuLayout as (typeof layouts)[number]);
 const out = resolve(flag('--out') ?? 'bench/results.json');
 /** Stop repeating a configuration once this much time was spent on it (after ≥ 1 timed step). */
 const budgetMs = Number(flag('--budget-ms') ?? (quick ? 4000 : 12000));
