@@ -53,15 +53,18 @@ function rnnForwardCode(N: number, D: number, act: RnnActivation, layout: Sequen
       }`;
 }
 
-function rnnBackwardCode(N: number, act: RnnActivation, layout: SequenceLayout): string {
+function rnnBackwardCode(N: number, D: number, act: RnnActivation, layout: SequenceLayout): string {
   const lanes = layout.lanes;
+  const serial = layout.kind === 'serial';
   const deriv =
     act === 'tanh'
       ? '{ let th = safeTanh(a); da = dh * (1.0 - th * th); }'
       : act === 'relu'
         ? 'da = select(0.0, dh, a > 0.0);'
         : 'da = dh;';
-  // Output layout: dA [B,T,N] | dP [B,T,N] | scratch [B,2N] (global mode).
+  // Output layout (rnnBackward reads the same offsets): dA [B,T,N] | dP [B,T,N] | serial only: dx [B,T,D] |
+  // dU per sequence [B,N·D] | db per sequence [B,N] | scratch [B,2N] (global). As in the KRU's kernel, the
+  // serial layout forms dx, dU and db itself: tfjs's matMul and sum over [B·T, N] cost ~20 ms each on llvmpipe.
   return `
       ${layoutWgsl(layout, 2 * N)}
       ${TANH_WGSL}
@@ -71,12 +74,26 @@ function rnnBackwardCode(N: number, act: RnnActivation, layout: SequenceLayout):
         let B = uniforms.numSeq;
         let T = uniforms.steps;
         let offP = B * T * ${N};
-        ${scratchStartWgsl(layout, `2 * B * T * ${N}`, 2 * N)}
+        ${
+          serial
+            ? `let offDx = 2 * B * T * ${N};
+        let offDu = offDx + B * T * ${D} + seq * ${N * D};
+        let offDb = offDx + B * T * ${D} + B * ${N * D} + seq * ${N};
+        ${scratchStartWgsl(layout, `offDx + B * T * ${D} + B * ${N * D + N}`, 2 * N)}
+        for (var e = lid; e < ${N * D}; e++) { result[offDu + e] = 0.0; }
+        for (var e = lid; e < ${N}; e++) { result[offDb + e] = 0.0; }`
+            : scratchStartWgsl(layout, `2 * B * T * ${N}`, 2 * N)
+        }
         for (var t = T - 1; t >= 0; t--) {
           let row = seq * T + t;
           let dst = (t % 2) * ${N};
           let src = ${N} - dst;
           let hasNext = t < T - 1;
+          ${
+            // Zeroed explicitly: Dawn over llvmpipe did not re-zero an uninitialised loop-scoped array each step.
+            serial ? `var dx : array<f32, ${D}>;
+          for (var d = 0; d < ${D}; d++) { dx[d] = 0.0; }` : ''
+          }
           for (var j = lid; j < ${N}; j += ${lanes}) {
             var dh = dhIn[row * ${N} + j];
             if (hasNext) {
@@ -87,8 +104,18 @@ function rnnBackwardCode(N: number, act: RnnActivation, layout: SequenceLayout):
             var da = 0.0;
             ${deriv}
             result[row * ${N} + j] = da;
+            ${
+              serial
+                ? `result[offDb + j] += da;
+            for (var d = 0; d < ${D}; d++) {
+              result[offDu + j * ${D} + d] += da * xIn[row * ${D} + d];
+              dx[d] += da * uIn[j * ${D} + d];
+            }`
+                : ''
+            }
             scSet(dst + j, da);
           }
+          ${serial ? `for (var d = 0; d < ${D}; d++) { result[offDx + row * ${D} + d] = dx[d]; }` : ''}
           sync();
         }
       }`;
@@ -136,27 +163,44 @@ const rnnBackward: KernelFunc = (args) => {
   const [B, T, D] = x.shape;
   const N = W.shape[0];
   const layout = sequenceLayout(backend, N, 2 * N);
+  const serial = layout.kind === 'serial';
   const scope = new Scope(backend);
   try {
     const BTN = B * T * N;
-    const outSize = 2 * BTN + (layout.globalScratch ? B * 2 * N : 0);
+    const offDx = 2 * BTN;
+    const offDu = offDx + B * T * D;
+    const offDb = offDu + B * N * D;
+    const outSize = (serial ? offDb + B * N : 2 * BTN) + (layout.globalScratch ? B * 2 * N : 0);
+    // Only bindings the shader reads may be passed: WebGPU's 'auto' pipeline layout drops unused ones.
     const program = new SequenceProgram(
-      `rnnBwd_${N}_${activation}`,
-      ['dhIn', 'wIn', 'aIn'],
+      `rnnBwd_${N}_${activation}_${D}`,
+      serial ? ['dhIn', 'wIn', 'aIn', 'xIn', 'uIn'] : ['dhIn', 'wIn', 'aIn'],
       outSize,
       B,
       layout,
-      rnnBackwardCode(N, activation, layout),
+      rnnBackwardCode(N, D, activation, layout),
     );
-    const out = scope.keep(runSequenceProgram(backend, program, [dH, W, A].map(flatView), B, T));
+    const out = scope.keep(
+      runSequenceProgram(backend, program, (serial ? [dH, W, A, x, U] : [dH, W, A]).map(flatView), B, T),
+    );
     const dA3 = scope.reshape(scope.slice(out, 0, BTN), [B, T, N]);
     const dA = scope.reshape(dA3, [B * T, N]);
     const dProbe = scope.output(scope.reshape(scope.slice(out, BTN, BTN), [B, T, N]));
-    // Non-recurrent parts as dense products over all (b, t): dx = dA·U, dU = dAᵀ·X, db = Σ dA and
-    // dW = Σ_{t≥1} da_t h_{t-1}ᵀ = dA[:, 1:]ᵀ · H[:, :-1].
-    const dx = scope.output(scope.reshape(scope.matMul(dA, U), [B, T, D]));
-    const dU = scope.output(scope.matMul(dA, scope.reshape(x, [B * T, D]), true, false));
-    const db = scope.output(scope.sum(dA, 0));
+    // Non-recurrent parts as dense products over all (b, t): dx = dA·U, dU = dAᵀ·X, db = Σ dA (formed by the
+    // serial kernel itself) and dW = Σ_{t≥1} da_t h_{t-1}ᵀ = dA[:, 1:]ᵀ · H[:, :-1].
+    const dx = scope.output(
+      serial
+        ? scope.reshape(scope.slice(out, offDx, B * T * D), [B, T, D])
+        : scope.reshape(scope.matMul(dA, U), [B, T, D]),
+    );
+    const dU = scope.output(
+      serial
+        ? scope.reshape(scope.sum(scope.reshape(scope.slice(out, offDu, B * N * D), [B, N * D]), 0), [N, D])
+        : scope.matMul(dA, scope.reshape(x, [B * T, D]), true, false),
+    );
+    const db = scope.output(
+      serial ? scope.sum(scope.reshape(scope.slice(out, offDb, B * N), [B, N]), 0) : scope.sum(dA, 0),
+    );
     let dW;
     if (T > 1) {
       const dAn = scope.run('Slice', { x: dA3 }, { begin: [0, 1, 0], size: [B, T - 1, N] });
