@@ -295,7 +295,9 @@ const api = {
   },
   pause(): WorkerStatus {
     playing = false;
-    if (state === 'running') state = 'ready';
+    // A step may still be in flight (the RNN's half runs in its own worker): the loop reports 'ready', with
+    // the final step count, once it has stopped.
+    if (state === 'running' && loopRunId !== runId) state = 'ready';
     void send();
     return status();
   },
