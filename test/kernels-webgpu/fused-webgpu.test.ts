@@ -6,20 +6,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as support from '../support/backend';
 import { centralDiff, kruForward64, rnnForward64 } from '../support/float64';
 import { registerFusedKernels } from '../../src/kernels/register';
-import { kruRecurrenceFused, rnnRecurrenceFused } from '../../src/kernels/ops';
 import { registerWebgpuFusedKernels, setWebgpuKernelLayout } from '../../src/kernels/webgpu';
 import {
   expectClose,
+  expectKruGrads,
+  expectRnnGrads,
+  fusedKru,
+  fusedRnn,
   kruLoss64,
   kruProblem,
-  kruTensors,
   rnnLoss64,
   rnnProblem,
-  rnnTensors,
   type KruAct,
-  type KruProblem,
   type RnnAct,
-  type RnnProblem,
 } from '../kernels/helpers';
 
 if ((await support.useBackend()) !== 'webgpu') throw new Error('test/kernels-webgpu runs in the webgpu project only');
@@ -32,61 +31,6 @@ afterAll(() => setWebgpuKernelLayout('auto'));
 const KRU_SIZES = [[2, 2], [2, 3], [3, 2, 2], [4]];
 const KRU_ACTS: KruAct[] = ['crelu', 'modrelu', 'tanh', 'linear'];
 const RNN_ACTS: RnnAct[] = ['tanh', 'relu', 'linear'];
-
-async function kruGrads(pr: KruProblem): Promise<{ H: Float32Array; g: Float32Array[] }> {
-  const t = kruTensors(pr);
-  const attrs = { sizes: pr.p.sizes, activation: pr.p.activation };
-  const H = kruRecurrenceFused(t.x, t.factors, t.U, t.b, t.beta, t.probe, attrs);
-  const grads = tf.grads((x, factors, U, b, beta, probe) =>
-    tf.sum(
-      tf.mul(
-        kruRecurrenceFused(
-          x as tf.Tensor3D,
-          factors as tf.Tensor1D,
-          U as tf.Tensor3D,
-          b as tf.Tensor2D,
-          beta as tf.Tensor1D,
-          probe as tf.Tensor3D,
-          attrs,
-        ),
-        t.G,
-      ),
-    ),
-  )([t.x, t.factors, t.U, t.b, t.beta, t.probe]);
-  const out = {
-    H: (await H.data()) as Float32Array,
-    g: (await Promise.all(grads.map((g) => g.data()))) as Float32Array[],
-  };
-  tf.dispose([H, ...grads, ...Object.values(t)]);
-  return out;
-}
-
-async function rnnGrads(pr: RnnProblem): Promise<{ H: Float32Array; g: Float32Array[] }> {
-  const t = rnnTensors(pr);
-  const attrs = { activation: pr.p.activation };
-  const H = rnnRecurrenceFused(t.x, t.W, t.U, t.b, t.probe, attrs);
-  const grads = tf.grads((x, W, U, b, probe) =>
-    tf.sum(
-      tf.mul(
-        rnnRecurrenceFused(
-          x as tf.Tensor3D,
-          W as tf.Tensor2D,
-          U as tf.Tensor2D,
-          b as tf.Tensor1D,
-          probe as tf.Tensor3D,
-          attrs,
-        ),
-        t.G,
-      ),
-    ),
-  )([t.x, t.W, t.U, t.b, t.probe]);
-  const out = {
-    H: (await H.data()) as Float32Array,
-    g: (await Promise.all(grads.map((g) => g.data()))) as Float32Array[],
-  };
-  tf.dispose([H, ...grads, ...Object.values(t)]);
-  return out;
-}
 
 for (const mode of ['workgroup', 'workgroup-global', 'serial'] as const) {
   describe(`webgpu fused kernels, layout ${mode}`, () => {
@@ -102,17 +46,10 @@ for (const mode of ['workgroup', 'workgroup-global', 'serial'] as const) {
         const T = 3 + sizes.length;
         const pr = kruProblem(sizes, act, B, T, 2, 31 + sizes.length * 7 + KRU_ACTS.indexOf(act));
         const before = tf.memory().numTensors;
-        const { H, g } = await kruGrads(pr);
+        const { H, g } = await fusedKru(pr);
         expect(tf.memory().numTensors).toBe(before);
         expectClose(H, kruForward64(pr.p, pr.x, B, T, 2, pr.probe), 'H', 1e-4);
-        const f = () => kruLoss64(pr);
-        expectClose(g[0], centralDiff(pr.x, f), 'dx');
-        expectClose(g[1], centralDiff(pr.p.factors, f), 'dFactors');
-        expectClose(g[2], centralDiff(pr.p.U, f), 'dU');
-        expectClose(g[3], centralDiff(pr.p.b, f), 'db');
-        if (act === 'modrelu') expectClose(g[4], centralDiff(pr.p.beta, f), 'dBeta');
-        else expect(Array.from(g[4])).toEqual([0]);
-        expectClose(g[5], centralDiff(pr.probe, f), 'dProbe');
+        expectKruGrads(pr, g);
       });
 
     for (const N of [3, 5])
@@ -123,22 +60,17 @@ for (const mode of ['workgroup', 'workgroup-global', 'serial'] as const) {
           const T = N + 1;
           const pr = rnnProblem(N, act, B, T, 2, 91 + N * 3 + RNN_ACTS.indexOf(act));
           const before = tf.memory().numTensors;
-          const { H, g } = await rnnGrads(pr);
+          const { H, g } = await fusedRnn(pr);
           expect(tf.memory().numTensors).toBe(before);
           expectClose(H, rnnForward64(pr.p, pr.x, B, T, 2, pr.probe), 'H', 1e-4);
-          const f = () => rnnLoss64(pr);
-          expectClose(g[0], centralDiff(pr.x, f), 'dx');
-          expectClose(g[1], centralDiff(pr.p.W, f), 'dW');
-          expectClose(g[2], centralDiff(pr.p.U, f), 'dU');
-          expectClose(g[3], centralDiff(pr.p.b, f), 'db');
-          expectClose(g[4], centralDiff(pr.probe, f), 'dProbe');
+          expectRnnGrads(pr, g);
         });
 
     it('T = 1 and a probe that is not zero', async () => {
       setWebgpuKernelLayout(mode);
       const pr = kruProblem([2, 3], 'modrelu', 2, 1, 2, 5);
       pr.probe = Float64Array.from(pr.G, (v) => 0.1 * v);
-      const { H, g } = await kruGrads(pr);
+      const { H, g } = await fusedKru(pr);
       expectClose(H, kruForward64(pr.p, pr.x, 2, 1, 2, pr.probe), 'H', 1e-4);
       expectClose(
         g[1],
@@ -146,7 +78,7 @@ for (const mode of ['workgroup', 'workgroup-global', 'serial'] as const) {
         'dFactors',
       );
       const rp = rnnProblem(4, 'tanh', 3, 1, 2, 6);
-      const r = await rnnGrads(rp);
+      const r = await fusedRnn(rp);
       expectClose(
         r.g[1],
         centralDiff(rp.p.W, () => rnnLoss64(rp)),

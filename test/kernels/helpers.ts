@@ -1,8 +1,10 @@
 // Shared fixtures for the fused-kernel tests: seeded random problems, the float64 losses they are checked
-// against, and a norm-relative comparison (float32 kernels vs float64 oracle).
+// against, a norm-relative comparison (float32 kernels vs float64 oracle), and one fused forward + backward
+// with its gradient checks (the cpu/webgpu tests and the webgpu layout tests all use them).
 import { expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { kruForward64, rnnForward64, type KruParams64, type RnnParams64 } from '../support/float64';
+import { centralDiff, kruForward64, rnnForward64, type KruParams64, type RnnParams64 } from '../support/float64';
+import { kruRecurrenceFused, rnnRecurrenceFused } from '../../src/kernels/ops';
 
 /** Deterministic uniform generator (mulberry32), independent of the code under test. */
 export function makeRng(seed: number): () => number {
@@ -175,4 +177,84 @@ export function rnnTensors(pr: RnnProblem) {
     probe: tf.tensor3d(Float32Array.from(pr.probe), [B, T, N]),
     G: tf.tensor3d(Float32Array.from(pr.G), [B, T, N]),
   };
+}
+
+/** The fused KRU's H and every gradient of L = Σ H ⊙ G, read back (tensors freed); grads in input order. */
+export async function fusedKru(pr: KruProblem): Promise<{ H: Float32Array; g: Float32Array[] }> {
+  const t = kruTensors(pr);
+  const attrs = { sizes: pr.p.sizes, activation: pr.p.activation };
+  const H = kruRecurrenceFused(t.x, t.factors, t.U, t.b, t.beta, t.probe, attrs);
+  const grads = tf.grads((x, factors, U, b, beta, probe) =>
+    tf.sum(
+      tf.mul(
+        kruRecurrenceFused(
+          x as tf.Tensor3D,
+          factors as tf.Tensor1D,
+          U as tf.Tensor3D,
+          b as tf.Tensor2D,
+          beta as tf.Tensor1D,
+          probe as tf.Tensor3D,
+          attrs,
+        ),
+        t.G,
+      ),
+    ),
+  )([t.x, t.factors, t.U, t.b, t.beta, t.probe]);
+  // Read before disposing: on webgpu the read is asynchronous and needs the tensors alive.
+  const out = {
+    H: (await H.data()) as Float32Array,
+    g: (await Promise.all(grads.map((g) => g.data()))) as Float32Array[],
+  };
+  tf.dispose([H, ...grads, ...Object.values(t)]);
+  return out;
+}
+
+/** The fused RNN's H and every gradient of L = Σ H ⊙ G (x, W, U, b, probe), read back. */
+export async function fusedRnn(pr: RnnProblem): Promise<{ H: Float32Array; g: Float32Array[] }> {
+  const t = rnnTensors(pr);
+  const attrs = { activation: pr.p.activation };
+  const H = rnnRecurrenceFused(t.x, t.W, t.U, t.b, t.probe, attrs);
+  const grads = tf.grads((x, W, U, b, probe) =>
+    tf.sum(
+      tf.mul(
+        rnnRecurrenceFused(
+          x as tf.Tensor3D,
+          W as tf.Tensor2D,
+          U as tf.Tensor2D,
+          b as tf.Tensor1D,
+          probe as tf.Tensor3D,
+          attrs,
+        ),
+        t.G,
+      ),
+    ),
+  )([t.x, t.W, t.U, t.b, t.probe]);
+  const out = {
+    H: (await H.data()) as Float32Array,
+    g: (await Promise.all(grads.map((g) => g.data()))) as Float32Array[],
+  };
+  tf.dispose([H, ...grads, ...Object.values(t)]);
+  return out;
+}
+
+/** Every KRU gradient against central differences of the float64 loss; dProbe is the total ∂L/∂h_t. */
+export function expectKruGrads(pr: KruProblem, g: Float32Array[]): void {
+  const f = () => kruLoss64(pr);
+  expectClose(g[0], centralDiff(pr.x, f), 'dx');
+  expectClose(g[1], centralDiff(pr.p.factors, f), 'dFactors');
+  expectClose(g[2], centralDiff(pr.p.U, f), 'dU');
+  expectClose(g[3], centralDiff(pr.p.b, f), 'db');
+  if (pr.p.activation === 'modrelu') expectClose(g[4], centralDiff(pr.p.beta, f), 'dBeta');
+  else expect(Array.from(g[4])).toEqual([0]);
+  expectClose(g[5], centralDiff(pr.probe, f), 'dProbe');
+}
+
+/** Every RNN gradient against central differences of the float64 loss. */
+export function expectRnnGrads(pr: RnnProblem, g: Float32Array[]): void {
+  const f = () => rnnLoss64(pr);
+  expectClose(g[0], centralDiff(pr.x, f), 'dx');
+  expectClose(g[1], centralDiff(pr.p.W, f), 'dW');
+  expectClose(g[2], centralDiff(pr.p.U, f), 'dU');
+  expectClose(g[3], centralDiff(pr.p.b, f), 'db');
+  expectClose(g[4], centralDiff(pr.probe, f), 'dProbe');
 }

@@ -3,10 +3,10 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../support/backend';
-import { centralDiff, kruForward64 } from '../support/float64';
+import { kruForward64 } from '../support/float64';
 import { registerFusedKernels } from '../../src/kernels/register';
 import { hasFusedKernels, kruRecurrenceFused } from '../../src/kernels/ops';
-import { expectClose, kruLoss64, kruProblem, kruTensors, type KruAct, type KruProblem } from './helpers';
+import { expectClose, expectKruGrads, fusedKru, kruProblem, kruTensors, type KruAct, type KruProblem } from './helpers';
 
 const backend = await useBackend();
 registerFusedKernels();
@@ -60,35 +60,7 @@ describe(`fused KRU on ${backend}`, () => {
     for (const [sizes, act] of cases)
       it(`sizes [${sizes}] ${act}`, async () => {
         const pr = kruProblem(sizes, act, 2, 4, 3, 17 + sizes.length * 5 + ACTS.indexOf(act));
-        const t = kruTensors(pr);
-        const attrs = { sizes, activation: act };
-        const grads = tf.grads((x, factors, U, b, beta, probe) =>
-          tf.sum(
-            tf.mul(
-              kruRecurrenceFused(
-                x as tf.Tensor3D,
-                factors as tf.Tensor1D,
-                U as tf.Tensor3D,
-                b as tf.Tensor2D,
-                beta as tf.Tensor1D,
-                probe as tf.Tensor3D,
-                attrs,
-              ),
-              t.G,
-            ),
-          ),
-        )([t.x, t.factors, t.U, t.b, t.beta, t.probe]);
-        const got = await Promise.all(grads.map((g) => g.data()));
-        tf.dispose([...grads, ...Object.values(t)]);
-        const f = () => kruLoss64(pr);
-        expectClose(got[0], centralDiff(pr.x, f), 'dx');
-        expectClose(got[1], centralDiff(pr.p.factors, f), 'dFactors');
-        expectClose(got[2], centralDiff(pr.p.U, f), 'dU');
-        expectClose(got[3], centralDiff(pr.p.b, f), 'db');
-        if (act === 'modrelu') expectClose(got[4], centralDiff(pr.p.beta, f), 'dBeta');
-        else expect(Array.from(got[4])).toEqual([0]);
-        // ∂L/∂P_t is the total derivative ∂L/∂h_t (through step t's output and every later step).
-        expectClose(got[5], centralDiff(pr.probe, f), 'dProbe');
+        expectKruGrads(pr, (await fusedKru(pr)).g);
       });
   });
 });

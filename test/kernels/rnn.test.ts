@@ -3,10 +3,10 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../support/backend';
-import { centralDiff, rnnForward64 } from '../support/float64';
+import { rnnForward64 } from '../support/float64';
 import { registerFusedKernels } from '../../src/kernels/register';
 import { hasFusedKernels, rnnRecurrenceFused } from '../../src/kernels/ops';
-import { expectClose, rnnLoss64, rnnProblem, rnnTensors, type RnnAct } from './helpers';
+import { expectClose, expectRnnGrads, fusedRnn, rnnProblem, rnnTensors, type RnnAct } from './helpers';
 
 const backend = await useBackend();
 registerFusedKernels();
@@ -46,32 +46,7 @@ describe(`fused RNN on ${backend}`, () => {
       ])
         it(`${act} N=${N} B=${B} T=${T}`, async () => {
           const pr = rnnProblem(N, act, B, T, 3, 1000 + N * 7 + ACTS.indexOf(act));
-          const t = rnnTensors(pr);
-          const grads = tf.grads((x, W, U, b, probe) =>
-            tf.sum(
-              tf.mul(
-                rnnRecurrenceFused(
-                  x as tf.Tensor3D,
-                  W as tf.Tensor2D,
-                  U as tf.Tensor2D,
-                  b as tf.Tensor1D,
-                  probe as tf.Tensor3D,
-                  {
-                    activation: act,
-                  },
-                ),
-                t.G,
-              ),
-            ),
-          )([t.x, t.W, t.U, t.b, t.probe]);
-          const got = await Promise.all(grads.map((g) => g.data()));
-          tf.dispose([...grads, ...Object.values(t)]);
-          const f = () => rnnLoss64(pr);
-          expectClose(got[0], centralDiff(pr.x, f), 'dx');
-          expectClose(got[1], centralDiff(pr.p.W, f), 'dW');
-          expectClose(got[2], centralDiff(pr.p.U, f), 'dU');
-          expectClose(got[3], centralDiff(pr.p.b, f), 'db');
-          expectClose(got[4], centralDiff(pr.probe, f), 'dProbe');
+          expectRnnGrads(pr, (await fusedRnn(pr)).g);
         });
   });
 });
