@@ -1,17 +1,11 @@
 // tfjs 'cpu' kernels for the fused recurrences: read the inputs' typed arrays straight from the backend's
 // data store, run the loops in ./kru.ts and ./rnn.ts, and hand the results back as new tensors.
-import type {
-  KernelConfig,
-  KernelFunc,
-  NamedTensorInfoMap,
-  TensorInfo,
-} from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD } from '../ops';
 import { readKruAttrs, readRnnActivation } from '../attrs';
 import { kruBackward, kruForward, type KruDims } from './kru';
 import { rnnBackward, rnnForward, type RnnDims } from './rnn';
-
 
 function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
@@ -31,8 +25,6 @@ function expectShape(name: string, t: TensorInfo, shape: number[]): void {
     throw new Error(`fused recurrence: ${name} has shape [${t.shape}], expected [${shape}]`);
   }
 }
-
-
 
 /** Dims of a KRU call from x [B,T,D] and the sizes, checking every other input's shape. */
 function kruDims(inputs: NamedTensorInfoMap, sizes: number[]): KruDims {

@@ -13,7 +13,7 @@
 // without WebAssembly SIMD; the kernel tests run both.
 
 import { MODRELU_EPS, type KruActivation as KruActivationName } from '../../model/config';
-import { kroneckerSimd, type KroneckerSimd } from './wasm';
+import { scratch, simdLoops, type SimdLoops } from './wasm';
 
 // Small-integer activation codes: the per-element switch then compares ints, not strings.
 const CRELU = 0,
@@ -61,19 +61,6 @@ function splitFactors(sizes: number[], B: number, factors: ArrayLike<number>): F
   return out;
 }
 
-/**
- * Float64 scratch arrays for one kernel call: in the SIMD module's memory when it is in use (its loops can
- * only read that memory), else ordinary arrays.
- */
-function scratch(
-  simd: KroneckerSimd | null,
-  count: number,
-  length: number,
-): { arrays: Float64Array[]; sums: Float64Array | null } {
-  if (simd) return simd.workspace(count, length);
-  return { arrays: Array.from({ length: count }, () => new Float64Array(length)), sums: null };
-}
-
 /** y = W_f x along factor f's axis (batched layout). x and y must not alias. */
 function factorApply(
   f: Factor,
@@ -81,7 +68,7 @@ function factorApply(
   xi: Float64Array,
   yr: Float64Array,
   yi: Float64Array,
-  simd: KroneckerSimd | null,
+  simd: SimdLoops | null,
 ): void {
   const { p, L, RB, re, im } = f;
   if (p === 2 && simd && RB % 2 === 0) {
@@ -164,7 +151,7 @@ function factorBackward(
   g: Float64Array,
   goff: number, // Re W_f's entries start here in g
   goffIm: number, // and Im W_f's here
-  simd: KroneckerSimd | null,
+  simd: SimdLoops | null,
   sums: Float64Array | null, // where simd's backward2 leaves its sums
 ): void {
   const { p, L, RB, re, im } = f;
@@ -304,8 +291,8 @@ export function kruForward(
   const H = new Float32Array(B * T * 2 * N);
   const A = new Float32Array(B * T * 2 * N);
   // Scratch, once per call: the state and two ping-pong buffers for the factor chain.
-  const simd = kroneckerSimd();
-  const [hr, hi, pr, pi, qr, qi] = scratch(simd, 6, NB).arrays;
+  const simd = simdLoops();
+  const [hr, hi, pr, pi, qr, qi] = scratch(simd, Array(6).fill(NB)).arrays;
   const ND = N * D;
   const act = actCode(activation);
   for (let t = 0; t < T; t++) {
@@ -421,8 +408,8 @@ export function kruBackward(dims: KruDims, activation: KruActivationName, inp: K
   const dProbe = new Float32Array(B * T * N2);
   // Per-call scratch: the carry Wᴴ da_{t+1}, da, two ping-pong buffers for the adjoint chain, and the
   // chain v^0 = h_{t−1}, v^{f+1} = W_f v^f (f < F−1).
-  const simd = kroneckerSimd();
-  const { arrays, sums } = scratch(simd, 8 + 2 * F, NB);
+  const simd = simdLoops();
+  const { arrays, sums } = scratch(simd, Array(8 + 2 * F).fill(NB));
   const [cr, ci, dar, dai, ur, ui, wr, wi, ...chain] = arrays;
   const vr = chain.slice(0, F),
     vi = chain.slice(F);

@@ -1,10 +1,12 @@
 // Fused dense RNN recurrence (forward and backpropagation through time) on plain typed arrays.
 //
-// Every O(N²) product here has the form C += A·Bᵀ with A and B row-major, so one blocked dot-product
-// routine (matMulABt) serves the forward (Z = h Wᵀ), the carried gradient (Wᵀ da, via a transposed copy of
-// W) and dW (Σ_t da_t h_{t−1}ᵀ, one long product over all steps and batch rows at the end).
+// Every O(N²) product here has the form C += A·Bᵀ with A and B row-major, so one routine (gemmABt) serves
+// the forward (Z = h Wᵀ), the carried gradient (Wᵀ da, via a transposed copy of W) and dW (Σ_t da_t h_{t−1}ᵀ,
+// a rank-B update per step). It runs as WebAssembly SIMD (./wasm) where the engine has it, like the KRU's
+// factor loops, so the two models' kernels are built alike; matMulABt is the JS fallback.
 
 import type { RnnActivation as RnnActivationName } from '../../model/config';
+import { scratch, simdLoops, type SimdLoops } from './wasm';
 
 export interface RnnDims {
   B: number;
@@ -17,12 +19,12 @@ const KC = 256; // k-chunk: keeps the rows being dotted in L1/L2 when K is long 
 
 /**
  * C[i·J + j] += Σ_k A[i·K + k] · Bm[j·K + k] for i < I, j < J. Register blocking (4×2, then 2×2): several
- * dot products share each load. Float32 operands (halves memory traffic), float64 accumulation and result.
+ * dot products share each load.
  */
 export function matMulABt(
   C: Float64Array,
-  A: Float32Array,
-  Bm: Float32Array,
+  A: Float64Array,
+  Bm: Float64Array,
   I: number,
   J: number,
   K: number,
@@ -120,6 +122,58 @@ export function matMulABt(
   }
 }
 
+/** C[i·J + j] += Σ_{k0 ≤ k < k1} A[i·K + k] · Bm[j·K + k] for i0 ≤ i < i1, j0 ≤ j < J (plain loops). */
+function dotRange(
+  C: Float64Array,
+  A: Float64Array,
+  Bm: Float64Array,
+  J: number,
+  K: number,
+  i0: number,
+  i1: number,
+  j0: number,
+  k0: number,
+  k1: number,
+): void {
+  for (let i = i0; i < i1; i++)
+    for (let j = j0; j < J; j++) {
+      let s = 0;
+      for (let k = k0; k < k1; k++) s += A[i * K + k] * Bm[j * K + k];
+      C[i * J + j] += s;
+    }
+}
+
+/**
+ * C += A·Bᵀ as matMulABt, with the SIMD loop doing the block whose sizes it takes (rows in fours, columns
+ * and k in twos; k in chunks of KC) when the arrays live in its memory. The JS loops add the edges.
+ */
+function gemmABt(
+  C: Float64Array,
+  A: Float64Array,
+  Bm: Float64Array,
+  I: number,
+  J: number,
+  K: number,
+  simd: SimdLoops | null,
+): void {
+  if (!simd) {
+    matMulABt(C, A, Bm, I, J, K);
+    return;
+  }
+  const I4 = I - (I % 4),
+    J2 = J - (J % 2),
+    K2 = K - (K % 2);
+  if (J2 > 0)
+    for (let k0 = 0; k0 < K2; k0 += KC) {
+      const len = Math.min(KC, K2 - k0);
+      simd.exports.gemmABt(C.byteOffset, A.byteOffset + 8 * k0, Bm.byteOffset + 8 * k0, I4, J2, len, K, K, J);
+    }
+  if (K2 < K)
+    for (let i = 0; i < I4; i++) for (let j = 0; j < J2; j++) C[i * J + j] += A[i * K + K2] * Bm[j * K + K2];
+  dotRange(C, A, Bm, J, K, 0, I4, J2, 0, K); // the last column when J is odd
+  dotRange(C, A, Bm, J, K, I4, I, 0, 0, K); // the last I mod 4 rows
+}
+
 export interface RnnForwardInputs {
   x: ArrayLike<number>; // [B, T, D]
   W: Float32Array; // [N, N]
@@ -146,12 +200,14 @@ export function rnnForward(
   const { x, W, U, b: bias, probe } = inp;
   const H = new Float32Array(B * T * N);
   const A = new Float32Array(B * T * N);
-  const h = new Float32Array(B * N); // h_{t−1}, batch-major
-  const z = new Float64Array(B * N);
+  const simd = simdLoops();
+  // h_{t−1} (batch-major), z = h Wᵀ, and a float64 copy of W.
+  const [h, z, W64] = scratch(simd, [B * N, B * N, N * N]).arrays;
+  W64.set(W);
   const code = actCode(activation);
   for (let t = 0; t < T; t++) {
     z.fill(0);
-    if (t > 0) matMulABt(z, h, W, B, N, N);
+    if (t > 0) gemmABt(z, h, W64, B, N, N, simd);
     for (let bb = 0; bb < B; bb++) {
       const xo = (bb * T + t) * D;
       const o = (bb * T + t) * N;
@@ -190,15 +246,11 @@ export interface RnnGrads {
 export function rnnBackward(dims: RnnDims, activation: RnnActivationName, inp: RnnBackwardInputs): RnnGrads {
   const { B, T, D, N } = dims;
   const { dH, x, W, U, H, A } = inp;
-  const M = Math.max(0, T - 1) * B; // (step ≥ 1, batch) pairs that feed dW
-  const WT = new Float32Array(N * N);
+  const simd = simdLoops();
+  // Wᵀ; the carry Wᵀ da_{t+1} and da (batch-major); da_t and h_{t−1} transposed to [N, B] for dW's update.
+  const [WT, carry, da, daT, hT, gW] = scratch(simd, [N * N, B * N, B * N, N * B, N * B, N * N]).arrays;
   for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) WT[j * N + i] = W[i * N + j];
-  // da and h_{t−1} for every step, transposed to [N, M], so dW is one long blocked product at the end.
-  const daT = new Float32Array(N * M);
-  const hT = new Float32Array(N * M);
-  const carry = new Float64Array(B * N); // Wᵀ da_{t+1}, batch-major
   const code = actCode(activation);
-  const da = new Float32Array(B * N);
   const gU = new Float64Array(N * D);
   const gb = new Float64Array(N);
   const dx = new Float32Array(B * T * D);
@@ -226,18 +278,16 @@ export function rnnBackward(dims: RnnDims, activation: RnnActivationName, inp: R
       }
     }
     if (t === 0) break;
-    const m0 = (t - 1) * B;
     for (let bb = 0; bb < B; bb++) {
       const o = (bb * T + t - 1) * N;
       for (let i = 0; i < N; i++) {
-        daT[i * M + m0 + bb] = da[bb * N + i];
-        hT[i * M + m0 + bb] = H[o + i];
+        daT[i * B + bb] = da[bb * N + i];
+        hT[i * B + bb] = H[o + i];
       }
     }
+    gemmABt(gW, daT, hT, N, N, B, simd); // dW += da_t h_{t−1}ᵀ
     carry.fill(0);
-    matMulABt(carry, da, WT, B, N, N);
+    gemmABt(carry, da, WT, B, N, N, simd);
   }
-  const gW = new Float64Array(N * N);
-  if (M > 0) matMulABt(gW, daT, hT, N, N, M);
   return { dx, dW: Float32Array.from(gW), dU: Float32Array.from(gU), db: Float32Array.from(gb), dProbe };
 }

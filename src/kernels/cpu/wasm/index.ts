@@ -1,9 +1,9 @@
-// The WebAssembly (SIMD) versions of the fused cpu KRU kernels' two hot loops, for 2×2 factors: applying a
-// factor, and its backward. ./kronecker.wat is the source; each call does two batch lanes per instruction,
-// ~3× faster than the scalar JS loops in ../kru.ts. Arrays the module reads must live in its memory, so the
-// kernels take their float64 scratch from `KroneckerSimd.arrays`. Without WebAssembly SIMD (or with
-// setKroneckerSimd(false), which the tests use to cover both paths) the JS loops do all the work.
-import { KRONECKER_WASM_BASE64 } from './kronecker-wasm';
+// WebAssembly SIMD versions of the fused cpu kernels' hot loops (source: ./loops.wat): a 2×2 KRU factor's
+// application and backward (../kru.ts), and the dense RNN's C += A·Bᵀ (../rnn.ts); ~3× the speed of the
+// JS loops. The module can only read its own memory, so the kernels take their float64 scratch from
+// `SimdLoops.workspace`. Without WebAssembly SIMD (or after setSimdLoops(false), which the tests use to
+// cover both paths) the JS loops do all the work.
+import { LOOPS_WASM_BASE64 } from './loops-wasm';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -42,20 +42,37 @@ interface Exports {
     di: number,
     g: number,
   ): void;
+  gemmABt(
+    C: number,
+    A: number,
+    B: number,
+    I: number,
+    J: number,
+    K: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+  ): void;
 }
 
 /** backward2 writes its eight sums here (byte 0 of the module's memory); scratch arrays start after. */
 const SUMS_BYTES = 64;
 const PAGE_BYTES = 65536;
 
-export interface KroneckerSimd {
+export interface SimdLoops {
   readonly exports: Exports;
   /**
-   * `count` zeroed float64 arrays of `length` numbers in the module's memory, and a view of the eight sums
-   * backward2 writes (Re G00, G01, G10, G11, then Im). They stay valid until the next call, which may grow the
-   * memory and detach them: one kernel call at a time uses them.
+   * Zeroed float64 arrays of the given lengths in the module's memory, and a view of the eight sums backward2
+   * writes (Re G00, G01, G10, G11, then Im). They stay valid until the next call, which may grow the memory
+   * and detach them: one kernel call at a time uses them.
    */
-  workspace(count: number, length: number): { arrays: Float64Array[]; sums: Float64Array };
+  workspace(lengths: number[]): Workspace;
+}
+
+export interface Workspace {
+  arrays: Float64Array[];
+  /** null outside the SIMD module's memory */
+  sums: Float64Array | null;
 }
 
 let loaded: Exports | null | undefined;
@@ -64,7 +81,7 @@ let enabled = true;
 function load(): Exports | null {
   if (loaded !== undefined) return loaded;
   try {
-    const bytes = Uint8Array.from(atob(KRONECKER_WASM_BASE64), (c) => c.charCodeAt(0));
+    const bytes = Uint8Array.from(atob(LOOPS_WASM_BASE64), (c) => c.charCodeAt(0));
     loaded = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
   } catch {
     loaded = null; // no WebAssembly or no SIMD: the JS loops do everything
@@ -72,36 +89,40 @@ function load(): Exports | null {
   return loaded;
 }
 
-function workspace(
-  ex: Exports,
-  count: number,
-  length: number,
-): { arrays: Float64Array[]; sums: Float64Array } {
-  const need = SUMS_BYTES + count * length * 8;
+function workspace(ex: Exports, lengths: number[]): Workspace {
+  const need = SUMS_BYTES + lengths.reduce((n, l) => n + l * 8, 0);
   const have = ex.memory.buffer.byteLength;
   if (need > have) ex.memory.grow(Math.ceil((need - have) / PAGE_BYTES));
   const buffer = ex.memory.buffer;
-  const out: Float64Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const a = new Float64Array(buffer, SUMS_BYTES + i * length * 8, length);
+  const arrays: Float64Array[] = [];
+  let offset = SUMS_BYTES;
+  for (const length of lengths) {
+    const a = new Float64Array(buffer, offset, length);
     a.fill(0);
-    out.push(a);
+    arrays.push(a);
+    offset += length * 8;
   }
-  return { arrays: out, sums: new Float64Array(buffer, 0, 8) };
+  return { arrays, sums: new Float64Array(buffer, 0, 8) };
+}
+
+/** A kernel call's float64 scratch: in the SIMD module's memory when `simd` is given, else ordinary arrays. */
+export function scratch(simd: SimdLoops | null, lengths: number[]): Workspace {
+  if (simd) return simd.workspace(lengths);
+  return { arrays: lengths.map((l) => new Float64Array(l)), sums: null };
 }
 
 /** The SIMD kernels, or null when WebAssembly SIMD is unavailable or switched off. */
-export function kroneckerSimd(): KroneckerSimd | null {
+export function simdLoops(): SimdLoops | null {
   const ex = enabled ? load() : null;
   if (!ex) return null;
   return {
     exports: ex,
-    workspace: (count, length) => workspace(ex, count, length),
+    workspace: (lengths) => workspace(ex, lengths),
   };
 }
 
 /** Turns the SIMD path on or off (tests run the kernels both ways); returns whether it is now in use. */
-export function setKroneckerSimd(on: boolean): boolean {
+export function setSimdLoops(on: boolean): boolean {
   enabled = on;
-  return kroneckerSimd() !== null;
+  return simdLoops() !== null;
 }

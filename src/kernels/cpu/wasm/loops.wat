@@ -1,10 +1,12 @@
-;; The two hot loops of the fused cpu KRU kernels (../kru.ts) for a 2×2 complex factor, with 128-bit SIMD:
-;; two batch lanes per instruction. Arrays are float64, split into real and imaginary parts, addressed by
-;; byte offset in this module's memory; the JS caller owns the layout: factor f acts on [L, 2, RB] blocks,
-;; and calls these only for an even RB (the JS loops take the rest).
-;; The arithmetic repeats the JS loops' expressions term by term, in the same order, so results agree with
-;; the scalar code (factorApply2 exactly; the gradient sums differ only in summation order).
-;; Assemble with `node scripts/build-wasm.mjs` (wabt); the bytes live in ./kronecker-wasm.ts.
+;; The hot loops of the fused cpu kernels, with 128-bit SIMD (f64x2), all numbers float64 and addressed by
+;; byte offset in this module's memory; the JS callers own the layouts and call these only for the even-sized
+;; part of a problem (the JS loops take the rest).
+;; - apply2, backward2: a 2×2 complex factor of the KRU (../kru.ts), real and imaginary parts in separate
+;;   arrays, factor f acting on [L, 2, RB] blocks, two batch lanes per instruction. They repeat the JS loops'
+;;   expressions term by term, in the same order: apply2 agrees with the JS bit for bit, backward2's sums
+;;   differ only in summation order.
+;; - gemmABt: C += A·Bᵀ for the dense RNN's products (../rnn.ts).
+;; Assemble with `node scripts/build-wasm.mjs` (wabt); the bytes live in ./loops-wasm.ts.
 (module
   (memory (export "memory") 1)
 
@@ -142,4 +144,75 @@
     (f64.store offset=40 (local.get $g) (f64.add (f64x2.extract_lane 0 (local.get $g01i)) (f64x2.extract_lane 1 (local.get $g01i))))
     (f64.store offset=48 (local.get $g) (f64.add (f64x2.extract_lane 0 (local.get $g10i)) (f64x2.extract_lane 1 (local.get $g10i))))
     (f64.store offset=56 (local.get $g) (f64.add (f64x2.extract_lane 0 (local.get $g11i)) (f64x2.extract_lane 1 (local.get $g11i)))))
+
+  ;; C[i·ldc + j] += Σ_k A[i·lda + k] · B[j·ldb + k] for i < I, j < J, k < K: the dense RNN's products (../rnn.ts).
+  ;; I must be a multiple of 4, J and K of 2 (the JS caller does the rest). Blocks of 4 rows × 2 columns share
+  ;; each load; every dot product accumulates in two lanes (even and odd k), added at the end.
+  (func (export "gemmABt")
+    (param $C i32) (param $A i32) (param $B i32) (param $I i32) (param $J i32) (param $K i32)
+    (param $lda i32) (param $ldb i32) (param $ldc i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $kEnd i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $b0 i32) (local $b1 i32) (local $c i32)
+    (local $x v128) (local $y0 v128) (local $y1 v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $kEnd (i32.shl (local.get $K) (i32.const 3)))
+    (local.set $i (i32.const 0))
+    (block $iDone
+      (loop $iLoop
+        (br_if $iDone (i32.ge_u (local.get $i) (local.get $I)))
+        (local.set $a0 (i32.add (local.get $A) (i32.shl (i32.mul (local.get $i) (local.get $lda)) (i32.const 3))))
+        (local.set $a1 (i32.add (local.get $a0) (i32.shl (local.get $lda) (i32.const 3))))
+        (local.set $a2 (i32.add (local.get $a1) (i32.shl (local.get $lda) (i32.const 3))))
+        (local.set $a3 (i32.add (local.get $a2) (i32.shl (local.get $lda) (i32.const 3))))
+        (local.set $j (i32.const 0))
+        (block $jDone
+          (loop $jLoop
+            (br_if $jDone (i32.ge_u (local.get $j) (local.get $J)))
+            (local.set $b0 (i32.add (local.get $B) (i32.shl (i32.mul (local.get $j) (local.get $ldb)) (i32.const 3))))
+            (local.set $b1 (i32.add (local.get $b0) (i32.shl (local.get $ldb) (i32.const 3))))
+            (local.set $c00 (v128.const i64x2 0 0))
+            (local.set $c01 (v128.const i64x2 0 0))
+            (local.set $c10 (v128.const i64x2 0 0))
+            (local.set $c11 (v128.const i64x2 0 0))
+            (local.set $c20 (v128.const i64x2 0 0))
+            (local.set $c21 (v128.const i64x2 0 0))
+            (local.set $c30 (v128.const i64x2 0 0))
+            (local.set $c31 (v128.const i64x2 0 0))
+            (local.set $k (i32.const 0))
+            (block $kDone
+              (loop $kLoop
+                (br_if $kDone (i32.ge_u (local.get $k) (local.get $kEnd)))
+                (local.set $y0 (v128.load (i32.add (local.get $b0) (local.get $k))))
+                (local.set $y1 (v128.load (i32.add (local.get $b1) (local.get $k))))
+                (local.set $x (v128.load (i32.add (local.get $a0) (local.get $k))))
+                (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $x) (local.get $y0))))
+                (local.set $c01 (f64x2.add (local.get $c01) (f64x2.mul (local.get $x) (local.get $y1))))
+                (local.set $x (v128.load (i32.add (local.get $a1) (local.get $k))))
+                (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $x) (local.get $y0))))
+                (local.set $c11 (f64x2.add (local.get $c11) (f64x2.mul (local.get $x) (local.get $y1))))
+                (local.set $x (v128.load (i32.add (local.get $a2) (local.get $k))))
+                (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $x) (local.get $y0))))
+                (local.set $c21 (f64x2.add (local.get $c21) (f64x2.mul (local.get $x) (local.get $y1))))
+                (local.set $x (v128.load (i32.add (local.get $a3) (local.get $k))))
+                (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $x) (local.get $y0))))
+                (local.set $c31 (f64x2.add (local.get $c31) (f64x2.mul (local.get $x) (local.get $y1))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $kLoop)))
+            (local.set $c (i32.add (local.get $C) (i32.shl (i32.add (i32.mul (i32.add (local.get $i) (i32.const 0)) (local.get $ldc)) (local.get $j)) (i32.const 3))))
+            (f64.store offset=0 (local.get $c) (f64.add (f64.load offset=0 (local.get $c)) (f64.add (f64x2.extract_lane 0 (local.get $c00)) (f64x2.extract_lane 1 (local.get $c00)))))
+            (f64.store offset=8 (local.get $c) (f64.add (f64.load offset=8 (local.get $c)) (f64.add (f64x2.extract_lane 0 (local.get $c01)) (f64x2.extract_lane 1 (local.get $c01)))))
+            (local.set $c (i32.add (local.get $C) (i32.shl (i32.add (i32.mul (i32.add (local.get $i) (i32.const 1)) (local.get $ldc)) (local.get $j)) (i32.const 3))))
+            (f64.store offset=0 (local.get $c) (f64.add (f64.load offset=0 (local.get $c)) (f64.add (f64x2.extract_lane 0 (local.get $c10)) (f64x2.extract_lane 1 (local.get $c10)))))
+            (f64.store offset=8 (local.get $c) (f64.add (f64.load offset=8 (local.get $c)) (f64.add (f64x2.extract_lane 0 (local.get $c11)) (f64x2.extract_lane 1 (local.get $c11)))))
+            (local.set $c (i32.add (local.get $C) (i32.shl (i32.add (i32.mul (i32.add (local.get $i) (i32.const 2)) (local.get $ldc)) (local.get $j)) (i32.const 3))))
+            (f64.store offset=0 (local.get $c) (f64.add (f64.load offset=0 (local.get $c)) (f64.add (f64x2.extract_lane 0 (local.get $c20)) (f64x2.extract_lane 1 (local.get $c20)))))
+            (f64.store offset=8 (local.get $c) (f64.add (f64.load offset=8 (local.get $c)) (f64.add (f64x2.extract_lane 0 (local.get $c21)) (f64x2.extract_lane 1 (local.get $c21)))))
+            (local.set $c (i32.add (local.get $C) (i32.shl (i32.add (i32.mul (i32.add (local.get $i) (i32.const 3)) (local.get $ldc)) (local.get $j)) (i32.const 3))))
+            (f64.store offset=0 (local.get $c) (f64.add (f64.load offset=0 (local.get $c)) (f64.add (f64x2.extract_lane 0 (local.get $c30)) (f64x2.extract_lane 1 (local.get $c30)))))
+            (f64.store offset=8 (local.get $c) (f64.add (f64.load offset=8 (local.get $c)) (f64.add (f64x2.extract_lane 0 (local.get $c31)) (f64x2.extract_lane 1 (local.get $c31)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $jLoop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $iLoop))))
 )
