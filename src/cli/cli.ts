@@ -25,6 +25,7 @@ import { orthogonalDeviation, type ParamArrays } from '../model/models';
 import { defaultExperimentConfig, parseExperimentConfig } from '../engine/config';
 import { Experiment, factorSpectra, kronDeviation } from '../engine/experiment';
 import { Trainer, disposeDeviceBatch, disposeLossAndGrads, toDeviceBatch } from '../engine/trainer';
+import { stepNorms } from '../kernels/ops';
 import type { ExperimentConfig } from '../engine/types';
 import { initNodeBackend, type NodeBackendName } from '../engine/backend-node';
 import { factorDeviation, realSingularValues } from '../linalg';
@@ -451,18 +452,10 @@ export async function inspectModel(spec: ModelSpec, arrays: ParamArrays, lambda:
     const [total] = await r.total.data();
     const grads: ParamArrays = {};
     for (const n of trainer.names) grads[n] = (await r.grads[n].data()) as Float32Array;
-    const probe = await r.probeGrad.data();
+    const norms = stepNorms(r.probeGrad);
+    const gt = Array.from(await norms.data());
+    norms.dispose();
     disposeLossAndGrads(r);
-    const width = trainer.width;
-    const gt: number[] = [];
-    for (let t = 0; t < data.T; t++) {
-      let s = 0;
-      for (let b = 0; b < data.B; b++) {
-        const off = (b * data.T + t) * width;
-        for (let j = 0; j < width; j++) s += probe[off + j] ** 2;
-      }
-      gt.push(Math.sqrt(s));
-    }
     const head = { kind: spec.kind, backend: tf.getBackend(), loss, ...(spec.kind === 'kru' ? { reg } : {}), total };
     const common = { ...head, gradNormsOverTime: gt, grads: paramsToFile(spec, grads) };
     if (spec.kind === 'kru') return { ...common, ...kruSpectra(spec, arrays.factors) };

@@ -5,6 +5,7 @@ import type { Impl, ModelSpec, OptimizerName } from '../model/config';
 import { hiddenStates, orthogonalDeviation, paramShapes, readout, stateWidth, unitaryPenalty, type ParamArrays, type ParamTensors } from '../model/models';
 import { accuracy, targetPositions, taskLoss } from '../model/loss';
 import type { LossKind } from '../tasks/types';
+import { stepNorms } from '../kernels/ops';
 
 export interface TrainerOptions {
   optimizer: OptimizerName;
@@ -154,8 +155,7 @@ export class Trainer {
     const packed = tf.tidy(() => {
       const groupNorms = this.names.map((n) => tf.sqrt(tf.sum(tf.square(r.grads[n]))));
       const globalNorm = tf.sqrt(tf.addN(groupNorms.map((g) => tf.square(g))));
-      // Innermost axis first: tfjs-cpu reduces over [0, 2] by transposing the whole [B, T, W] tensor (~50 ms).
-      const gt = tf.sqrt(tf.sum(tf.sum(tf.square(r.probeGrad), 2), 0));
+      const gt = stepNorms(r.probeGrad);
       const extras = this.spec.kind === 'kru' ? tf.clone(this.vars.factors) : this.rnnExtras();
       return tf.concat([
         tf.stack([r.loss, r.accuracy, r.reg, globalNorm]),

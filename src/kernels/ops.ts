@@ -8,6 +8,9 @@ export const KRU_RECURRENCE_GRAD = 'KruRecurrenceGrad';
 export const RNN_RECURRENCE = 'RnnRecurrence';
 export const RNN_RECURRENCE_GRAD = 'RnnRecurrenceGrad';
 
+/** ‖x[:, t, :]‖ per t; a metric, not part of the fused-recurrence set (backends without it use tfjs ops). */
+export const STEP_NORMS = 'StepNorms';
+
 export const FUSED_KERNEL_NAMES = [
   KRU_RECURRENCE,
   KRU_RECURRENCE_GRAD,
@@ -67,4 +70,17 @@ export function rnnRecurrenceFused(
     .runKernel<tf.Tensor[]>(RNN_RECURRENCE, { x, W, U, b, probe }, { activation: attrs.activation });
   A.dispose();
   return H as tf.Tensor3D;
+}
+
+/**
+ * ‖x[:, t, :]‖ for every t of x [B, T, W]: with x = ∂L/∂H, the gradient norms g_t the app plots. One pass on
+ * cpu, where tfjs's square and two sums over [32, 100, 128] cost ~3.5 ms against ~1 ms; tfjs ops elsewhere.
+ * Not differentiable (a metric).
+ */
+export function stepNorms(x: tf.Tensor3D): tf.Tensor1D {
+  if (tf.getKernel(STEP_NORMS, tf.getBackend()) != null) {
+    return tf.engine().runKernel(STEP_NORMS, { x }, {}) as tf.Tensor1D;
+  }
+  // Innermost axis first: tfjs-cpu reduces over [0, 2] by transposing the whole [B, T, W] tensor.
+  return tf.tidy(() => tf.sqrt(tf.sum(tf.sum(tf.square(x), 2), 0)));
 }

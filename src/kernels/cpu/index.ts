@@ -2,7 +2,7 @@
 // data store, run the loops in ./kru.ts and ./rnn.ts, and hand the results back as new tensors.
 import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD } from '../ops';
+import { KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD, STEP_NORMS } from '../ops';
 import { readKruAttrs, readRnnActivation } from '../attrs';
 import { kruBackward, kruForward, type KruDims } from './kru';
 import { rnnBackward, rnnForward, type RnnDims } from './rnn';
@@ -146,9 +146,28 @@ const rnnGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   ];
 };
 
+/** ‖x[:, t, :]‖ per t of x [B, T, W], accumulated in float64 (see stepNorms in ../ops.ts). */
+const stepNormsKernel: KernelFunc = ({ inputs, backend }) => {
+  const cpu = backend as MathBackendCPU;
+  const x = input(inputs, 'x');
+  if (x.shape.length !== 3) throw new Error(`StepNorms: x must be [B, T, W], got [${x.shape}]`);
+  const [B, T, W] = x.shape;
+  const v = values(cpu, x);
+  const sums = new Float64Array(T);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++) {
+      const o = (b * T + t) * W;
+      let s = 0;
+      for (let w = 0; w < W; w++) s += v[o + w] * v[o + w];
+      sums[t] += s;
+    }
+  return cpu.makeTensorInfo([T], 'float32', Float32Array.from(sums, Math.sqrt));
+};
+
 export const cpuFusedKernelConfigs: KernelConfig[] = [
   { kernelName: KRU_RECURRENCE, backendName: 'cpu', kernelFunc: kruForwardKernel },
   { kernelName: KRU_RECURRENCE_GRAD, backendName: 'cpu', kernelFunc: kruGradKernel },
   { kernelName: RNN_RECURRENCE, backendName: 'cpu', kernelFunc: rnnForwardKernel },
   { kernelName: RNN_RECURRENCE_GRAD, backendName: 'cpu', kernelFunc: rnnGradKernel },
+  { kernelName: STEP_NORMS, backendName: 'cpu', kernelFunc: stepNormsKernel },
 ];
