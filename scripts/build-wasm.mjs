@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Assembles src/kernels/cpu/wasm/loops.wat with wabt and writes the bytes, base64, into
+// `npm run build:wasm`: assembles src/kernels/cpu/wasm/loops.wat with wabt and writes the bytes, base64, into
 // src/kernels/cpu/wasm/loops-wasm.ts (committed, so the app, the CLI and the tests need no build step).
 // `node scripts/build-wasm.mjs --check` exits 1 when the committed bytes differ from the .wat (a test runs it).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ if (process.argv.includes('--check')) {
     // missing: reported below
   }
   if (current !== text) {
-    console.error(`${outPath} is stale: run node scripts/build-wasm.mjs`);
+    console.error(`${outPath} is stale: run npm run build:wasm`);
     process.exit(1);
   }
   console.log(`${outPath} matches loops.wat (${buffer.length} bytes)`);

@@ -173,7 +173,7 @@ function factorBackward(
       im[2],
       re[3],
       im[3],
-      0, // sums at byte 0
+      sums.byteOffset,
     );
     for (let k = 0; k < 4; k++) {
       g[goff + k] += sums[k];

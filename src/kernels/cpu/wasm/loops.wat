@@ -6,7 +6,7 @@
 ;;   expressions term by term, in the same order: apply2 agrees with the JS bit for bit, backward2's sums
 ;;   differ only in summation order.
 ;; - gemmABt: C += A·Bᵀ for the dense RNN's products (../rnn.ts).
-;; Assemble with `node scripts/build-wasm.mjs` (wabt); the bytes live in ./loops-wasm.ts.
+;; Assemble with `npm run build:wasm` (wabt); the bytes live in ./loops-wasm.ts.
 (module
   (memory (export "memory") 1)
 
