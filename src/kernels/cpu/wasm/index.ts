@@ -64,7 +64,8 @@ export interface SimdLoops {
   /**
    * Zeroed float64 arrays of the given lengths in the module's memory, and a view of the eight sums backward2
    * writes (Re G00, G01, G10, G11, then Im). They stay valid until the next call, which may grow the memory
-   * and detach them: one kernel call at a time uses them.
+   * (detaching them) or move to a fresh instance: one kernel call at a time uses them, and calls `exports`
+   * only after taking its workspace.
    */
   workspace(lengths: number[]): Workspace;
 }
@@ -75,22 +76,38 @@ export interface Workspace {
   sums: Float64Array | null;
 }
 
-let loaded: Exports | null | undefined;
+/**
+ * WebAssembly memory only grows: after one large model (the RNN at N = 4096 needs ~270 MB) a worker would keep
+ * it for good. When a call needs less than a quarter of memory above this size, it gets a fresh instance (the
+ * compiled module is kept; instantiating is cheap) and the old memory is left to the garbage collector.
+ */
+const SHRINK_ABOVE_BYTES = 64 * 1024 * 1024;
+
+let compiled: WebAssembly.Module | null | undefined;
+let instance: Exports | null = null;
 let enabled = true;
 
-function load(): Exports | null {
-  if (loaded !== undefined) return loaded;
+function compile(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
   try {
     const bytes = Uint8Array.from(atob(LOOPS_WASM_BASE64), (c) => c.charCodeAt(0));
-    loaded = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
+    compiled = new WebAssembly.Module(bytes);
   } catch {
-    loaded = null; // no WebAssembly or no SIMD: the JS loops do everything
+    compiled = null; // no WebAssembly or no SIMD: the JS loops do everything
   }
-  return loaded;
+  return compiled;
 }
 
-function workspace(ex: Exports, lengths: number[]): Workspace {
+function instantiate(module: WebAssembly.Module): Exports {
+  return new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+}
+
+function workspace(module: WebAssembly.Module, lengths: number[]): Workspace {
   const need = SUMS_BYTES + lengths.reduce((n, l) => n + l * 8, 0);
+  let ex = (instance ??= instantiate(module));
+  if (ex.memory.buffer.byteLength > SHRINK_ABOVE_BYTES && need * 4 < ex.memory.buffer.byteLength) {
+    ex = instance = instantiate(module);
+  }
   const have = ex.memory.buffer.byteLength;
   if (need > have) ex.memory.grow(Math.ceil((need - have) / PAGE_BYTES));
   const buffer = ex.memory.buffer;
@@ -105,6 +122,11 @@ function workspace(ex: Exports, lengths: number[]): Workspace {
   return { arrays, sums: new Float64Array(buffer, 0, 8) };
 }
 
+/** Bytes of WebAssembly memory the SIMD loops hold now (0 before their first use). */
+export function simdMemoryBytes(): number {
+  return instance ? instance.memory.buffer.byteLength : 0;
+}
+
 /** A kernel call's float64 scratch: in the SIMD module's memory when `simd` is given, else ordinary arrays. */
 export function scratch(simd: SimdLoops | null, lengths: number[]): Workspace {
   if (simd) return simd.workspace(lengths);
@@ -113,11 +135,14 @@ export function scratch(simd: SimdLoops | null, lengths: number[]): Workspace {
 
 /** The SIMD kernels, or null when WebAssembly SIMD is unavailable or switched off. */
 export function simdLoops(): SimdLoops | null {
-  const ex = enabled ? load() : null;
-  if (!ex) return null;
+  const module = enabled ? compile() : null;
+  if (!module) return null;
   return {
-    exports: ex,
-    workspace: (lengths) => workspace(ex, lengths),
+    // The instance in use: a workspace() call may have replaced it.
+    get exports() {
+      return (instance ??= instantiate(module));
+    },
+    workspace: (lengths) => workspace(module, lengths),
   };
 }
 
