@@ -3,8 +3,10 @@
 import type {
   Impl,
   KruActivation,
+  KruInit,
   OptimizerName,
   RnnActivation,
+  RnnInit,
   TaskName,
 } from '../model/config';
 
@@ -23,11 +25,11 @@ export interface ExperimentConfig {
   kru: {
     factors: number[];
     activation: KruActivation;
-    init: { kind: 'unitary' | 'gaussian'; scale: number };
+    init: KruInit;
   };
   rnn: {
     activation: RnnActivation;
-    init: { kind: 'gaussian' | 'orthogonal' | 'identity'; gain: number };
+    init: RnnInit;
   };
   batch: number;
   seed: number;

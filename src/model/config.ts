@@ -15,6 +15,18 @@ export type TaskName = (typeof TASK_NAMES)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type Impl = (typeof IMPLS)[number];
 
+/** How a model's recurrent weights start (docs/model.md, "Initialisation"). */
+export interface KruInit {
+  kind: (typeof KRU_INITS)[number];
+  /** gaussian: the std of every real and imaginary entry (unitary factors ignore it) */
+  scale: number;
+}
+export interface RnnInit {
+  kind: (typeof RNN_INITS)[number];
+  /** gaussian: W ~ N(0, gain²/N) (orthogonal and identity ignore it) */
+  gain: number;
+}
+
 /** ε inside modReLU's |z| = sqrt(Re² + Im² + ε): one value for the reference, both kernels and the docs. */
 export const MODRELU_EPS = 1e-6;
 

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { haarOrthogonal, haarUnitary } from '../linalg';
 import type { Rng } from '../util/rng';
-import type { Impl, KruSpec, ModelSpec, RnnSpec } from './config';
+import type { Impl, KruInit, KruSpec, ModelSpec, RnnInit, RnnSpec } from './config';
 import { kruRecurrenceReference, rnnRecurrenceReference } from './recurrence-reference';
 import { kruRecurrenceFused, rnnRecurrenceFused } from '../kernels/ops';
 import { hasFusedKernels } from '../kernels/ops';
@@ -11,15 +11,6 @@ import { hasFusedKernels } from '../kernels/ops';
 /** Plain arrays of every parameter, in the layouts of docs/model.md (flat, row-major). */
 export type ParamArrays = Record<string, Float32Array>;
 export type ParamTensors = Record<string, tf.Tensor>;
-
-export interface KruInit {
-  kind: 'unitary' | 'gaussian';
-  scale: number;
-}
-export interface RnnInit {
-  kind: 'gaussian' | 'orthogonal' | 'identity';
-  gain: number;
-}
 
 const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 
