@@ -28,7 +28,6 @@ let playing = false;
 let loopRunId = -1;
 let stepsPerTick = 1;
 let stepCount = 0;
-let msPerStep = NaN;
 const rateSamples: Array<{ t: number; steps: number }> = [];
 let listener: Comlink.Remote<UpdateListener> | null = null;
 let backend: { name: string; reason: string } | null = null;
@@ -67,7 +66,8 @@ function status(): WorkerStatus {
     backendReason: backend?.reason ?? '',
     stepCount,
     stepsPerSec: stepsPerSec(),
-    msPerStep,
+    // The engine's mean over its last steps; none while a new run is being built.
+    msPerStep: state === 'starting' || !experiment ? NaN : experiment.msPerStep,
     stepsPerTick,
     error: lastError,
   };
@@ -116,8 +116,6 @@ async function postSnapshot(forRun: number): Promise<void> {
     lastError = `snapshot failed: ${message(e)}`;
   }
   if (forRun !== runId) return;
-  if (snapshot && Number.isFinite(snapshot.msPerStep) && snapshot.msPerStep > 0)
-    msPerStep = snapshot.msPerStep;
   await send(snapshot);
 }
 
@@ -139,7 +137,6 @@ function yieldToEvents(): Promise<void> {
 }
 
 async function trainSteps(forRun: number, k: number): Promise<boolean> {
-  const t0 = performance.now();
   try {
     const ran = await exclusive(async () => {
       if (forRun !== runId || !experiment) return false;
@@ -157,9 +154,6 @@ async function trainSteps(forRun: number, k: number): Promise<boolean> {
   }
   const t1 = performance.now();
   stepCount += k;
-  const perStep = (t1 - t0) / k;
-  // Smooth the timing so the status line is readable; the engine's own figure replaces it on each snapshot.
-  msPerStep = Number.isFinite(msPerStep) ? 0.8 * msPerStep + 0.2 * perStep : perStep;
   rateSamples.push({ t: t1, steps: stepCount });
   while (rateSamples.length > 2 && t1 - rateSamples[0].t > RATE_WINDOW_MS) rateSamples.shift();
   return true;
@@ -225,7 +219,6 @@ async function reset(config: ExperimentConfig, prefer?: BackendPreference): Prom
   state = 'starting';
   lastError = null;
   stepCount = 0;
-  msPerStep = NaN;
   rateSamples.length = 0;
   await send();
   try {

@@ -240,6 +240,11 @@ export class Experiment {
     return { ...common, factorDeviation: [m.extras[0]], fullDeviation: m.extras[0], spectralNorm: m.extras[1], factorSingularValues: [] };
   }
 
+  /** Mean wall time of the last 20 steps (NaN before the first). */
+  get msPerStep(): number {
+    return this.recentMs.length ? this.recentMs.reduce((a, b) => a + b, 0) / this.recentMs.length : NaN;
+  }
+
   /** Rows since the previous snapshot, plus current details (recomputed at most every 250 ms). */
   async snapshot(opts: { forceDetail?: boolean } = {}): Promise<Snapshot> {
     const series: Partial<Record<ModelKind, ModelSeries>> = {};
@@ -257,7 +262,7 @@ export class Experiment {
       stepCount: this.stepCount,
       baseline: this.task.baseline,
       seqLength: this.task.seqLength,
-      msPerStep: this.recentMs.length ? this.recentMs.reduce((a, b) => a + b, 0) / this.recentMs.length : NaN,
+      msPerStep: this.msPerStep,
       backend: tf.getBackend(),
     };
     this.rows = {};
