@@ -1,62 +1,31 @@
 // Distance from unitarity, ‖W_fᴴW_f − I‖_F² per KRU factor and for the full W, against the RNN's
 // ‖WᵀW − I‖_F², on a log axis (it spans many decades), with the λ change marks.
-import type { History } from '../engine/history';
 import { dashes, modelColor, modelLabel, palette } from './palette';
-import { formatValue, logDomain, nearestIndex } from './lib/data';
-import { LineCache } from './lib/decimate';
-import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type LegendItem, type ReadoutPart } from './lib/frame';
-import { XYPanel, drawLambdaMarks, lambdaChangeNear, setAttr, svgEl } from './lib/panel';
+import { formatValue, logDomain } from './lib/data';
+import { ChartFrame, useChart, type ChartRoots, type LegendItem, type ReadoutPart } from './lib/frame';
 import { positiveOnly, stepDomain, stepPath } from './lib/series';
+import { StepChartDrawer, type StepChartProps } from './lib/step-chart';
 import type { Column } from '../engine/history';
 
-export interface DeviationChartProps {
-  history: History;
-  version: number;
-}
+export type DeviationChartProps = StepChartProps;
 
 const HEIGHT = 260;
-const M = { top: 14, right: 14, bottom: 40, left: 60 };
 /** Below this the deviation is float round-off: values under it are drawn on the floor of the axis. */
 const FLOOR = 1e-10;
 
-class DeviationDrawer extends BaseDrawer<DeviationChartProps> {
-  private readonly svg: SVGSVGElement;
-  private readonly panel: XYPanel;
-  private readonly lambdaG: SVGGElement;
-  private p: DeviationChartProps | null = null;
-  private readonly cache = new LineCache();
-  private hoverPx: number | null = null;
-
+class DeviationDrawer extends StepChartDrawer<DeviationChartProps> {
   constructor(roots: ChartRoots) {
-    super(roots);
-    this.svg = svgEl(roots.plot, 'svg', { height: HEIGHT, role: 'img', 'aria-label': 'distance from unitarity over training' });
-    this.panel = new XYPanel(this.svg, { xLabel: 'training step', yLabel: '‖WᴴW − I‖²_F' });
-    this.lambdaG = svgEl(this.panel.plot, 'g');
-    this.panel.onHover((pt) => {
-      this.hoverPx = pt?.[0] ?? null;
-      this.readout();
+    super(roots, {
+      height: HEIGHT,
+      margin: { top: 14, right: 14, bottom: 40, left: 60 },
+      ariaLabel: 'distance from unitarity over training',
+      yLabel: '‖WᴴW − I‖²_F',
     });
   }
 
-  protected teardown(): void {
-    this.svg.remove();
-  }
-
-  protected render(p: DeviationChartProps, width: number): void {
-    this.p = p;
+  protected plot(p: DeviationChartProps, steps: Float32Array, n: number): void {
     const h = p.history;
-    const n = h.steps.length;
     const panel = this.panel;
-    setAttr(this.svg, 'width', width);
-    setAttr(this.svg, 'display', n ? 'block' : 'none');
-    panel.layout(M.left, M.top, width - M.left - M.right, HEIGHT - M.top - M.bottom);
-    panel.begin();
-    if (!n) {
-      panel.end();
-      this.readout();
-      return;
-    }
-    const steps = h.steps.view();
     const kru = h.series.kru;
     const rnn = h.series.rnn;
     const F = kru ? kru.factorDeviation.width : 0;
@@ -87,38 +56,19 @@ class DeviationDrawer extends BaseDrawer<DeviationChartProps> {
     factors.forEach((pts, f) => panel.line(`f${f}`, stepPath(panel, steps, pts, lo), modelColor.kru, 1, dashes[1 + (f % (dashes.length - 1))], 0.65));
     if (kFull) panel.line('kru', stepPath(panel, steps, kFull, lo), modelColor.kru, 2.2);
     if (rFull) panel.line('rnn', stepPath(panel, steps, rFull, lo), modelColor.rnn, 2.2);
-    drawLambdaMarks(panel, this.lambdaG, h.lambdaChanges);
-    panel.end();
-    this.readout();
   }
 
-  private readout(): void {
-    const p = this.p;
-    const el = this.roots.readout;
-    if (!p || !p.history.steps.length) {
-      setReadout(el, []);
-      this.panel.crosshair(null);
-      return;
-    }
-    const h = p.history;
-    const steps = h.steps.view();
-    const n = steps.length;
-    const hover = this.hoverPx;
-    const i = hover === null ? n - 1 : nearestIndex(steps, n, this.panel.x.invert(hover));
-    this.panel.crosshair(hover === null ? null : this.panel.x(steps[i]));
-    const parts: ReadoutPart[] = [`${hover === null ? 'latest: ' : ''}step ${steps[i]}`];
-    const kru = h.series.kru;
+  protected readoutValues(p: DeviationChartProps, i: number): ReadoutPart[] {
+    const parts: ReadoutPart[] = [];
+    const kru = p.history.series.kru;
     if (kru && i < kru.fullDeviation.rows) {
       parts.push(' · ', { text: 'KRU', color: modelColor.kru }, ` full W ${formatValue(kru.fullDeviation.view()[i])}`);
       const row = kru.factorDeviation.row(i);
       parts.push(`, factors ${Array.from(row, formatValue).join(' / ')}`);
     }
-    const rnn = h.series.rnn;
+    const rnn = p.history.series.rnn;
     if (rnn && i < rnn.fullDeviation.rows) parts.push(' · ', { text: modelLabel.rnn, color: modelColor.rnn }, ` W ${formatValue(rnn.fullDeviation.view()[i])}`);
-    parts.push(` · λ ${formatValue(h.lambda.view()[i])}`);
-    const c = hover === null ? null : lambdaChangeNear(this.panel, h.lambdaChanges, hover);
-    if (c) parts.push(` · λ ${formatValue(c.from)} → ${formatValue(c.to)} at step ${c.step}`);
-    setReadout(el, parts);
+    return parts;
   }
 }
 

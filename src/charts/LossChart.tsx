@@ -1,23 +1,18 @@
 // Task loss and λ·R over training steps, KRU against RNN, with the memoryless baseline and λ change marks.
-import type { History } from '../engine/history';
 import { modelColor, modelLabel, palette, theme } from './palette';
-import { formatValue, linearDomain, logDomain, nearestIndex, type Downsampled } from './lib/data';
-import { LineCache } from './lib/decimate';
+import { formatValue, linearDomain, logDomain, type Downsampled } from './lib/data';
 import type { Column } from '../engine/history';
-import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type LegendItem, type ReadoutPart } from './lib/frame';
-import { XYPanel, drawLambdaMarks, lambdaChangeNear, setAttr, svgEl } from './lib/panel';
+import { ChartFrame, useChart, type ChartRoots, type LegendItem, type ReadoutPart } from './lib/frame';
 import { positiveOnly, stepDomain, stepPath } from './lib/series';
+import { StepChartDrawer, type StepChartProps } from './lib/step-chart';
 
-export interface LossChartProps {
-  history: History;
-  version: number;
+export interface LossChartProps extends StepChartProps {
   /** EMA smoothing of the drawn lines, 0 (raw) … 0.99. */
   smoothing: number;
   logY: boolean;
 }
 
 const HEIGHT = 260;
-const M = { top: 14, right: 14, bottom: 40, left: 60 };
 
 interface Line {
   key: string;
@@ -27,44 +22,19 @@ interface Line {
   dash: string;
 }
 
-class LossDrawer extends BaseDrawer<LossChartProps> {
-  private readonly svg: SVGSVGElement;
-  private readonly panel: XYPanel;
-  private readonly lambdaG: SVGGElement;
-  private readonly cache = new LineCache();
-  private p: LossChartProps | null = null;
-  private hoverPx: number | null = null;
-
+class LossDrawer extends StepChartDrawer<LossChartProps> {
   constructor(roots: ChartRoots) {
-    super(roots);
-    this.svg = svgEl(roots.plot, 'svg', { height: HEIGHT, role: 'img', 'aria-label': 'loss over training steps' });
-    this.panel = new XYPanel(this.svg, { xLabel: 'training step', yLabel: 'loss per target (nats / sq. error)' });
-    this.lambdaG = svgEl(this.panel.plot, 'g');
-    this.panel.onHover((pt) => {
-      this.hoverPx = pt?.[0] ?? null;
-      this.readout();
+    super(roots, {
+      height: HEIGHT,
+      margin: { top: 14, right: 14, bottom: 40, left: 60 },
+      ariaLabel: 'loss over training steps',
+      yLabel: 'loss per target (nats / sq. error)',
     });
   }
 
-  protected teardown(): void {
-    this.svg.remove();
-  }
-
-  protected render(p: LossChartProps, width: number): void {
-    this.p = p;
+  protected plot(p: LossChartProps, steps: Float32Array, n: number): void {
     const h = p.history;
-    const n = h.steps.length;
     const panel = this.panel;
-    setAttr(this.svg, 'width', width);
-    setAttr(this.svg, 'display', n ? 'block' : 'none');
-    panel.layout(M.left, M.top, width - M.left - M.right, HEIGHT - M.top - M.bottom);
-    panel.begin();
-    if (!n) {
-      panel.end();
-      this.readout();
-      return;
-    }
-    const steps = h.steps.view();
     const lines: Line[] = [];
     for (const kind of ['kru', 'rnn'] as const) {
       const cols = h.series[kind];
@@ -102,37 +72,21 @@ class LossDrawer extends BaseDrawer<LossChartProps> {
       } else panel.line(l.key, stepPath(panel, steps, raw), l.color, 1.6, l.dash);
     }
     if (Number.isFinite(base)) panel.hrule('baseline', base, 'memoryless baseline', theme.muted);
-    drawLambdaMarks(panel, this.lambdaG, h.lambdaChanges);
-    panel.end();
-    this.readout();
   }
 
-  private readout(): void {
-    const p = this.p;
-    const el = this.roots.readout;
-    if (!p || !p.history.steps.length) {
-      setReadout(el, []);
-      this.panel.crosshair(null);
-      return;
-    }
-    const h = p.history;
-    const steps = h.steps.view();
-    const n = steps.length;
-    const hover = this.hoverPx;
-    const i = hover === null ? n - 1 : nearestIndex(steps, n, this.panel.x.invert(hover));
-    this.panel.crosshair(hover === null ? null : this.panel.x(steps[i]));
-    const parts: ReadoutPart[] = [`${hover === null ? 'latest: ' : ''}step ${steps[i]}`];
+  protected readoutValues(p: LossChartProps, i: number): ReadoutPart[] {
+    const parts: ReadoutPart[] = [];
     for (const kind of ['kru', 'rnn'] as const) {
-      const cols = h.series[kind];
+      const cols = p.history.series[kind];
       if (!cols || i >= cols.loss.rows) continue;
       parts.push(' · ', { text: modelLabel[kind], color: modelColor[kind] }, ` loss ${formatValue(cols.loss.view()[i])}`);
       if (kind === 'kru') parts.push(`, λ·R ${formatValue(cols.lambdaReg.view()[i])}`);
     }
-    parts.push(` · λ ${formatValue(h.lambda.view()[i])}`);
-    if (Number.isFinite(h.baseline)) parts.push(` · baseline ${formatValue(h.baseline)}`);
-    const c = hover === null ? null : lambdaChangeNear(this.panel, h.lambdaChanges, hover);
-    if (c) parts.push(` · λ ${formatValue(c.from)} → ${formatValue(c.to)} at step ${c.step}`);
-    setReadout(el, parts);
+    return parts;
+  }
+
+  protected override readoutTail(p: LossChartProps): ReadoutPart[] {
+    return Number.isFinite(p.history.baseline) ? [` · baseline ${formatValue(p.history.baseline)}`] : [];
   }
 }
 
