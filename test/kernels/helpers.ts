@@ -4,7 +4,7 @@
 import { expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { centralDiff, kruForward64, rnnForward64, type KruParams64, type RnnParams64 } from '../support/float64';
-import { kruRecurrenceFused, rnnRecurrenceFused } from '../../src/kernels/ops';
+import { kruRecurrenceFused, rnnRecurrenceFused, type KruFusedAttrs } from '../../src/kernels/ops';
 
 /** Deterministic uniform generator (mulberry32), independent of the code under test. */
 export function makeRng(seed: number): () => number {
@@ -179,12 +179,9 @@ export function rnnTensors(pr: RnnProblem) {
   };
 }
 
-/** The fused KRU's H and every gradient of L = Σ H ⊙ G, read back (tensors freed); grads in input order. */
-export async function fusedKru(pr: KruProblem): Promise<{ H: Float32Array; g: Float32Array[] }> {
-  const t = kruTensors(pr);
-  const attrs = { sizes: pr.p.sizes, activation: pr.p.activation };
-  const H = kruRecurrenceFused(t.x, t.factors, t.U, t.b, t.beta, t.probe, attrs);
-  const grads = tf.grads((x, factors, U, b, beta, probe) =>
+/** L = Σ H ⊙ G of the fused KRU, as a function of (x, factors, U, b, beta, probe) for tf.grads. */
+export function kruSumLoss(G: tf.Tensor, attrs: KruFusedAttrs) {
+  return (x: tf.Tensor, factors: tf.Tensor, U: tf.Tensor, b: tf.Tensor, beta: tf.Tensor, probe: tf.Tensor) =>
     tf.sum(
       tf.mul(
         kruRecurrenceFused(
@@ -196,10 +193,17 @@ export async function fusedKru(pr: KruProblem): Promise<{ H: Float32Array; g: Fl
           probe as tf.Tensor3D,
           attrs,
         ),
-        t.G,
+        G,
       ),
-    ),
-  )([t.x, t.factors, t.U, t.b, t.beta, t.probe]);
+    ) as tf.Scalar;
+}
+
+/** The fused KRU's H and every gradient of L = Σ H ⊙ G, read back (tensors freed); grads in input order. */
+export async function fusedKru(pr: KruProblem): Promise<{ H: Float32Array; g: Float32Array[] }> {
+  const t = kruTensors(pr);
+  const attrs = { sizes: pr.p.sizes, activation: pr.p.activation };
+  const H = kruRecurrenceFused(t.x, t.factors, t.U, t.b, t.beta, t.probe, attrs);
+  const grads = tf.grads(kruSumLoss(t.G, attrs))([t.x, t.factors, t.U, t.b, t.beta, t.probe]);
   // Read before disposing: on webgpu the read is asynchronous and needs the tensors alive.
   const out = {
     H: (await H.data()) as Float32Array,

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../support/backend';
 import { registerFusedKernels } from '../../src/kernels/register';
 import { hasFusedKernels, kruRecurrenceFused, rnnRecurrenceFused } from '../../src/kernels/ops';
-import { kruProblem, kruTensors, rnnProblem, rnnTensors } from './helpers';
+import { kruProblem, kruSumLoss, kruTensors, rnnProblem, rnnTensors } from './helpers';
 
 const backend = await useBackend();
 registerFusedKernels();
@@ -17,28 +17,7 @@ describe.skipIf(!ready)(`fused ops under autodiff on ${backend}`, () => {
   it('KRU: tf.grads and tf.valueAndGrads leak nothing', async () => {
     const t = kruTensors(kruProblem([2, 3], 'modrelu', 2, 3, 2, 5));
     const attrs = { sizes: [2, 3], activation: 'modrelu' as const };
-    const loss = (
-      x: tf.Tensor,
-      f: tf.Tensor,
-      U: tf.Tensor,
-      b: tf.Tensor,
-      beta: tf.Tensor,
-      probe: tf.Tensor,
-    ) =>
-      tf.sum(
-        tf.mul(
-          kruRecurrenceFused(
-            x as tf.Tensor3D,
-            f as tf.Tensor1D,
-            U as tf.Tensor3D,
-            b as tf.Tensor2D,
-            beta as tf.Tensor1D,
-            probe as tf.Tensor3D,
-            attrs,
-          ),
-          t.G,
-        ),
-      );
+    const loss = kruSumLoss(t.G, attrs);
     const args = [t.x, t.factors, t.U, t.b, t.beta, t.probe];
     const run = () =>
       tf.tidy(() => {
