@@ -71,25 +71,6 @@ function factorApply(
   simd: SimdLoops | null,
 ): void {
   const { p, L, RB, re, im } = f;
-  if (p === 2 && simd && RB % 2 === 0) {
-    simd.exports.apply2(
-      xr.byteOffset,
-      xi.byteOffset,
-      yr.byteOffset,
-      yi.byteOffset,
-      L,
-      RB,
-      re[0],
-      im[0],
-      re[1],
-      im[1],
-      re[2],
-      im[2],
-      re[3],
-      im[3],
-    );
-    return;
-  }
   if (p === 2) {
     // The common 2×2 case: one pass, weights in registers.
     const a = re[0],
@@ -100,6 +81,25 @@ function factorApply(
       ci = im[2],
       d = re[3],
       di = im[3];
+    if (simd && RB % 2 === 0) {
+      simd.exports.apply2(
+        xr.byteOffset,
+        xi.byteOffset,
+        yr.byteOffset,
+        yi.byteOffset,
+        L,
+        RB,
+        a,
+        ai,
+        b,
+        bi,
+        c,
+        ci,
+        d,
+        di,
+      );
+      return;
+    }
     for (let l = 0; l < L; l++) {
       const o0 = 2 * l * RB;
       const o1 = o0 + RB;
@@ -155,32 +155,6 @@ function factorBackward(
   sums: Float64Array | null, // where simd's backward2 leaves its sums
 ): void {
   const { p, L, RB, re, im } = f;
-  if (p === 2 && simd && sums && RB % 2 === 0) {
-    simd.exports.backward2(
-      xr.byteOffset,
-      xi.byteOffset,
-      dyr.byteOffset,
-      dyi.byteOffset,
-      dxr.byteOffset,
-      dxi.byteOffset,
-      L,
-      RB,
-      re[0],
-      im[0],
-      re[1],
-      im[1],
-      re[2],
-      im[2],
-      re[3],
-      im[3],
-      sums.byteOffset,
-    );
-    for (let k = 0; k < 4; k++) {
-      g[goff + k] += sums[k];
-      g[goffIm + k] += sums[4 + k];
-    }
-    return;
-  }
   if (p === 2) {
     const a = re[0],
       ai = im[0],
@@ -190,6 +164,32 @@ function factorBackward(
       ci = im[2],
       d = re[3],
       di = im[3];
+    if (simd && sums && RB % 2 === 0) {
+      simd.exports.backward2(
+        xr.byteOffset,
+        xi.byteOffset,
+        dyr.byteOffset,
+        dyi.byteOffset,
+        dxr.byteOffset,
+        dxi.byteOffset,
+        L,
+        RB,
+        a,
+        ai,
+        b,
+        bi,
+        c,
+        ci,
+        d,
+        di,
+        sums.byteOffset,
+      );
+      for (let k = 0; k < 4; k++) {
+        g[goff + k] += sums[k];
+        g[goffIm + k] += sums[4 + k];
+      }
+      return;
+    }
     let g00r = 0,
       g00i = 0,
       g01r = 0,
