@@ -6,6 +6,8 @@ export type BackendPreference = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 export type RunState = 'starting' | 'ready' | 'running' | 'error';
 
+export type { TrainingThreads } from '../src/engine/placement';
+
 export interface WorkerStatus {
   /** Generation of the current experiment; bumped by every reset so the page can drop stale snapshots. */
   runId: number;
@@ -14,6 +16,8 @@ export interface WorkerStatus {
   backend: string;
   /** Why a faster backend was not used ('' when the fastest one is in use). */
   backendReason: string;
+  /** Where the two models train and why ('' for one model, or on a backend that trains both in one worker). */
+  placement: string;
   stepCount: number;
   /** Training steps per second over the last ~2 s while running; 0 when paused. */
   stepsPerSec: number;

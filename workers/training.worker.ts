@@ -9,6 +9,7 @@ import { selectBackend } from '../src/engine/backend';
 import { parseExperimentConfig } from '../src/engine/config';
 import { Experiment } from '../src/engine/experiment';
 import type { RunnerInit } from '../src/engine/model-runner';
+import { trainingPlacement, type TrainingThreads } from '../src/engine/placement';
 import { remoteRunner } from './remote-runner';
 import type { ExperimentConfig, Snapshot } from '../src/engine/types';
 import { DIGITS_FILE, parseDigits, type DigitsData } from '../src/tasks/digits';
@@ -32,6 +33,9 @@ const rateSamples: Array<{ t: number; steps: number }> = [];
 let listener: Comlink.Remote<UpdateListener> | null = null;
 let backend: { name: string; reason: string } | null = null;
 let backendPromise: Promise<{ name: string; reason: string }> | null = null;
+/** The link's `?threads=` choice (undefined: decide from the number of cores). */
+let threadsPref: TrainingThreads | undefined;
+let placement = '';
 let digitsPromise: Promise<DigitsData> | null = null;
 /** An update posted but not yet acknowledged by the page: snapshots wait (rows accumulate in the engine). */
 let inFlight: Promise<void> | null = null;
@@ -64,6 +68,7 @@ function status(): WorkerStatus {
     state,
     backend: backend?.name ?? '',
     backendReason: backend?.reason ?? '',
+    placement,
     stepCount,
     stepsPerSec: stepsPerSec(),
     // The engine's mean over its last steps; none while a new run is being built.
@@ -228,10 +233,14 @@ async function reset(config: ExperimentConfig, prefer?: BackendPreference): Prom
       experiment?.dispose();
       experiment = null;
       if (forRun !== runId) return; // a newer reset is queued behind us
-      // On the cpu backend the RNN trains in a worker of its own, in parallel with the KRU on the other core.
-      // (WebGPU work is asynchronous already; the other backends are fallbacks.)
-      const both = parsed.value.models.includes('kru') && parsed.value.models.includes('rnn');
-      const place = both && backend?.name === 'cpu'
+      const where = trainingPlacement({
+        both: parsed.value.models.includes('kru') && parsed.value.models.includes('rnn'),
+        backend: backend?.name ?? '',
+        cores: navigator.hardwareConcurrency,
+        threads: threadsPref,
+      });
+      placement = where.note;
+      const place = where.parallel
         ? (kind: 'kru' | 'rnn', init: RunnerInit) => (kind === 'rnn' ? remoteRunner(init, 'cpu') : undefined)
         : undefined;
       experiment = await Experiment.create(parsed.value, { digits, place });
@@ -263,7 +272,11 @@ const api = {
     return status();
   },
   /** Builds the experiment unless one with the same config exists or is being built (StrictMode-safe). */
-  async init(config: ExperimentConfig, opts: { prefer?: BackendPreference } = {}): Promise<WorkerStatus> {
+  async init(
+    config: ExperimentConfig,
+    opts: { prefer?: BackendPreference; threads?: TrainingThreads } = {},
+  ): Promise<WorkerStatus> {
+    threadsPref = opts.threads;
     if (experimentKey && experimentKey === JSON.stringify(config) && state !== 'error') {
       await send();
       return status();

@@ -3,6 +3,7 @@
 import { defaultExperimentConfig, parseExperimentConfig } from '../engine/config';
 import type { ExperimentConfig } from '../engine/types';
 import { parseFactors } from '../model/config';
+import type { BackendPreference, TrainingThreads } from '../../workers/protocol';
 
 export interface Settings {
   /** The full config, λ and lr included (their live values). */
@@ -86,7 +87,7 @@ function checkStepsPerTick(v: unknown): number {
 }
 
 /**
- * Reads settings from a query string. Parameters the page does not know (e.g. `backend`) are ignored; a query
+ * Reads settings from a query string. Other parameters (`backend`, `threads`: see machineFromParams) are ignored; a query
  * with none of ours gives { ok: true, value: null } (use the defaults, say nothing).
  */
 export function settingsFromParams(params: URLSearchParams): Parsed<Settings | null> {
@@ -131,6 +132,33 @@ export function settingsFromParams(params: URLSearchParams): Parsed<Settings | n
   const parsed = parseExperimentConfig(c);
   if (!parsed.ok) return parsed;
   return { ok: true, value: { config: parsed.value, stepsPerTick: spt } };
+}
+
+/** How this machine should train: not settings of the run (a shared link reproduces the same numbers either
+ * way), but kept in the link so a page opened with them keeps them. */
+export interface MachineChoice {
+  backend?: BackendPreference;
+  threads?: TrainingThreads;
+}
+
+export const MACHINE_KEYS = ['backend', 'threads'] as const;
+const BACKENDS: readonly BackendPreference[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** Reads `backend` and `threads` from a query string; absent ones are left to the worker's own choice. */
+export function machineFromParams(params: URLSearchParams): Parsed<MachineChoice> {
+  const choice: MachineChoice = {};
+  const backend = params.get('backend');
+  if (backend !== null) {
+    const b = BACKENDS.find((x) => x === backend);
+    if (!b) return { ok: false, error: `backend must be one of ${BACKENDS.join(', ')}, got "${backend}"` };
+    choice.backend = b;
+  }
+  const threads = params.get('threads');
+  if (threads !== null) {
+    if (threads !== '1' && threads !== '2') return { ok: false, error: `threads must be 1 or 2, got "${threads}"` };
+    choice.threads = threads === '1' ? 1 : 2;
+  }
+  return { ok: true, value: choice };
 }
 
 const FILE_KIND = 'kru-explorer-settings';

@@ -35,6 +35,11 @@ export function StatusLine() {
           {st.backendReason}
         </span>
       )}
+      {st.placement && (
+        <span className="reason" data-testid="placement">
+          {st.placement}
+        </span>
+      )}
       {st.error && (
         <span className="field-error" role="alert" data-testid="worker-error">
           {st.error}

@@ -5,9 +5,11 @@ import { create } from 'zustand';
 import { parseExperimentConfig } from '../engine/config';
 import { History } from '../engine/history';
 import type { ExperimentConfig } from '../engine/types';
-import type { BackendPreference, WorkerStatus, WorkerUpdate } from '../../workers/protocol';
+import type { WorkerStatus, WorkerUpdate } from '../../workers/protocol';
 import {
   defaultSettings,
+  MACHINE_KEYS,
+  machineFromParams,
   settingsFromJson,
   settingsFromParams,
   settingsToJson,
@@ -46,6 +48,7 @@ const initialStatus: WorkerStatus = {
   state: 'starting',
   backend: '',
   backendReason: '',
+  placement: '',
   stepCount: 0,
   stepsPerSec: 0,
   msPerStep: NaN,
@@ -148,13 +151,14 @@ function syncUrl(): void {
   // Debounced: dragging a slider would otherwise call replaceState dozens of times a second (browsers throttle it).
   clearTimeout(urlTimer);
   urlTimer = setTimeout(() => {
-    const query = settingsToParams(currentSettings()).toString();
-    const keep = new URLSearchParams(location.search).get('backend'); // not a setting, but keep it in the link
-    history.replaceState(
-      null,
-      '',
-      `${location.pathname}?${query}${keep ? `&backend=${encodeURIComponent(keep)}` : ''}`,
-    );
+    const query = settingsToParams(currentSettings());
+    // Not settings, but keep them in the link.
+    const old = new URLSearchParams(location.search);
+    for (const k of MACHINE_KEYS) {
+      const v = old.get(k);
+      if (v !== null) query.set(k, v);
+    }
+    history.replaceState(null, '', `${location.pathname}?${query.toString()}`);
   }, 300);
 }
 
@@ -172,20 +176,19 @@ export async function start(): Promise<void> {
   started = true;
   const params = new URLSearchParams(location.search);
   const fromUrl = settingsFromParams(params);
+  const machine = machineFromParams(params);
+  const problems: string[] = [];
   if (!fromUrl.ok) {
-    set({
-      notice: {
-        kind: 'error',
-        text: `The link's settings are not valid (${fromUrl.error}). Using the defaults.`,
-      },
-    });
+    problems.push(`The link's settings are not valid (${fromUrl.error}). Using the defaults.`);
   } else if (fromUrl.value) {
     const v = fromUrl.value;
     set({ draft: v.config, lambda: v.config.lambda, lr: v.config.lr, stepsPerTick: v.stepsPerTick });
   }
-  const pref = params.get('backend');
-  const prefer = (['webgpu', 'webgl', 'wasm', 'cpu'] as const).find((b) => b === pref) as
-    BackendPreference | undefined;
+  if (!machine.ok) {
+    problems.push(`The link's ${machine.error}: choosing the backend and threads automatically.`);
+  }
+  if (problems.length) set({ notice: { kind: 'error', text: problems.join(' ') } });
+  const { backend: prefer, threads } = machine.ok ? machine.value : {};
   useApp.subscribe((s, prev) => {
     if (
       s.draft !== prev.draft ||
@@ -202,7 +205,7 @@ export async function start(): Promise<void> {
     const config = configToApply();
     set({ applied: config });
     await w.setStepsPerTick(get().stepsPerTick);
-    await w.init(config, { prefer });
+    await w.init(config, { prefer, threads });
   } catch (e) {
     fatal(`could not start training: ${message(e)}`);
   }

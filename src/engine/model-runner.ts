@@ -1,6 +1,6 @@
 // One model's training as the Experiment sees it: step, evaluate, read parameters, live learning rate. A
 // LocalRunner trains in this thread; the app's training worker can put a model in a worker of its own
-// (workers/model-runner.remote.ts), so that the KRU and the RNN step in parallel on two cores while staying
+// (workers/remote-runner.ts), so that the KRU and the RNN step in parallel on two cores while staying
 // in lockstep on identical batches.
 import type { ModelSpec } from '../model/config';
 import type { ParamArrays } from '../model/models';
