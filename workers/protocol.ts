@@ -1,8 +1,9 @@
 // Types shared by the training worker and the page. Types only: the page imports this file without pulling in
 // the worker's runtime (and so never TensorFlow.js).
+import type { BackendName } from '../src/engine/backend-names';
 import type { Snapshot } from '../src/engine/types';
 
-export type BackendPreference = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type BackendPreference = BackendName;
 
 export type RunState = 'starting' | 'ready' | 'running' | 'error';
 

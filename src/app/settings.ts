@@ -1,5 +1,6 @@
 // Settings ⇄ URL query and ⇄ JSON file. Pure functions (no DOM, no store), so both directions are easy to test.
 // A link or file either parses completely or is rejected with one readable message: never half-applied.
+import { BACKEND_NAMES } from '../engine/backend-names';
 import { defaultExperimentConfig, parseExperimentConfig } from '../engine/config';
 import type { ExperimentConfig } from '../engine/types';
 import { parseFactors } from '../model/config';
@@ -142,15 +143,14 @@ export interface MachineChoice {
 }
 
 export const MACHINE_KEYS = ['backend', 'threads'] as const;
-const BACKENDS: readonly BackendPreference[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 /** Reads `backend` and `threads` from a query string; absent ones are left to the worker's own choice. */
 export function machineFromParams(params: URLSearchParams): Parsed<MachineChoice> {
   const choice: MachineChoice = {};
   const backend = params.get('backend');
   if (backend !== null) {
-    const b = BACKENDS.find((x) => x === backend);
-    if (!b) return { ok: false, error: `backend must be one of ${BACKENDS.join(', ')}, got "${backend}"` };
+    const b = BACKEND_NAMES.find((x) => x === backend);
+    if (!b) return { ok: false, error: `backend must be one of ${BACKEND_NAMES.join(', ')}, got "${backend}"` };
     choice.backend = b;
   }
   const threads = params.get('threads');

@@ -261,7 +261,7 @@ test.describe('performance', () => {
     expect(stats.longest).toBeLessThan(50);
     expect(stats.fps).toBeGreaterThan(50);
     // The first draws (each chart builds its DOM) sit in tasks of their own too: drawing all seven charts in one
-    // task takes several hundred ms here; one per frame stays near or under 50 (59 ms at most in 15 runs).
+    // task takes several hundred ms here; one per frame stays near or under 50 (one 59 ms task in twenty runs).
     expect(stats.warmupLongest).toBeLessThan(100);
   });
 });
