@@ -2,10 +2,17 @@
 import type { NamedAttrMap } from '@tensorflow/tfjs-core';
 import { KRU_ACTIVATIONS, RNN_ACTIVATIONS, type KruActivation, type RnnActivation } from '../model/config';
 
-export function readKruAttrs(attrs: NamedAttrMap | undefined): { sizes: number[]; activation: KruActivation } {
+export function readKruAttrs(attrs: NamedAttrMap | undefined): {
+  sizes: number[];
+  activation: KruActivation;
+} {
   const sizes = attrs?.sizes;
   const activation = attrs?.activation;
-  if (!Array.isArray(sizes) || sizes.length === 0 || !sizes.every((s) => Number.isInteger(s) && (s as number) >= 1)) {
+  if (
+    !Array.isArray(sizes) ||
+    sizes.length === 0 ||
+    !sizes.every((s) => Number.isInteger(s) && (s as number) >= 1)
+  ) {
     throw new Error('KruRecurrence: attr sizes must be a non-empty list of positive integers');
   }
   if (typeof activation !== 'string' || !(KRU_ACTIVATIONS as readonly string[]).includes(activation)) {

@@ -78,7 +78,8 @@ function requireArrays(spec: ModelSpec, arrays: ParamArrays): void {
     const size = shape.reduce((a, b) => a * b, 1);
     const a = arrays[name];
     if (!a) throw new ModelFileError(`missing parameter ${name}`);
-    if (a.length !== size) throw new ModelFileError(`parameter ${name}: expected ${size} values, got ${a.length}`);
+    if (a.length !== size)
+      throw new ModelFileError(`parameter ${name}: expected ${size} values, got ${a.length}`);
   }
 }
 
@@ -90,7 +91,13 @@ export function paramsToFile(spec: ModelSpec, arrays: ParamArrays): KruFileParam
   requireArrays(spec, arrays);
   const { hidden: N, inputSize: D, outputSize: K } = spec;
   if (spec.kind === 'rnn') {
-    return { W: rows(arrays.W, 0, N, N), U: rows(arrays.U, 0, N, D), b: vec(arrays.b, 0, N), V: rows(arrays.V, 0, K, N), c: vec(arrays.c, 0, K) };
+    return {
+      W: rows(arrays.W, 0, N, N),
+      U: rows(arrays.U, 0, N, D),
+      b: vec(arrays.b, 0, N),
+      V: rows(arrays.V, 0, K, N),
+      c: vec(arrays.c, 0, K),
+    };
   }
   const W: ComplexMatrix[] = [];
   let off = 0;
@@ -114,11 +121,26 @@ export function toModelFile(spec: ModelSpec, arrays: ParamArrays, lambda = 0): M
   // Key order is the order a reader meets them in the file: format and kind first, parameters last.
   const dims = { hidden: spec.hidden, inputSize: spec.inputSize, outputSize: spec.outputSize };
   if (spec.kind === 'kru') {
-    if (!(Number.isFinite(lambda) && lambda >= 0)) throw new ModelFileError(`lambda must be a number ≥ 0, got ${lambda}`);
+    if (!(Number.isFinite(lambda) && lambda >= 0))
+      throw new ModelFileError(`lambda must be a number ≥ 0, got ${lambda}`);
     const params = paramsToFile(spec, arrays);
-    return { format: MODEL_FORMAT, kind: 'kru', ...dims, activation: spec.activation, factors: [...spec.factors], lambda, params };
+    return {
+      format: MODEL_FORMAT,
+      kind: 'kru',
+      ...dims,
+      activation: spec.activation,
+      factors: [...spec.factors],
+      lambda,
+      params,
+    };
   }
-  return { format: MODEL_FORMAT, kind: 'rnn', ...dims, activation: spec.activation, params: paramsToFile(spec, arrays) };
+  return {
+    format: MODEL_FORMAT,
+    kind: 'rnn',
+    ...dims,
+    activation: spec.activation,
+    params: paramsToFile(spec, arrays),
+  };
 }
 
 // ---------- import ----------
@@ -141,7 +163,14 @@ const KruFileSchema = z.strictObject({
   activation: z.enum(KRU_ACTIVATIONS),
   factors: z.array(z.number().int().positive().max(1024)).min(1).max(16),
   lambda: z.number().min(0),
-  params: z.strictObject({ W: z.array(complexMatrix), U: complexMatrix, b: complexVector, V: matrix, c: vector, modBias: vector.optional() }),
+  params: z.strictObject({
+    W: z.array(complexMatrix),
+    U: complexMatrix,
+    b: complexVector,
+    V: matrix,
+    c: vector,
+    modBias: vector.optional(),
+  }),
 });
 
 const RnnFileSchema = z.strictObject({
@@ -188,17 +217,24 @@ function checkMatrix(path: string, m: Matrix, r: number, c: number): void {
 
 function valueAt(json: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   let v = json;
-  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  for (const k of path)
+    v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
   return v;
 }
 
 /** The first zod issue as "path: message", in the same voice as the hand-written shape errors. */
 export function formatZodIssue(error: z.ZodError, input: unknown): string {
   const issue = error.issues[0];
-  let msg = issue.message.replace(/^Invalid (input|option): /, '').replace(/^Too (big|small)/, (m) => m.toLowerCase());
-  if (issue.code === 'unrecognized_keys') msg = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  let msg = issue.message
+    .replace(/^Invalid (input|option): /, '')
+    .replace(/^Too (big|small)/, (m) => m.toLowerCase());
+  if (issue.code === 'unrecognized_keys')
+    msg = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_value') msg += `, got ${describe(valueAt(input, issue.path))}`;
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  const more =
+    error.issues.length > 1
+      ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})`
+      : '';
   return `${formatPath(issue.path)}: ${msg}${more}`;
 }
 
@@ -216,12 +252,19 @@ function put(target: Float32Array, off: number, m: Matrix): number {
  * Throws ModelFileError with a one-line message naming the first problem.
  */
 export function fromModelFile(json: unknown): { spec: ModelSpec; arrays: ParamArrays; lambda: number } {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('(file)', `expected a JSON object, got ${describe(json)}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    fail('(file)', `expected a JSON object, got ${describe(json)}`);
   const obj = json as Record<string, unknown>;
   if (obj.format !== MODEL_FORMAT) {
-    fail('format', obj.format === undefined ? `missing (expected "${MODEL_FORMAT}")` : `expected "${MODEL_FORMAT}", got ${describe(obj.format)}`);
+    fail(
+      'format',
+      obj.format === undefined
+        ? `missing (expected "${MODEL_FORMAT}")`
+        : `expected "${MODEL_FORMAT}", got ${describe(obj.format)}`,
+    );
   }
-  if (obj.kind !== 'kru' && obj.kind !== 'rnn') fail('kind', `expected "kru" or "rnn", got ${describe(obj.kind)}`);
+  if (obj.kind !== 'kru' && obj.kind !== 'rnn')
+    fail('kind', `expected "kru" or "rnn", got ${describe(obj.kind)}`);
 
   if (obj.kind === 'rnn') {
     const r = RnnFileSchema.safeParse(json);
@@ -250,9 +293,14 @@ export function fromModelFile(json: unknown): { spec: ModelSpec; arrays: ParamAr
   const f = r.data;
   const { hidden: N, inputSize: D, outputSize: K } = f;
   const product = f.factors.reduce((a, b) => a * b, 1);
-  if (product !== N) fail('factors', `the product of the factor sizes must equal hidden (${f.factors.join('×')} = ${product}, hidden = ${N})`);
+  if (product !== N)
+    fail(
+      'factors',
+      `the product of the factor sizes must equal hidden (${f.factors.join('×')} = ${product}, hidden = ${N})`,
+    );
   const p = f.params;
-  if (p.W.length !== f.factors.length) fail('params.W', `expected ${f.factors.length} factors (one per entry of "factors"), got ${p.W.length}`);
+  if (p.W.length !== f.factors.length)
+    fail('params.W', `expected ${f.factors.length} factors (one per entry of "factors"), got ${p.W.length}`);
   p.W.forEach((w, i) => {
     const s = f.factors[i];
     checkMatrix(`params.W[${i}].re`, w.re, s, s);
@@ -271,7 +319,14 @@ export function fromModelFile(json: unknown): { spec: ModelSpec; arrays: ParamAr
     fail('params.modBias', `only allowed with activation "modrelu", not "${f.activation}"`);
   }
 
-  const spec: KruSpec = { kind: 'kru', hidden: N, inputSize: D, outputSize: K, factors: [...f.factors], activation: f.activation };
+  const spec: KruSpec = {
+    kind: 'kru',
+    hidden: N,
+    inputSize: D,
+    outputSize: K,
+    factors: [...f.factors],
+    activation: f.activation,
+  };
   const shapes = paramShapes(spec);
   const factors = new Float32Array(shapes.factors[0]);
   let off = 0;

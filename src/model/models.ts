@@ -100,12 +100,25 @@ export function usesFused(impl: Impl): boolean {
 }
 
 /** Hidden states H [B, T, width]; probe (zeros) has the same shape and receives ∂L/∂h_t. */
-export function hiddenStates(spec: ModelSpec, p: ParamTensors, x: tf.Tensor3D, probe: tf.Tensor3D, impl: Impl): tf.Tensor3D {
+export function hiddenStates(
+  spec: ModelSpec,
+  p: ParamTensors,
+  x: tf.Tensor3D,
+  probe: tf.Tensor3D,
+  impl: Impl,
+): tf.Tensor3D {
   const fused = usesFused(impl);
   if (spec.kind === 'kru') {
     const beta = (p.beta as tf.Tensor1D | undefined) ?? tf.zeros([1]);
     const attrs = { sizes: spec.factors, activation: spec.activation };
-    const args = [x, p.factors as tf.Tensor1D, p.U as tf.Tensor3D, p.b as tf.Tensor2D, beta as tf.Tensor1D, probe] as const;
+    const args = [
+      x,
+      p.factors as tf.Tensor1D,
+      p.U as tf.Tensor3D,
+      p.b as tf.Tensor2D,
+      beta as tf.Tensor1D,
+      probe,
+    ] as const;
     return fused ? kruRecurrenceFused(...args, attrs) : kruRecurrenceReference(...args, attrs);
   }
   const args = [x, p.W as tf.Tensor2D, p.U as tf.Tensor2D, p.b as tf.Tensor1D, probe] as const;
@@ -136,7 +149,10 @@ export function unitaryPenalty(spec: KruSpec, factors: tf.Tensor1D): tf.Scalar {
       const group = tf.reshape(tf.slice(factors, off, run * 2 * p * p), [run, 2, p, p]);
       const re = tf.reshape(tf.slice(group, [0, 0, 0, 0], [run, 1, p, p]), [run, p, p]);
       const im = tf.reshape(tf.slice(group, [0, 1, 0, 0], [run, 1, p, p]), [run, p, p]);
-      const gramRe = tf.sub(tf.add(tf.matMul(re, re, true, false), tf.matMul(im, im, true, false)), tf.eye(p));
+      const gramRe = tf.sub(
+        tf.add(tf.matMul(re, re, true, false), tf.matMul(im, im, true, false)),
+        tf.eye(p),
+      );
       const gramIm = tf.sub(tf.matMul(re, im, true, false), tf.matMul(im, re, true, false));
       terms.push(tf.add(tf.sum(tf.square(gramRe)), tf.sum(tf.square(gramIm))) as tf.Scalar);
       off += run * 2 * p * p;
@@ -148,5 +164,7 @@ export function unitaryPenalty(spec: KruSpec, factors: tf.Tensor1D): tf.Scalar {
 
 /** ‖WᵀW − I‖_F² of a dense real matrix. */
 export function orthogonalDeviation(W: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.sum(tf.square(tf.sub(tf.matMul(W, W, true, false), tf.eye(W.shape[0])))) as tf.Scalar);
+  return tf.tidy(
+    () => tf.sum(tf.square(tf.sub(tf.matMul(W, W, true, false), tf.eye(W.shape[0])))) as tf.Scalar,
+  );
 }

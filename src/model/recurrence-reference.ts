@@ -82,14 +82,23 @@ export function kruRecurrenceReference(
     const blocks = factorBlocks(factors, attrs.sizes);
     // Input term for all steps at once: [B·T, D] × [D, 2N] + b.
     const ux = tf.reshape(
-      tf.add(tf.matMul(tf.reshape(x, [B * T, D]), tf.reshape(U, [2 * N, D]), false, true), tf.reshape(b, [1, 2 * N])),
+      tf.add(
+        tf.matMul(tf.reshape(x, [B * T, D]), tf.reshape(U, [2 * N, D]), false, true),
+        tf.reshape(b, [1, 2 * N]),
+      ),
       [B, T, 2 * N],
     );
     let h: tf.Tensor2D = tf.zeros([B, 2 * N]);
     const hs: tf.Tensor2D[] = [];
     for (let t = 0; t < T; t++) {
-      const a = tf.add(kronMatvec(h, blocks, attrs.sizes), tf.reshape(tf.slice(ux, [0, t, 0], [B, 1, 2 * N]), [B, 2 * N]));
-      h = tf.add(kruActivation(a as tf.Tensor2D, attrs.activation, beta, N), tf.reshape(tf.slice(probe, [0, t, 0], [B, 1, 2 * N]), [B, 2 * N]));
+      const a = tf.add(
+        kronMatvec(h, blocks, attrs.sizes),
+        tf.reshape(tf.slice(ux, [0, t, 0], [B, 1, 2 * N]), [B, 2 * N]),
+      );
+      h = tf.add(
+        kruActivation(a as tf.Tensor2D, attrs.activation, beta, N),
+        tf.reshape(tf.slice(probe, [0, t, 0], [B, 1, 2 * N]), [B, 2 * N]),
+      );
       hs.push(h);
     }
     return tf.stack(hs, 1) as tf.Tensor3D;
@@ -114,7 +123,10 @@ export function rnnRecurrenceReference(
     let h: tf.Tensor2D = tf.zeros([B, N]);
     const hs: tf.Tensor2D[] = [];
     for (let t = 0; t < T; t++) {
-      const a = tf.add(tf.matMul(h, W, false, true), tf.reshape(tf.slice(ux, [0, t, 0], [B, 1, N]), [B, N])) as tf.Tensor2D;
+      const a = tf.add(
+        tf.matMul(h, W, false, true),
+        tf.reshape(tf.slice(ux, [0, t, 0], [B, 1, N]), [B, N]),
+      ) as tf.Tensor2D;
       h = tf.add(act(a), tf.reshape(tf.slice(probe, [0, t, 0], [B, 1, N]), [B, N]));
       hs.push(h);
     }

@@ -21,7 +21,8 @@ import {
   type RnnAct,
 } from '../kernels/helpers';
 
-if ((await support.useBackend()) !== 'webgpu') throw new Error('test/kernels-webgpu runs in the webgpu project only');
+if ((await support.useBackend()) !== 'webgpu')
+  throw new Error('test/kernels-webgpu runs in the webgpu project only');
 registerFusedKernels();
 registerWebgpuFusedKernels();
 registerWebgpuFusedKernels(); // idempotent

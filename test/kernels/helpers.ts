@@ -3,7 +3,13 @@
 // with its gradient checks (the cpu/webgpu tests and the webgpu layout tests all use them).
 import { expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { centralDiff, kruForward64, rnnForward64, type KruParams64, type RnnParams64 } from '../support/float64';
+import {
+  centralDiff,
+  kruForward64,
+  rnnForward64,
+  type KruParams64,
+  type RnnParams64,
+} from '../support/float64';
 import { kruRecurrenceFused, rnnRecurrenceFused, type KruFusedAttrs } from '../../src/kernels/ops';
 
 /** Deterministic uniform generator (mulberry32), independent of the code under test. */

@@ -2,7 +2,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sequenceLayout, setWebgpuKernelLayout, type WebGPUBackend } from '../../src/kernels/webgpu/program';
 
-function fakeBackend(info: { isFallbackAdapter?: boolean; architecture?: string }, storage = 16384): WebGPUBackend {
+function fakeBackend(
+  info: { isFallbackAdapter?: boolean; architecture?: string },
+  storage = 16384,
+): WebGPUBackend {
   const device = { adapterInfo: info, limits: { maxComputeWorkgroupStorageSize: storage } };
   return { device } as unknown as WebGPUBackend;
 }
@@ -19,7 +22,12 @@ describe('sequenceLayout', () => {
 
   it('gives each sequence a workgroup on a hardware adapter, scratch in workgroup memory while it fits', () => {
     const gpu = fakeBackend({ isFallbackAdapter: false, architecture: 'ampere' });
-    expect(sequenceLayout(gpu, 64, 1024)).toEqual({ kind: 'workgroup', lanes: 64, workgroupSize: 64, globalScratch: false });
+    expect(sequenceLayout(gpu, 64, 1024)).toEqual({
+      kind: 'workgroup',
+      lanes: 64,
+      workgroupSize: 64,
+      globalScratch: false,
+    });
     expect(sequenceLayout(gpu, 1024, 4096 * 4)).toEqual({
       kind: 'workgroup-global',
       lanes: 256,

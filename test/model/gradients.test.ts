@@ -33,13 +33,69 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'kru [2,2] crelu xent', spec: { kind: 'kru', hidden: 4, inputSize: 3, outputSize: 3, factors: [2, 2], activation: 'crelu' }, loss: 'xent', B: 2, T: 4, lambda: 0.3, targetsAt: 'all' },
-  { name: 'kru [2,3] modrelu mse', spec: { kind: 'kru', hidden: 6, inputSize: 2, outputSize: 1, factors: [2, 3], activation: 'modrelu' }, loss: 'mse', B: 3, T: 3, lambda: 0.1, targetsAt: 'last' },
-  { name: 'kru [3,1,2] tanh xent', spec: { kind: 'kru', hidden: 6, inputSize: 2, outputSize: 2, factors: [3, 1, 2], activation: 'tanh' }, loss: 'xent', B: 2, T: 3, lambda: 1, targetsAt: 'last' },
-  { name: 'kru [4] linear mse', spec: { kind: 'kru', hidden: 4, inputSize: 1, outputSize: 1, factors: [4], activation: 'linear' }, loss: 'mse', B: 2, T: 3, lambda: 0.05, targetsAt: 'all' },
-  { name: 'rnn tanh xent', spec: { kind: 'rnn', hidden: 5, inputSize: 3, outputSize: 3, activation: 'tanh' }, loss: 'xent', B: 2, T: 4, lambda: 0, targetsAt: 'all' },
-  { name: 'rnn relu mse', spec: { kind: 'rnn', hidden: 4, inputSize: 2, outputSize: 1, activation: 'relu' }, loss: 'mse', B: 3, T: 3, lambda: 0, targetsAt: 'last' },
-  { name: 'rnn linear mse', spec: { kind: 'rnn', hidden: 3, inputSize: 2, outputSize: 1, activation: 'linear' }, loss: 'mse', B: 2, T: 3, lambda: 0, targetsAt: 'all' },
+  {
+    name: 'kru [2,2] crelu xent',
+    spec: { kind: 'kru', hidden: 4, inputSize: 3, outputSize: 3, factors: [2, 2], activation: 'crelu' },
+    loss: 'xent',
+    B: 2,
+    T: 4,
+    lambda: 0.3,
+    targetsAt: 'all',
+  },
+  {
+    name: 'kru [2,3] modrelu mse',
+    spec: { kind: 'kru', hidden: 6, inputSize: 2, outputSize: 1, factors: [2, 3], activation: 'modrelu' },
+    loss: 'mse',
+    B: 3,
+    T: 3,
+    lambda: 0.1,
+    targetsAt: 'last',
+  },
+  {
+    name: 'kru [3,1,2] tanh xent',
+    spec: { kind: 'kru', hidden: 6, inputSize: 2, outputSize: 2, factors: [3, 1, 2], activation: 'tanh' },
+    loss: 'xent',
+    B: 2,
+    T: 3,
+    lambda: 1,
+    targetsAt: 'last',
+  },
+  {
+    name: 'kru [4] linear mse',
+    spec: { kind: 'kru', hidden: 4, inputSize: 1, outputSize: 1, factors: [4], activation: 'linear' },
+    loss: 'mse',
+    B: 2,
+    T: 3,
+    lambda: 0.05,
+    targetsAt: 'all',
+  },
+  {
+    name: 'rnn tanh xent',
+    spec: { kind: 'rnn', hidden: 5, inputSize: 3, outputSize: 3, activation: 'tanh' },
+    loss: 'xent',
+    B: 2,
+    T: 4,
+    lambda: 0,
+    targetsAt: 'all',
+  },
+  {
+    name: 'rnn relu mse',
+    spec: { kind: 'rnn', hidden: 4, inputSize: 2, outputSize: 1, activation: 'relu' },
+    loss: 'mse',
+    B: 3,
+    T: 3,
+    lambda: 0,
+    targetsAt: 'last',
+  },
+  {
+    name: 'rnn linear mse',
+    spec: { kind: 'rnn', hidden: 3, inputSize: 2, outputSize: 1, activation: 'linear' },
+    loss: 'mse',
+    B: 2,
+    T: 3,
+    lambda: 0,
+    targetsAt: 'all',
+  },
 ];
 
 function makeData(c: Case, rng: Rng) {
@@ -58,19 +114,34 @@ function params(spec: ModelSpec, rng: Rng): ParamArrays {
   // Gaussian KRU factors (not unitary) so that λ·R has a non-trivial gradient; biases non-zero so that
   // every parameter is exercised; modReLU β mildly positive.
   const p =
-    spec.kind === 'kru' ? initKruArrays(spec, { kind: 'gaussian', scale: 0.6 }, rng) : initRnnArrays(spec, { kind: 'gaussian', gain: 1.2 }, rng);
+    spec.kind === 'kru'
+      ? initKruArrays(spec, { kind: 'gaussian', scale: 0.6 }, rng)
+      : initRnnArrays(spec, { kind: 'gaussian', gain: 1.2 }, rng);
   for (const k of ['b', 'c', 'beta']) if (p[k]) p[k] = p[k].map(() => 0.3 * rng.normal());
   if (p.beta) p.beta = p.beta.map((v) => Math.abs(v) * 0.5);
   return p;
 }
 
-function loss64(c: Case, p: Record<string, Float64Array>, x: Float64Array, targets: Float32Array, probe?: Float64Array): number {
+function loss64(
+  c: Case,
+  p: Record<string, Float64Array>,
+  x: Float64Array,
+  targets: Float32Array,
+  probe?: Float64Array,
+): number {
   const { spec } = c;
   const D = spec.inputSize;
   let H: Float64Array;
   let width: number;
   if (spec.kind === 'kru') {
-    const kp: KruParams64 = { sizes: spec.factors, activation: spec.activation, factors: p.factors, U: p.U, b: p.b, beta: p.beta ?? new Float64Array(1) };
+    const kp: KruParams64 = {
+      sizes: spec.factors,
+      activation: spec.activation,
+      factors: p.factors,
+      U: p.U,
+      b: p.b,
+      beta: p.beta ?? new Float64Array(1),
+    };
     H = kruForward64(kp, x, c.B, c.T, D, probe);
     width = 2 * spec.hidden;
   } else {
@@ -101,41 +172,49 @@ beforeAll(async () => {
   fusedAvailable = hasFusedKernels();
 });
 
-describe.each(['reference', 'fused'] as const)('%s implementation: gradients vs float64 finite differences', (impl) => {
-  it.each(cases)('$name', async (c) => {
-    if (impl === 'fused' && !fusedAvailable) throw new Error(`fused kernels are not registered for ${tf.getBackend()}`);
-    const rng = new Rng(42);
-    const arrays = params(c.spec, rng);
-    const { x, targets } = makeData(c, rng);
-    const trainer = new Trainer(c.spec, arrays, { optimizer: 'sgd', lr: 0.1, clip: null, impl });
-    const batch = toDeviceBatch({ B: c.B, T: c.T, D: c.spec.inputSize, x, targets }, c.loss, c.loss === 'xent');
-    expect(batch.lastStepOnly).toBe(c.targetsAt === 'last');
-    const before = tf.memory().numTensors;
-    const r = trainer.lossAndGrads(batch, c.lambda);
+describe.each(['reference', 'fused'] as const)(
+  '%s implementation: gradients vs float64 finite differences',
+  (impl) => {
+    it.each(cases)('$name', async (c) => {
+      if (impl === 'fused' && !fusedAvailable)
+        throw new Error(`fused kernels are not registered for ${tf.getBackend()}`);
+      const rng = new Rng(42);
+      const arrays = params(c.spec, rng);
+      const { x, targets } = makeData(c, rng);
+      const trainer = new Trainer(c.spec, arrays, { optimizer: 'sgd', lr: 0.1, clip: null, impl });
+      const batch = toDeviceBatch(
+        { B: c.B, T: c.T, D: c.spec.inputSize, x, targets },
+        c.loss,
+        c.loss === 'xent',
+      );
+      expect(batch.lastStepOnly).toBe(c.targetsAt === 'last');
+      const before = tf.memory().numTensors;
+      const r = trainer.lossAndGrads(batch, c.lambda);
 
-    // float64 copies of the float32 parameters the model actually holds
-    const p64: Record<string, Float64Array> = {};
-    for (const [k, v] of Object.entries(arrays)) p64[k] = Float64Array.from(v);
-    const x64 = Float64Array.from(Float32Array.from(x));
-    const f = () => loss64(c, p64, x64, targets);
+      // float64 copies of the float32 parameters the model actually holds
+      const p64: Record<string, Float64Array> = {};
+      for (const [k, v] of Object.entries(arrays)) p64[k] = Float64Array.from(v);
+      const x64 = Float64Array.from(Float32Array.from(x));
+      const f = () => loss64(c, p64, x64, targets);
 
-    expect(await r.total.data()).toHaveLength(1);
-    expect((await r.total.data())[0]).toBeCloseTo(f(), 4);
-    for (const name of trainer.names) {
-      const fd = centralDiff(p64[name], f);
-      const got = await r.grads[name].data();
-      expect(relErr(got, fd), `∂L/∂${name}`).toBeLessThan(2e-3);
-    }
-    // g_t: perturb h_t itself (the probe) in the float64 forward.
-    const width = c.spec.kind === 'kru' ? 2 * c.spec.hidden : c.spec.hidden;
-    const probe = new Float64Array(c.B * c.T * width);
-    const fdProbe = centralDiff(probe, () => loss64({ ...c, lambda: 0 }, p64, x64, targets, probe));
-    const gotProbe = await r.probeGrad.data();
-    expect(relErr(gotProbe, fdProbe), '∂L/∂h_t').toBeLessThan(2e-3);
+      expect(await r.total.data()).toHaveLength(1);
+      expect((await r.total.data())[0]).toBeCloseTo(f(), 4);
+      for (const name of trainer.names) {
+        const fd = centralDiff(p64[name], f);
+        const got = await r.grads[name].data();
+        expect(relErr(got, fd), `∂L/∂${name}`).toBeLessThan(2e-3);
+      }
+      // g_t: perturb h_t itself (the probe) in the float64 forward.
+      const width = c.spec.kind === 'kru' ? 2 * c.spec.hidden : c.spec.hidden;
+      const probe = new Float64Array(c.B * c.T * width);
+      const fdProbe = centralDiff(probe, () => loss64({ ...c, lambda: 0 }, p64, x64, targets, probe));
+      const gotProbe = await r.probeGrad.data();
+      expect(relErr(gotProbe, fdProbe), '∂L/∂h_t').toBeLessThan(2e-3);
 
-    disposeLossAndGrads(r);
-    expect(tf.memory().numTensors).toBe(before);
-    disposeDeviceBatch(batch);
-    trainer.dispose();
-  });
-});
+      disposeLossAndGrads(r);
+      expect(tf.memory().numTensors).toBe(before);
+      disposeDeviceBatch(batch);
+      trainer.dispose();
+    });
+  },
+);

@@ -15,43 +15,59 @@ beforeAll(async () => {
 });
 
 describe('Kronecker matvec', () => {
-  it.each(factorisations.map((s) => [s.join('×'), s] as const))('%s matches the explicit W', async (_, sizes) => {
-    const rng = new Rng(7);
-    const total = sizes.reduce((s, p) => s + 2 * p * p, 0);
-    const factors = Float32Array.from({ length: total }, () => rng.normal());
-    const { re, im, n: N } = kronExplicit(sizes, factors);
-    const B = 3;
-    const h = Float32Array.from({ length: B * 2 * N }, () => rng.normal());
-    const before = tf.memory().numTensors;
-    const out = tf.tidy(() => kronMatvec(tf.tensor2d(h, [B, 2 * N]), factorBlocks(tf.tensor1d(factors), sizes), sizes));
-    const got = await out.data();
-    out.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-    for (let b = 0; b < B; b++)
-      for (let i = 0; i < N; i++) {
-        let sr = 0;
-        let si = 0;
-        for (let j = 0; j < N; j++) {
-          const hr = h[b * 2 * N + j];
-          const hi = h[b * 2 * N + N + j];
-          sr += re[i * N + j] * hr - im[i * N + j] * hi;
-          si += re[i * N + j] * hi + im[i * N + j] * hr;
+  it.each(factorisations.map((s) => [s.join('×'), s] as const))(
+    '%s matches the explicit W',
+    async (_, sizes) => {
+      const rng = new Rng(7);
+      const total = sizes.reduce((s, p) => s + 2 * p * p, 0);
+      const factors = Float32Array.from({ length: total }, () => rng.normal());
+      const { re, im, n: N } = kronExplicit(sizes, factors);
+      const B = 3;
+      const h = Float32Array.from({ length: B * 2 * N }, () => rng.normal());
+      const before = tf.memory().numTensors;
+      const out = tf.tidy(() =>
+        kronMatvec(tf.tensor2d(h, [B, 2 * N]), factorBlocks(tf.tensor1d(factors), sizes), sizes),
+      );
+      const got = await out.data();
+      out.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      for (let b = 0; b < B; b++)
+        for (let i = 0; i < N; i++) {
+          let sr = 0;
+          let si = 0;
+          for (let j = 0; j < N; j++) {
+            const hr = h[b * 2 * N + j];
+            const hi = h[b * 2 * N + N + j];
+            sr += re[i * N + j] * hr - im[i * N + j] * hi;
+            si += re[i * N + j] * hi + im[i * N + j] * hr;
+          }
+          expect(got[b * 2 * N + i]).toBeCloseTo(sr, 3);
+          expect(got[b * 2 * N + N + i]).toBeCloseTo(si, 3);
         }
-        expect(got[b * 2 * N + i]).toBeCloseTo(sr, 3);
-        expect(got[b * 2 * N + N + i]).toBeCloseTo(si, 3);
-      }
-  });
+    },
+  );
 });
 
 describe('soft unitary penalty R', () => {
-  it.each(factorisations.map((s) => [s.join('×'), s] as const))('%s equals Σ‖W_fᴴW_f − I‖²', async (_, sizes) => {
-    const rng = new Rng(3);
-    const total = sizes.reduce((s, p) => s + 2 * p * p, 0);
-    const factors = Float32Array.from({ length: total }, () => 0.7 * rng.normal());
-    const N = sizes.reduce((a, b) => a * b, 1);
-    const R = tf.tidy(() => unitaryPenalty({ kind: 'kru', hidden: N, inputSize: 1, outputSize: 1, factors: sizes, activation: 'crelu' }, tf.tensor1d(factors)));
-    const expected = unitaryPenalty64(sizes, factors);
-    expect((await R.data())[0]).toBeCloseTo(expected, Math.max(1, 4 - Math.ceil(Math.log10(Math.abs(expected) + 1))));
-    R.dispose();
-  });
+  it.each(factorisations.map((s) => [s.join('×'), s] as const))(
+    '%s equals Σ‖W_fᴴW_f − I‖²',
+    async (_, sizes) => {
+      const rng = new Rng(3);
+      const total = sizes.reduce((s, p) => s + 2 * p * p, 0);
+      const factors = Float32Array.from({ length: total }, () => 0.7 * rng.normal());
+      const N = sizes.reduce((a, b) => a * b, 1);
+      const R = tf.tidy(() =>
+        unitaryPenalty(
+          { kind: 'kru', hidden: N, inputSize: 1, outputSize: 1, factors: sizes, activation: 'crelu' },
+          tf.tensor1d(factors),
+        ),
+      );
+      const expected = unitaryPenalty64(sizes, factors);
+      expect((await R.data())[0]).toBeCloseTo(
+        expected,
+        Math.max(1, 4 - Math.ceil(Math.log10(Math.abs(expected) + 1))),
+      );
+      R.dispose();
+    },
+  );
 });

@@ -91,8 +91,10 @@ function rnnBackwardCode(N: number, D: number, act: RnnActivation, layout: Seque
           let hasNext = t < T - 1;
           ${
             // Zeroed explicitly: Dawn over llvmpipe did not re-zero an uninitialised loop-scoped array each step.
-            serial ? `var dx : array<f32, ${D}>;
-          for (var d = 0; d < ${D}; d++) { dx[d] = 0.0; }` : ''
+            serial
+              ? `var dx : array<f32, ${D}>;
+          for (var d = 0; d < ${D}; d++) { dx[d] = 0.0; }`
+              : ''
           }
           for (var j = lid; j < ${N}; j += ${lanes}) {
             var dh = dhIn[row * ${N} + j];
