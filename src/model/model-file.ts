@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { KRU_ACTIVATIONS, RNN_ACTIVATIONS, type KruSpec, type ModelSpec, type RnnSpec } from './config';
 import { paramShapes, type ParamArrays } from './models';
+import { factorLayout, product } from '../core/factor-layout';
 
 export const MODEL_FORMAT = 'kru-explorer/model@1';
 
@@ -75,7 +76,7 @@ function vec(a: ArrayLike<number>, off: number, n: number): number[] {
 
 function requireArrays(spec: ModelSpec, arrays: ParamArrays): void {
   for (const [name, shape] of Object.entries(paramShapes(spec))) {
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = product(shape);
     const a = arrays[name];
     if (!a) throw new ModelFileError(`missing parameter ${name}`);
     if (a.length !== size)
@@ -99,12 +100,11 @@ export function paramsToFile(spec: ModelSpec, arrays: ParamArrays): KruFileParam
       c: vec(arrays.c, 0, K),
     };
   }
-  const W: ComplexMatrix[] = [];
-  let off = 0;
-  for (const p of spec.factors) {
-    W.push({ re: rows(arrays.factors, off, p, p), im: rows(arrays.factors, off + p * p, p, p) });
-    off += 2 * p * p;
-  }
+  const layout = factorLayout(spec.factors);
+  const W: ComplexMatrix[] = layout.sizes.map((p, f) => ({
+    re: rows(arrays.factors, layout.offsets[f], p, p),
+    im: rows(arrays.factors, layout.imOffsets[f], p, p),
+  }));
   const params: KruFileParams = {
     W,
     U: { re: rows(arrays.U, 0, N, D), im: rows(arrays.U, N * D, N, D) },
@@ -292,11 +292,11 @@ export function fromModelFile(json: unknown): { spec: ModelSpec; arrays: ParamAr
   if (!r.success) zodFail(r.error, json);
   const f = r.data;
   const { hidden: N, inputSize: D, outputSize: K } = f;
-  const product = f.factors.reduce((a, b) => a * b, 1);
-  if (product !== N)
+  const prod = product(f.factors);
+  if (prod !== N)
     fail(
       'factors',
-      `the product of the factor sizes must equal hidden (${f.factors.join('×')} = ${product}, hidden = ${N})`,
+      `the product of the factor sizes must equal hidden (${f.factors.join('×')} = ${prod}, hidden = ${N})`,
     );
   const p = f.params;
   if (p.W.length !== f.factors.length)
@@ -327,10 +327,12 @@ export function fromModelFile(json: unknown): { spec: ModelSpec; arrays: ParamAr
     factors: [...f.factors],
     activation: f.activation,
   };
-  const shapes = paramShapes(spec);
-  const factors = new Float32Array(shapes.factors[0]);
-  let off = 0;
-  for (const w of p.W) off = put(factors, put(factors, off, w.re), w.im);
+  const layout = factorLayout(spec.factors);
+  const factors = new Float32Array(layout.packedLength);
+  p.W.forEach((w, i) => {
+    put(factors, layout.offsets[i], w.re);
+    put(factors, layout.imOffsets[i], w.im);
+  });
   const U = new Float32Array(2 * N * D);
   put(U, put(U, 0, p.U.re), p.U.im);
   const arrays: ParamArrays = { factors, U, b: Float32Array.from([...p.b.re, ...p.b.im]) };

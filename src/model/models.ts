@@ -7,12 +7,11 @@ import type { Impl, KruInit, KruSpec, ModelSpec, RnnInit, RnnSpec } from './conf
 import { kruRecurrenceReference, rnnRecurrenceReference } from './recurrence-reference';
 import { kruRecurrenceFused, rnnRecurrenceFused } from '../kernels/ops';
 import { hasFusedKernels } from '../kernels/ops';
+import { factorEnd, factorIm, factorLayout, factorRe, packedLength, product } from '../core/factor-layout';
 
 /** Plain arrays of every parameter, in the layouts of docs/model.md (flat, row-major). */
 export type ParamArrays = Record<string, Float32Array>;
 export type ParamTensors = Record<string, tf.Tensor>;
-
-const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 
 function gaussian(rng: Rng, n: number, std: number): Float32Array {
   const out = new Float32Array(n);
@@ -25,7 +24,7 @@ export function paramShapes(spec: ModelSpec): Record<string, number[]> {
   const { hidden: N, inputSize: D, outputSize: K } = spec;
   if (spec.kind === 'kru') {
     const shapes: Record<string, number[]> = {
-      factors: [spec.factors.reduce((s, p) => s + 2 * p * p, 0)],
+      factors: [packedLength(spec.factors)],
       U: [2, N, D],
       b: [2, N],
     };
@@ -47,19 +46,21 @@ export function paramCounts(spec: ModelSpec): { recurrent: number; total: number
 
 export function initKruArrays(spec: KruSpec, init: KruInit, rng: Rng): ParamArrays {
   const { hidden: N, inputSize: D, outputSize: K } = spec;
-  const shapes = paramShapes(spec);
-  const factors = new Float32Array(shapes.factors[0]);
-  let off = 0;
-  for (const p of spec.factors) {
+  const layout = factorLayout(spec.factors);
+  const factors = new Float32Array(layout.packedLength);
+  layout.sizes.forEach((p, f) => {
+    const re = factorRe(factors, layout, f);
+    const im = factorIm(factors, layout, f);
     if (init.kind === 'unitary') {
       const q = haarUnitary(rng, p);
-      factors.set(q.re, off);
-      factors.set(q.im, off + p * p);
+      re.set(q.re);
+      im.set(q.im);
     } else {
-      factors.set(gaussian(rng, 2 * p * p, init.scale), off);
+      // Re then Im from one stream of draws.
+      re.set(gaussian(rng, p * p, init.scale));
+      im.set(gaussian(rng, p * p, init.scale));
     }
-    off += 2 * p * p;
-  }
+  });
   const out: ParamArrays = {
     factors,
     U: gaussian(rng, 2 * N * D, 1 / Math.sqrt(D)),
@@ -140,13 +141,21 @@ export function readout(p: ParamTensors, Hflat: tf.Tensor2D): tf.Tensor2D {
 export function unitaryPenalty(spec: KruSpec, factors: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
     const terms: tf.Scalar[] = [];
-    let off = 0;
+    const layout = factorLayout(spec.factors);
+    const { sizes, F } = layout;
     let f = 0;
-    while (f < spec.factors.length) {
-      const p = spec.factors[f];
+    while (f < F) {
+      const p = sizes[f];
       let run = 1;
-      while (f + run < spec.factors.length && spec.factors[f + run] === p) run++;
-      const group = tf.reshape(tf.slice(factors, off, run * 2 * p * p), [run, 2, p, p]);
+      while (f + run < F && sizes[f + run] === p) run++;
+      // Equal-sized neighbours are contiguous [Re | Im] blocks (src/core/factor-layout): one [run, 2, p, p] view.
+      const start = layout.offsets[f];
+      const group = tf.reshape(tf.slice(factors, start, factorEnd(layout, f + run - 1) - start), [
+        run,
+        2,
+        p,
+        p,
+      ]);
       const re = tf.reshape(tf.slice(group, [0, 0, 0, 0], [run, 1, p, p]), [run, p, p]);
       const im = tf.reshape(tf.slice(group, [0, 1, 0, 0], [run, 1, p, p]), [run, p, p]);
       const gramRe = tf.sub(
@@ -155,7 +164,6 @@ export function unitaryPenalty(spec: KruSpec, factors: tf.Tensor1D): tf.Scalar {
       );
       const gramIm = tf.sub(tf.matMul(re, im, true, false), tf.matMul(im, re, true, false));
       terms.push(tf.add(tf.sum(tf.square(gramRe)), tf.sum(tf.square(gramIm))) as tf.Scalar);
-      off += run * 2 * p * p;
       f += run;
     }
     return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;

@@ -2,6 +2,7 @@
 // and the path used on backends without fused kernels. Same signatures as the fused ops.
 import * as tf from '@tensorflow/tfjs-core';
 import { MODRELU_EPS, type KruActivation, type RnnActivation } from './config';
+import { factorLayout, product } from '../core/factor-layout';
 
 export interface KruAttrs {
   sizes: number[];
@@ -11,16 +12,14 @@ export interface RnnAttrs {
   activation: RnnActivation;
 }
 
-const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
-
 /** The real 2p×2p embedding [[Re, −Im], [Im, Re]] of each complex factor. */
 export function factorBlocks(factors: tf.Tensor1D, sizes: number[]): tf.Tensor2D[] {
   const blocks: tf.Tensor2D[] = [];
-  let off = 0;
-  for (const p of sizes) {
-    const re = tf.reshape(tf.slice(factors, off, p * p), [p, p]);
-    const im = tf.reshape(tf.slice(factors, off + p * p, p * p), [p, p]);
-    off += 2 * p * p;
+  const layout = factorLayout(sizes);
+  for (let f = 0; f < layout.F; f++) {
+    const p = sizes[f];
+    const re = tf.reshape(tf.slice(factors, layout.offsets[f], p * p), [p, p]);
+    const im = tf.reshape(tf.slice(factors, layout.imOffsets[f], p * p), [p, p]);
     blocks.push(tf.concat([tf.concat([re, tf.neg(im)], 1), tf.concat([im, re], 1)], 0) as tf.Tensor2D);
   }
   return blocks;
@@ -34,16 +33,15 @@ export function factorBlocks(factors: tf.Tensor1D, sizes: number[]): tf.Tensor2D
  */
 export function kronMatvec(h: tf.Tensor2D, blocks: tf.Tensor2D[], sizes: number[]): tf.Tensor2D {
   const B = h.shape[0];
-  const N = product(sizes);
+  const { N, F, pre, post } = factorLayout(sizes);
   let v: tf.Tensor = h;
-  let L = 1;
-  for (let f = 0; f < sizes.length; f++) {
+  for (let f = 0; f < F; f++) {
     const p = sizes[f];
-    const R = N / (L * p);
+    const L = pre[f];
+    const R = post[f];
     const moved = tf.transpose(tf.reshape(v, [B, 2, L, p, R]), [1, 3, 0, 2, 4]); // [2, p, B, L, R]
     const y = tf.matMul(blocks[f], tf.reshape(moved, [2 * p, B * L * R]));
     v = tf.transpose(tf.reshape(y, [2, p, B, L, R]), [2, 0, 3, 1, 4]); // back to [B, 2, L, p, R]
-    L *= p;
   }
   return tf.reshape(v, [B, 2 * N]);
 }

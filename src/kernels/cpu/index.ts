@@ -6,6 +6,7 @@ import { KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRA
 import { readKruAttrs, readRnnActivation } from '../attrs';
 import { kruBackward, kruForward, type KruDims } from './kru';
 import { rnnBackward, rnnForward, type RnnDims } from './rnn';
+import { factorLayout } from '../../core/factor-layout';
 
 function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
@@ -31,8 +32,8 @@ function kruDims(inputs: NamedTensorInfoMap, sizes: number[]): KruDims {
   const x = input(inputs, 'x');
   if (x.shape.length !== 3) throw new Error(`KruRecurrence: x must be [B, T, D], got [${x.shape}]`);
   const [B, T, D] = x.shape;
-  const N = sizes.reduce((a, c) => a * c, 1);
-  expectShape('factors', input(inputs, 'factors'), [sizes.reduce((a, p) => a + 2 * p * p, 0)]);
+  const { N, packedLength } = factorLayout(sizes);
+  expectShape('factors', input(inputs, 'factors'), [packedLength]);
   expectShape('U', input(inputs, 'U'), [2, N, D]);
   expectShape('b', input(inputs, 'b'), [2, N]);
   const beta = input(inputs, 'beta');
