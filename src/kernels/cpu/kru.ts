@@ -1,19 +1,10 @@
 // Fused KRU recurrence (forward and backpropagation through time) on plain typed arrays. The tfjs cpu
-// kernels in ./index.ts wrap these; keeping the numerics free of tfjs makes them easy to benchmark.
-//
-// Layout inside the loops: a batch of complex hidden vectors is held as two Float64Arrays (Re, Im) of
-// length N·B with index n·B + b (batch innermost). Viewing h as a p_0×…×p_{F−1} tensor, factor f acts on
-// index n = (l·p + i)·R + r with L = ∏_{g<f} p_g, R = ∏_{g>f} p_g, so in the batched layout it is a p×p
-// matrix applied to [L, p, R·B] blocks: the inner loop runs over R·B contiguous numbers for every factor,
-// which keeps loop overhead low even for the last factor (R = 1).
-//
-// For 2×2 factors (the default factorisation) the two loops that dominate, factorApply and factorBackward,
-// run as WebAssembly SIMD (./wasm): two batch lanes per instruction, ~3× the JS loops' speed. Their scratch
-// then lives in the module's memory. The JS loops below stay for other factor sizes, odd R·B, and engines
-// without WebAssembly SIMD; the kernel tests run both.
+// kernels in ./index.ts wrap these; keeping the numerics free of tfjs makes them easy to benchmark. The
+// per-factor loops and the batched state layout they share are in ./kru-factor.ts.
 
 import { MODRELU_EPS, type KruActivation as KruActivationName } from '../../model/config';
-import { scratch, simdLoops, type SimdLoops } from './wasm';
+import { scratch, simdLoops } from './wasm';
+import { factorApply, factorBackward, splitFactors } from './kru-factor';
 
 // Small-integer activation codes: the per-element switch then compares ints, not strings.
 const CRELU = 0,
@@ -30,241 +21,6 @@ export interface KruDims {
   D: number;
   N: number;
   sizes: number[];
-}
-
-/** Per-factor geometry and weights as float64 copies (the factors are tiny). */
-interface Factor {
-  p: number;
-  L: number; // ∏ of the sizes before f
-  RB: number; // (∏ of the sizes after f) · B
-  re: Float64Array;
-  im: Float64Array;
-}
-
-function splitFactors(sizes: number[], B: number, factors: ArrayLike<number>): Factor[] {
-  const out: Factor[] = [];
-  let off = 0;
-  let L = 1;
-  const N = sizes.reduce((a, c) => a * c, 1);
-  for (const p of sizes) {
-    const R = N / (L * p);
-    const re = new Float64Array(p * p);
-    const im = new Float64Array(p * p);
-    for (let k = 0; k < p * p; k++) {
-      re[k] = factors[off + k];
-      im[k] = factors[off + p * p + k];
-    }
-    out.push({ p, L, RB: R * B, re, im });
-    off += 2 * p * p;
-    L *= p;
-  }
-  return out;
-}
-
-/** y = W_f x along factor f's axis (batched layout). x and y must not alias. */
-function factorApply(
-  f: Factor,
-  xr: Float64Array,
-  xi: Float64Array,
-  yr: Float64Array,
-  yi: Float64Array,
-  simd: SimdLoops | null,
-): void {
-  const { p, L, RB, re, im } = f;
-  if (p === 2) {
-    // The common 2×2 case: one pass, weights in registers.
-    const a = re[0],
-      ai = im[0],
-      b = re[1],
-      bi = im[1],
-      c = re[2],
-      ci = im[2],
-      d = re[3],
-      di = im[3];
-    if (simd && RB % 2 === 0) {
-      simd.exports.apply2(
-        xr.byteOffset,
-        xi.byteOffset,
-        yr.byteOffset,
-        yi.byteOffset,
-        L,
-        RB,
-        a,
-        ai,
-        b,
-        bi,
-        c,
-        ci,
-        d,
-        di,
-      );
-      return;
-    }
-    for (let l = 0; l < L; l++) {
-      const o0 = 2 * l * RB;
-      const o1 = o0 + RB;
-      for (let q = 0; q < RB; q++) {
-        const h0r = xr[o0 + q],
-          h0i = xi[o0 + q],
-          h1r = xr[o1 + q],
-          h1i = xi[o1 + q];
-        yr[o0 + q] = a * h0r - ai * h0i + b * h1r - bi * h1i;
-        yi[o0 + q] = a * h0i + ai * h0r + b * h1i + bi * h1r;
-        yr[o1 + q] = c * h0r - ci * h0i + d * h1r - di * h1i;
-        yi[o1 + q] = c * h0i + ci * h0r + d * h1i + di * h1r;
-      }
-    }
-    return;
-  }
-  for (let l = 0; l < L; l++) {
-    for (let i = 0; i < p; i++) {
-      const o = (l * p + i) * RB;
-      yr.fill(0, o, o + RB);
-      yi.fill(0, o, o + RB);
-      for (let j = 0; j < p; j++) {
-        const wr = re[i * p + j],
-          wi = im[i * p + j];
-        const s = (l * p + j) * RB;
-        for (let q = 0; q < RB; q++) {
-          const hr = xr[s + q],
-            hi = xi[s + q];
-          yr[o + q] += wr * hr - wi * hi;
-          yi[o + q] += wr * hi + wi * hr;
-        }
-      }
-    }
-  }
-}
-
-/**
- * Backward of y = W_f x along factor f: dx = W_fᴴ dy (along the axis) and gW += Σ dy xᴴ over the L and R·B
- * positions. dx must alias neither x nor dy.
- */
-function factorBackward(
-  f: Factor,
-  xr: Float64Array,
-  xi: Float64Array,
-  dyr: Float64Array,
-  dyi: Float64Array,
-  dxr: Float64Array,
-  dxi: Float64Array,
-  g: Float64Array,
-  goff: number, // Re W_f's entries start here in g
-  goffIm: number, // and Im W_f's here
-  simd: SimdLoops | null,
-  sums: Float64Array | null, // where simd's backward2 leaves its sums
-): void {
-  const { p, L, RB, re, im } = f;
-  if (p === 2) {
-    const a = re[0],
-      ai = im[0],
-      b = re[1],
-      bi = im[1],
-      c = re[2],
-      ci = im[2],
-      d = re[3],
-      di = im[3];
-    if (simd && sums && RB % 2 === 0) {
-      simd.exports.backward2(
-        xr.byteOffset,
-        xi.byteOffset,
-        dyr.byteOffset,
-        dyi.byteOffset,
-        dxr.byteOffset,
-        dxi.byteOffset,
-        L,
-        RB,
-        a,
-        ai,
-        b,
-        bi,
-        c,
-        ci,
-        d,
-        di,
-        sums.byteOffset,
-      );
-      for (let k = 0; k < 4; k++) {
-        g[goff + k] += sums[k];
-        g[goffIm + k] += sums[4 + k];
-      }
-      return;
-    }
-    let g00r = 0,
-      g00i = 0,
-      g01r = 0,
-      g01i = 0,
-      g10r = 0,
-      g10i = 0,
-      g11r = 0,
-      g11i = 0;
-    for (let l = 0; l < L; l++) {
-      const o0 = 2 * l * RB;
-      const o1 = o0 + RB;
-      for (let q = 0; q < RB; q++) {
-        const x0r = xr[o0 + q],
-          x0i = xi[o0 + q],
-          x1r = xr[o1 + q],
-          x1i = xi[o1 + q];
-        const d0r = dyr[o0 + q],
-          d0i = dyi[o0 + q],
-          d1r = dyr[o1 + q],
-          d1i = dyi[o1 + q];
-        // gW_ij += dy_i · conj(x_j)
-        g00r += d0r * x0r + d0i * x0i;
-        g00i += d0i * x0r - d0r * x0i;
-        g01r += d0r * x1r + d0i * x1i;
-        g01i += d0i * x1r - d0r * x1i;
-        g10r += d1r * x0r + d1i * x0i;
-        g10i += d1i * x0r - d1r * x0i;
-        g11r += d1r * x1r + d1i * x1i;
-        g11i += d1i * x1r - d1r * x1i;
-        // dx_j = Σ_i conj(W_ij) dy_i
-        dxr[o0 + q] = a * d0r + ai * d0i + c * d1r + ci * d1i;
-        dxi[o0 + q] = a * d0i - ai * d0r + c * d1i - ci * d1r;
-        dxr[o1 + q] = b * d0r + bi * d0i + d * d1r + di * d1i;
-        dxi[o1 + q] = b * d0i - bi * d0r + d * d1i - di * d1r;
-      }
-    }
-    g[goff] += g00r;
-    g[goff + 1] += g01r;
-    g[goff + 2] += g10r;
-    g[goff + 3] += g11r;
-    g[goffIm] += g00i;
-    g[goffIm + 1] += g01i;
-    g[goffIm + 2] += g10i;
-    g[goffIm + 3] += g11i;
-    return;
-  }
-  for (let l = 0; l < L; l++) {
-    for (let j = 0; j < p; j++) {
-      const o = (l * p + j) * RB;
-      dxr.fill(0, o, o + RB);
-      dxi.fill(0, o, o + RB);
-    }
-    for (let i = 0; i < p; i++) {
-      const si = (l * p + i) * RB;
-      for (let j = 0; j < p; j++) {
-        const sj = (l * p + j) * RB;
-        const wr = re[i * p + j],
-          wi = im[i * p + j];
-        let accr = 0,
-          acci = 0;
-        for (let q = 0; q < RB; q++) {
-          const dr = dyr[si + q],
-            di = dyi[si + q],
-            vr = xr[sj + q],
-            vi = xi[sj + q];
-          accr += dr * vr + di * vi;
-          acci += di * vr - dr * vi;
-          dxr[sj + q] += wr * dr + wi * di;
-          dxi[sj + q] += wr * di - wi * dr;
-        }
-        g[goff + i * p + j] += accr;
-        g[goffIm + i * p + j] += acci;
-      }
-    }
-  }
 }
 
 export interface KruForwardInputs {
@@ -415,14 +171,6 @@ export function kruBackward(dims: KruDims, activation: KruActivationName, inp: K
     vi = chain.slice(F);
   const dxAcc = new Float64Array(D);
   const act = actCode(activation);
-  const fOff: number[] = [];
-  {
-    let off = 0;
-    for (const f of fs) {
-      fOff.push(off);
-      off += 2 * f.p * f.p;
-    }
-  }
   for (let t = T - 1; t >= 0; t--) {
     // Batch outer, n inner (see kruForward).
     for (let bb = 0; bb < B; bb++) {
@@ -505,8 +253,7 @@ export function kruBackward(dims: KruDims, activation: KruActivationName, inp: K
     for (let f = F - 1; f >= 0; f--) {
       const tr = f === 0 ? cr : (F - 1 - f) % 2 === 0 ? ur : wr;
       const ti = f === 0 ? ci : (F - 1 - f) % 2 === 0 ? ui : wi;
-      const pp = fs[f].p * fs[f].p;
-      factorBackward(fs[f], vr[f], vi[f], sr, si, tr, ti, gFactors, fOff[f], fOff[f] + pp, simd, sums);
+      factorBackward(fs[f], vr[f], vi[f], sr, si, tr, ti, gFactors, simd, sums);
       sr = tr;
       si = ti;
     }
