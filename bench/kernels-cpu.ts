@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerFusedKernels } from '../src/kernels/register';
 import { kruRecurrenceFused, rnnRecurrenceFused } from '../src/kernels/ops';
+import { factorIm, factorLayout, factorRe } from '../src/core/factor-layout';
 
 const T = 100,
   B = 32,
@@ -60,12 +61,14 @@ async function main() {
     const x = tf.randomUniform([B, T, D], -1, 1) as tf.Tensor3D;
     // Random unitary 2×2 factors [[a, −b̄], [b, ā]] as at initialisation: random non-unitary factors make
     // the states decay into float denormals (very slow arithmetic) or blow up, which is not a real workload.
-    const fv: number[] = [];
+    const layout = factorLayout(sizes);
+    const fv = new Float32Array(layout.packedLength);
     for (let f = 0; f < F; f++) {
       const g = Array.from({ length: 4 }, () => Math.random() * 2 - 1);
       const nrm = Math.hypot(...g);
       const [ar, ai, br, bi] = g.map((v) => v / nrm);
-      fv.push(ar, -br, br, ar, ai, bi, bi, -ai); // Re then Im, row-major
+      factorRe(fv, layout, f).set([ar, -br, br, ar]); // row-major
+      factorIm(fv, layout, f).set([ai, bi, bi, -ai]);
     }
     const factors = tf.tensor1d(fv);
     const Uk = tf.randomNormal([2, N, D], 0, 0.5) as tf.Tensor3D;

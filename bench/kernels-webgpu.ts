@@ -7,6 +7,7 @@ import { registerFusedKernels } from '../src/kernels/register';
 import { kruRecurrenceFused, rnnRecurrenceFused } from '../src/kernels/ops';
 import { registerWebgpuFusedKernels } from '../src/kernels/webgpu';
 import { defaultFactors } from '../src/model/config';
+import { packedLength } from '../src/core/factor-layout';
 
 process.env.KRU_BACKEND = 'webgpu';
 await support.useBackend();
@@ -34,7 +35,7 @@ async function time(step: () => tf.Tensor[]): Promise<number> {
 for (const N of Ns.length ? Ns : [64, 128]) {
   const sizes = defaultFactors(N);
   const x = tf.randomNormal([B, T, D]) as tf.Tensor3D;
-  const factors = tf.randomNormal([sizes.reduce((a, p) => a + 2 * p * p, 0)], 0, 0.5) as tf.Tensor1D;
+  const factors = tf.randomNormal([packedLength(sizes)], 0, 0.5) as tf.Tensor1D;
   const U = tf.randomNormal([2, N, D], 0, 0.5) as tf.Tensor3D;
   const b = tf.zeros([2, N]) as tf.Tensor2D;
   const beta = tf.zeros([1]) as tf.Tensor1D;

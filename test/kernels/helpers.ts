@@ -11,6 +11,7 @@ import {
   type RnnParams64,
 } from '../support/float64';
 import { kruRecurrenceFused, rnnRecurrenceFused, type KruFusedAttrs } from '../../src/kernels/ops';
+import { factorIm, factorLayout, factorRe } from '../../src/core/factor-layout';
 
 /** Deterministic uniform generator (mulberry32), independent of the code under test. */
 export function makeRng(seed: number): () => number {
@@ -51,15 +52,17 @@ export function kruProblem(
   seed: number,
 ): KruProblem {
   const rng = makeRng(seed);
-  const N = sizes.reduce((a, c) => a * c, 1);
+  const layout = factorLayout(sizes);
+  const N = layout.N;
   // Entries ~ U(−s, s) with s chosen so each factor has norm ≈ 1: states neither blow up nor vanish.
-  const factors = new Float64Array(sizes.reduce((a, p) => a + 2 * p * p, 0));
-  let off = 0;
-  for (const p of sizes) {
+  const factors = new Float64Array(layout.packedLength);
+  layout.sizes.forEach((p, f) => {
     const s = Math.sqrt(3 / (2 * p));
-    for (let k = 0; k < 2 * p * p; k++) factors[off + k] = (2 * rng() - 1) * s;
-    off += 2 * p * p;
-  }
+    // Re then Im, one stream of draws.
+    for (const part of [factorRe(factors, layout, f), factorIm(factors, layout, f)]) {
+      for (let k = 0; k < part.length; k++) part[k] = (2 * rng() - 1) * s;
+    }
+  });
   const p: KruParams64 = {
     sizes,
     activation,

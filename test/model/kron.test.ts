@@ -7,6 +7,7 @@ import { kronExplicit, unitaryPenalty64 } from '../support/float64';
 import { factorBlocks, kronMatvec } from '../../src/model/recurrence-reference';
 import { unitaryPenalty } from '../../src/model/models';
 import { Rng } from '../../src/util/rng';
+import { packedLength, product } from '../../src/core/factor-layout';
 
 const factorisations = [[2, 2], [2, 3], [3, 2], [2, 2, 2], [3, 1, 2], [4], [2, 3, 4], [1]];
 
@@ -19,7 +20,7 @@ describe('Kronecker matvec', () => {
     '%s matches the explicit W',
     async (_, sizes) => {
       const rng = new Rng(7);
-      const total = sizes.reduce((s, p) => s + 2 * p * p, 0);
+      const total = packedLength(sizes);
       const factors = Float32Array.from({ length: total }, () => rng.normal());
       const { re, im, n: N } = kronExplicit(sizes, factors);
       const B = 3;
@@ -53,9 +54,9 @@ describe('soft unitary penalty R', () => {
     '%s equals Σ‖W_fᴴW_f − I‖²',
     async (_, sizes) => {
       const rng = new Rng(3);
-      const total = sizes.reduce((s, p) => s + 2 * p * p, 0);
+      const total = packedLength(sizes);
       const factors = Float32Array.from({ length: total }, () => 0.7 * rng.normal());
-      const N = sizes.reduce((a, b) => a * b, 1);
+      const N = product(sizes);
       const R = tf.tidy(() =>
         unitaryPenalty(
           { kind: 'kru', hidden: N, inputSize: 1, outputSize: 1, factors: sizes, activation: 'crelu' },
