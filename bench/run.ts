@@ -8,8 +8,8 @@ import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend, type NodeBackendName } from '../src/engine/backend-node';
 import { Experiment } from '../src/engine/experiment';
-import { defaultExperimentConfig } from '../src/engine/config';
-import { defaultFactors, type Impl } from '../src/model/config';
+import type { Impl } from '../src/core/vocabulary';
+import { defaultModel, defaultRunConfig } from '../src/settings';
 import { setWebgpuKernelLayout } from '../src/kernels/webgpu';
 
 interface Row {
@@ -46,16 +46,18 @@ const warmupMs = Number(flag('--warmup-ms') ?? (quick ? 1000 : 1500));
 
 const BATCH = 32;
 
-async function measure(model: 'kru' | 'rnn', N: number, T: number, impl: Impl): Promise<{ ms: number; reps: number }> {
-  const base = defaultExperimentConfig();
+async function measure(
+  model: 'kru' | 'rnn',
+  N: number,
+  T: number,
+  impl: Impl,
+): Promise<{ ms: number; reps: number }> {
   const e = await Experiment.create({
-    ...base,
-    hidden: N,
-    kru: { ...base.kru, factors: defaultFactors(N) },
+    ...defaultRunConfig(),
     task: { name: 'adding', T, permuted: false },
     batch: BATCH,
     impl,
-    models: [model],
+    models: [defaultModel(model, N)],
   });
   try {
     // Warm-up (JIT tiering, shader compilation, first allocations): a ~30 ms configuration needs 10–20 steps
@@ -78,8 +80,15 @@ async function measure(model: 'kru' | 'rnn', N: number, T: number, impl: Impl): 
 }
 
 /** Configurations whose op-by-op run would take minutes per step on a software GPU are skipped. */
-function skip(backend: NodeBackendName, model: 'kru' | 'rnn', N: number, T: number, impl: Impl): string | null {
-  if (impl === 'reference' && backend === 'webgpu' && model === 'kru' && (N > 256 || T > 100)) return 'op-by-op KRU on lavapipe: minutes per step';
+function skip(
+  backend: NodeBackendName,
+  model: 'kru' | 'rnn',
+  N: number,
+  T: number,
+  impl: Impl,
+): string | null {
+  if (impl === 'reference' && backend === 'webgpu' && model === 'kru' && (N > 256 || T > 100))
+    return 'op-by-op KRU on lavapipe: minutes per step';
   if (impl === 'reference' && model === 'kru' && T > 300) return 'op-by-op KRU at T=1000: minutes per step';
   return null;
 }
@@ -91,7 +100,8 @@ function fmt(ms: number | undefined): string {
   return ms === undefined ? '—' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(1);
 }
 const find = (model: string, N: number, T: number, backend: string, impl: string) =>
-  rows.find((r) => r.model === model && r.N === N && r.T === T && r.backend === backend && r.impl === impl)?.msPerStep;
+  rows.find((r) => r.model === model && r.N === N && r.T === T && r.backend === backend && r.impl === impl)
+    ?.msPerStep;
 
 async function main(): Promise<void> {
   const Ns = quick ? [64, 128] : [64, 128, 256, 512, 1024];
@@ -99,9 +109,12 @@ async function main(): Promise<void> {
   for (const backend of backends) {
     const choice = await initNodeBackend(backend);
     console.error(`# backend ${choice.name}: ${choice.reason}`);
-    const plan: Array<[('kru' | 'rnn'), number, number, Impl]> = [];
-    for (const N of Ns) for (const model of ['kru', 'rnn'] as const) for (const impl of ['fused', 'reference'] as const) plan.push([model, N, 100, impl]);
-    for (const T of Ts) if (T !== 100) for (const impl of ['fused', 'reference'] as const) plan.push(['kru', 128, T, impl]);
+    const plan: Array<['kru' | 'rnn', number, number, Impl]> = [];
+    for (const N of Ns)
+      for (const model of ['kru', 'rnn'] as const)
+        for (const impl of ['fused', 'reference'] as const) plan.push([model, N, 100, impl]);
+    for (const T of Ts)
+      if (T !== 100) for (const impl of ['fused', 'reference'] as const) plan.push(['kru', 128, T, impl]);
     for (const [model, N, T, impl] of plan) {
       const why = skip(backend, model, N, T, impl);
       if (why) {
@@ -121,7 +134,9 @@ async function main(): Promise<void> {
 
   const lines: string[] = [];
   lines.push(`ms per training step, T=100, batch ${BATCH} (median); ratios from this run`);
-  lines.push('| backend | N | KRU fused | KRU reference | ref/fused | RNN fused | RNN reference | RNN fused / KRU fused |');
+  lines.push(
+    '| backend | N | KRU fused | KRU reference | ref/fused | RNN fused | RNN reference | RNN fused / KRU fused |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|');
   for (const b of backends)
     for (const N of Ns) {
@@ -130,20 +145,29 @@ async function main(): Promise<void> {
       const rf = find('rnn', N, 100, b, 'fused');
       const rr = find('rnn', N, 100, b, 'reference');
       const ratio = (a?: number, c?: number) => (a && c ? `${(a / c).toFixed(1)}×` : '—');
-      lines.push(`| ${b} | ${N} | ${fmt(kf)} | ${fmt(kr)} | ${ratio(kr, kf)} | ${fmt(rf)} | ${fmt(rr)} | ${ratio(rf, kf)} |`);
+      lines.push(
+        `| ${b} | ${N} | ${fmt(kf)} | ${fmt(kr)} | ${ratio(kr, kf)} | ${fmt(rf)} | ${fmt(rr)} | ${ratio(rf, kf)} |`,
+      );
     }
   for (const b of backends) {
     const k128 = find('kru', 128, 100, b, 'fused');
     const k1024 = find('kru', 1024, 100, b, 'fused');
     const r128 = find('rnn', 128, 100, b, 'fused');
     const r1024 = find('rnn', 1024, 100, b, 'fused');
-    if (k128 && k1024) lines.push(`${b}: KRU fused ms(N=1024)/ms(N=128) = ${(k1024 / k128).toFixed(1)} (N·log N predicts ${((1024 * 10) / (128 * 7)).toFixed(1)}); RNN fused ${r128 && r1024 ? (r1024 / r128).toFixed(1) : '—'} (N² predicts 64)`);
+    if (k128 && k1024)
+      lines.push(
+        `${b}: KRU fused ms(N=1024)/ms(N=128) = ${(k1024 / k128).toFixed(1)} (N·log N predicts ${((1024 * 10) / (128 * 7)).toFixed(1)}); RNN fused ${r128 && r1024 ? (r1024 / r128).toFixed(1) : '—'} (N² predicts 64)`,
+      );
   }
   if (Ts.length) {
     lines.push('', `KRU N=128, batch ${BATCH}: ms per training step against T`);
     lines.push('| backend | T | fused | reference |');
     lines.push('|---|---|---|---|');
-    for (const b of backends) for (const T of Ts) lines.push(`| ${b} | ${T} | ${fmt(find('kru', 128, T, b, 'fused'))} | ${fmt(find('kru', 128, T, b, 'reference'))} |`);
+    for (const b of backends)
+      for (const T of Ts)
+        lines.push(
+          `| ${b} | ${T} | ${fmt(find('kru', 128, T, b, 'fused'))} | ${fmt(find('kru', 128, T, b, 'reference'))} |`,
+        );
   }
   if (skipped.length) lines.push('', 'skipped:', ...skipped.map((s) => `- ${s}`));
   lines.push('', `rows written to ${out}`);

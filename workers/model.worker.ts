@@ -1,42 +1,45 @@
-// A worker that trains one model for the training worker (workers/training.worker.ts): on the cpu backend the
-// app runs the RNN baseline here, so that it steps on the second core while the KRU steps in the training
-// worker. A thin comlink facade over LocalRunner; the Experiment in the training worker keeps the two models
-// in lockstep on identical batches.
+// A worker that trains some of the run's models for the training worker (workers/training.worker.ts): on the
+// cpu backend, with cores to spare, the models at odd positions step here on a second core while the others
+// step in the training worker. A thin comlink facade over LocalRunners, one per model; the Experiment in the
+// training worker keeps every model in lockstep on identical batches.
 import * as Comlink from 'comlink';
 import { selectBackend } from '../src/engine/backend';
 import { LocalRunner, type RunnerInit } from '../src/engine/model-runner';
 import type { Batch } from '../src/tasks/types';
 
-let runner: LocalRunner | null = null;
+const runners = new Map<number, LocalRunner>();
+let backendReady: Promise<unknown> | null = null;
 
-function current(): LocalRunner {
-  if (!runner) throw new Error('model worker: init() first');
-  return runner;
+function runner(key: number): LocalRunner {
+  const r = runners.get(key);
+  if (!r) throw new Error(`model worker: no model ${key} (add() it first)`);
+  return r;
 }
 
 const api = {
-  /** Starts the named backend (the training worker's) and builds the model from its initial parameters. */
-  async init(backend: 'cpu', init: RunnerInit): Promise<void> {
-    await selectBackend({ prefer: backend });
-    runner?.dispose();
-    runner = new LocalRunner(init);
+  /** Starts the named backend (the training worker's) once, and builds a model from its initial parameters. */
+  async add(key: number, backend: 'cpu', init: RunnerInit): Promise<void> {
+    backendReady ??= selectBackend({ prefer: backend });
+    await backendReady;
+    runners.get(key)?.dispose();
+    runners.set(key, new LocalRunner(init));
   },
-  async step(batch: Batch, lambda: number): Promise<Float32Array> {
-    const v = await current().step(batch, lambda);
+  async step(key: number, batch: Batch, lambda: number): Promise<Float32Array> {
+    const v = await runner(key).step(batch, lambda);
     return Comlink.transfer(v, [v.buffer]);
   },
-  async evaluate(batch: Batch): Promise<Float32Array> {
-    return current().evaluate(batch);
+  evaluate(key: number, batch: Batch): Promise<Float32Array> {
+    return runner(key).evaluate(batch);
   },
-  params() {
-    return current().params();
+  params(key: number) {
+    return runner(key).params();
   },
-  setLearningRate(lr: number): void {
-    current().setLearningRate(lr);
+  setLearningRate(key: number, lr: number): void {
+    runner(key).setLearningRate(lr);
   },
-  dispose(): void {
-    runner?.dispose();
-    runner = null;
+  remove(key: number): void {
+    runners.get(key)?.dispose();
+    runners.delete(key);
   },
 };
 

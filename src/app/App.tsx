@@ -1,5 +1,6 @@
 // Page layout: header, control panel, status line, the seven views and the credits.
-import { FileControls, LiveControls, RunControls, StructuralSettings } from './controls';
+import { FileControls, LiveControls, RunControls } from './controls';
+import { StructuralSettings } from './run-settings';
 import { NoticeBanner, StatusLine } from './status';
 import { Views } from './views';
 

@@ -1,28 +1,18 @@
-// The control panel: run buttons, live settings (λ, learning rate, speed) and the structural settings that only
-// apply on reset, with their pending-changes indicator, plus settings/model import and export.
+// The run's buttons, its live settings (each KRU's λ, each model's learning rate, the update rate) and the
+// settings and model files. The structural settings are in run-settings.tsx.
 import { useId, useRef, useState } from 'react';
-import {
-  defaultFactors,
-  IMPLS,
-  KRU_ACTIVATIONS,
-  KRU_INITS,
-  OPTIMIZERS,
-  parseFactors,
-  RNN_ACTIVATIONS,
-  RNN_INITS,
-  TASK_NAMES,
-} from '../model/config';
-import type { ExperimentConfig } from '../engine/types';
-import { CheckField, fmt, NumberField, SelectField } from './fields';
+import type { ModelSpec } from '../settings';
+import { APP_TABLE } from '../settings/table';
+import { fmt, NumberField } from './fields';
 import {
   LAMBDA_STEPS,
   lambdaFromSlider,
-  MAX_STEPS_PER_TICK,
+  LR_STEPS,
+  lrFromSlider,
   sliderFromLambda,
-  structuralDiff,
-} from './settings';
+  sliderFromLr,
+} from './log-slider';
 import {
-  draftError,
   exportModel,
   exportSettingsJson,
   importSettingsJson,
@@ -34,7 +24,6 @@ import {
   setLearningRate,
   setStepsPerTick,
   step,
-  updateDraft,
   useApp,
 } from './store';
 
@@ -88,13 +77,18 @@ export function RunControls() {
   );
 }
 
-function LambdaControl() {
-  const lambda = useApp((s) => s.lambda);
+/** A test id for the first model of a kind keeps the plain name (`lambda-input`); others add their id. */
+function testId(base: string, m: ModelSpec, first: boolean): string {
+  return first ? base : `${base}-${m.id}`;
+}
+
+function LambdaControl({ model, first }: { model: Extract<ModelSpec, { kind: 'kru' }>; first: boolean }) {
   const sliderId = useId();
+  const lambda = model.lambda;
   return (
     <div className="lambda-control">
       <label htmlFor={sliderId}>
-        λ, the pull towards unitary: <output>{fmt(lambda)}</output>
+        {model.label}: λ, the pull towards unitary: <output>{fmt(lambda)}</output>
       </label>
       <input
         id={sliderId}
@@ -104,8 +98,8 @@ function LambdaControl() {
         step={1}
         value={sliderFromLambda(lambda)}
         aria-valuetext={`λ = ${fmt(lambda)}`}
-        data-testid="lambda-slider"
-        onChange={(e) => setLambda(lambdaFromSlider(Number(e.target.value)))}
+        data-testid={testId('lambda-slider', model, first)}
+        onChange={(e) => setLambda(model.id, lambdaFromSlider(Number(e.target.value)))}
       />
       <div className="scale" aria-hidden="true">
         <span>0</span>
@@ -119,62 +113,65 @@ function LambdaControl() {
         value={lambda}
         min={0}
         max={1000}
-        testId="lambda-input"
+        testId={testId('lambda-input', model, first)}
         validate={(v) => (v < 0 ? 'λ must be ≥ 0' : v > 1000 ? 'λ must be ≤ 1000' : null)}
-        onCommit={setLambda}
+        onCommit={(v) => setLambda(model.id, v)}
         hint="Enter to apply"
       />
     </div>
   );
 }
 
-const LR_MIN = 1e-5;
-const LR_MAX = 1;
-const LR_STEPS = 200;
-
-export function LiveControls() {
-  const lr = useApp((s) => s.lr);
-  const spt = useApp((s) => s.stepsPerTick);
-  const lrId = useId();
-  const sptId = useId();
-  const lrPos = Math.round(
-    (Math.log(Math.min(LR_MAX, Math.max(LR_MIN, lr)) / LR_MIN) / Math.log(LR_MAX / LR_MIN)) * LR_STEPS,
-  );
+function LearningRateControl({ model, first }: { model: ModelSpec; first: boolean }) {
+  const id = useId();
   return (
-    <fieldset className="panel">
-      <legend>Live: applies immediately</legend>
-      <LambdaControl />
-      <label htmlFor={lrId}>
-        Learning rate: <output>{fmt(lr)}</output>
+    <div className="lr-control">
+      <label htmlFor={id}>
+        {model.label}: learning rate <output>{fmt(model.lr)}</output>
       </label>
       <input
-        id={lrId}
+        id={id}
         type="range"
         min={0}
         max={LR_STEPS}
-        value={lrPos}
-        aria-valuetext={`learning rate ${fmt(lr)}`}
-        onChange={(e) =>
-          setLearningRate(
-            Number((LR_MIN * Math.pow(LR_MAX / LR_MIN, Number(e.target.value) / LR_STEPS)).toPrecision(2)),
-          )
-        }
+        value={sliderFromLr(model.lr)}
+        aria-valuetext={`learning rate ${fmt(model.lr)}`}
+        onChange={(e) => setLearningRate(model.id, lrFromSlider(Number(e.target.value)))}
       />
       <NumberField
         label="Learning rate exactly"
-        value={lr}
-        testId="lr-input"
+        value={model.lr}
+        testId={testId('lr-input', model, first)}
         validate={(v) => (v <= 0 ? 'must be > 0' : v > 10 ? 'must be ≤ 10' : null)}
-        onCommit={setLearningRate}
+        onCommit={(v) => setLearningRate(model.id, v)}
       />
+    </div>
+  );
+}
+
+export function LiveControls() {
+  const models = useApp((s) => s.applied?.models ?? s.draft.models);
+  const spt = useApp((s) => s.app.stepsPerTick);
+  const sptId = useId();
+  const row = APP_TABLE.stepsPerTick;
+  const krus = models.filter((m) => m.kind === 'kru');
+  return (
+    <fieldset className="panel">
+      <legend>Live: applies immediately</legend>
+      {krus.map((m, i) => (
+        <LambdaControl key={m.id} model={m} first={i === 0} />
+      ))}
+      {models.map((m, i) => (
+        <LearningRateControl key={m.id} model={m} first={i === 0} />
+      ))}
       <label htmlFor={sptId}>
-        Steps per tick: <output>{spt}</output>
+        {row.label}: <output>{spt}</output>
       </label>
       <input
         id={sptId}
         type="range"
-        min={1}
-        max={MAX_STEPS_PER_TICK}
+        min={row.min}
+        max={row.max}
         value={spt}
         data-testid="steps-per-tick"
         onChange={(e) => setStepsPerTick(Number(e.target.value))}
@@ -186,234 +183,8 @@ export function LiveControls() {
   );
 }
 
-const TASK_LABELS = {
-  copy: 'Copy memory',
-  adding: 'Adding problem',
-  digits: 'Pixel-by-pixel digits',
-} as const;
-
-function FactorsField({ draft }: { draft: ExperimentConfig }) {
-  const id = useId();
-  const [text, setText] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const shown = text ?? draft.kru.factors.join(',');
-  return (
-    <div className="field">
-      <label htmlFor={id}>KRU factor sizes p_f</label>
-      <input
-        id={id}
-        type="text"
-        value={shown}
-        spellCheck={false}
-        aria-invalid={error ? true : undefined}
-        onChange={(e) => {
-          setText(e.target.value);
-          try {
-            const factors = parseFactors(e.target.value);
-            setError(null);
-            updateDraft((d) => ({ ...d, kru: { ...d.kru, factors } }));
-          } catch (err) {
-            setError(err instanceof Error ? err.message : String(err));
-          }
-        }}
-        onBlur={() => {
-          if (!error) setText(null);
-        }}
-      />
-      <span className="hint">comma-separated, product = N (e.g. 2,2,2,2,2,2 for N = 64)</span>
-      {error && (
-        <span className="field-error" role="alert">
-          {error}
-        </span>
-      )}
-    </div>
-  );
-}
-
-export function StructuralSettings() {
-  const draft = useApp((s) => s.draft);
-  const applied = useApp((s) => s.applied);
-  // Computed here, not in a selector: a selector returning a fresh array would re-render forever.
-  const pending = applied ? structuralDiff(draft, applied) : [];
-  const invalid = useApp(draftError);
-  const edit = (fn: (d: ExperimentConfig) => ExperimentConfig) => updateDraft(fn);
-  const digits = draft.task.name === 'digits';
-  return (
-    <fieldset className="panel structural">
-      <legend>Model &amp; task: apply on Reset</legend>
-      <p className="note">
-        These settings rebuild both models, so they take effect only when you press <strong>Reset</strong>.
-        The run in progress keeps going until then.
-      </p>
-      {pending.length > 0 && (
-        <p className="pending" data-testid="pending" role="status">
-          <span className="dot" aria-hidden="true" /> Not applied yet: {pending.join(', ')}.{' '}
-          <button type="button" onClick={() => void reset()}>
-            Reset to apply
-          </button>
-        </p>
-      )}
-      {invalid && (
-        <p className="field-error" role="alert" data-testid="draft-error">
-          {invalid}
-        </p>
-      )}
-      <div className="grid2">
-        <SelectField
-          wide
-          label="Task"
-          value={draft.task.name}
-          options={TASK_NAMES}
-          labels={TASK_LABELS}
-          onChange={(name) => edit((d) => ({ ...d, task: { ...d.task, name } }))}
-        />
-        <NumberField
-          label={draft.task.name === 'copy' ? 'Delay T' : 'Length T'}
-          value={draft.task.T}
-          min={2}
-          max={2000}
-          step={1}
-          eager
-          disabled={digits}
-          hint={digits ? 'digits: always 64' : undefined}
-          validate={(v) => (Number.isInteger(v) && v >= 2 && v <= 2000 ? null : 'an integer from 2 to 2000')}
-          onCommit={(T) => edit((d) => ({ ...d, task: { ...d.task, T } }))}
-        />
-        {digits && (
-          <CheckField
-            label="Permuted pixels"
-            checked={draft.task.permuted}
-            onChange={(permuted) => edit((d) => ({ ...d, task: { ...d.task, permuted } }))}
-          />
-        )}
-        <NumberField
-          label="Hidden size N"
-          value={draft.hidden}
-          min={1}
-          max={4096}
-          step={1}
-          eager
-          validate={(v) => (Number.isInteger(v) && v >= 1 && v <= 4096 ? null : 'an integer from 1 to 4096')}
-          // A new N gets the matching 2×2×… factorisation, so the draft stays valid; edit the factors after.
-          onCommit={(hidden) =>
-            edit((d) => ({ ...d, hidden, kru: { ...d.kru, factors: defaultFactors(hidden) } }))
-          }
-        />
-      </div>
-      <FactorsField draft={draft} />
-      <div className="grid2">
-        <SelectField
-          label="KRU activation"
-          value={draft.kru.activation}
-          options={KRU_ACTIVATIONS}
-          onChange={(activation) => edit((d) => ({ ...d, kru: { ...d.kru, activation } }))}
-        />
-        <SelectField
-          label="KRU init"
-          value={draft.kru.init.kind}
-          options={KRU_INITS}
-          onChange={(kind) => edit((d) => ({ ...d, kru: { ...d.kru, init: { ...d.kru.init, kind } } }))}
-        />
-        {draft.kru.init.kind === 'gaussian' && (
-          <NumberField
-            label="KRU init scale"
-            value={draft.kru.init.scale}
-            eager
-            validate={(v) => (v > 0 && v <= 100 ? null : 'from 0 (excluded) to 100')}
-            onCommit={(scale) => edit((d) => ({ ...d, kru: { ...d.kru, init: { ...d.kru.init, scale } } }))}
-          />
-        )}
-        <SelectField
-          label="RNN activation"
-          value={draft.rnn.activation}
-          options={RNN_ACTIVATIONS}
-          onChange={(activation) => edit((d) => ({ ...d, rnn: { ...d.rnn, activation } }))}
-        />
-        <SelectField
-          label="RNN init"
-          value={draft.rnn.init.kind}
-          options={RNN_INITS}
-          onChange={(kind) => edit((d) => ({ ...d, rnn: { ...d.rnn, init: { ...d.rnn.init, kind } } }))}
-        />
-        {draft.rnn.init.kind === 'gaussian' && (
-          <NumberField
-            label="RNN init gain g"
-            value={draft.rnn.init.gain}
-            eager
-            validate={(v) => (v > 0 && v <= 100 ? null : 'from 0 (excluded) to 100')}
-            onCommit={(gain) => edit((d) => ({ ...d, rnn: { ...d.rnn, init: { ...d.rnn.init, gain } } }))}
-          />
-        )}
-        <NumberField
-          label="Batch size"
-          value={draft.batch}
-          min={1}
-          max={1024}
-          step={1}
-          eager
-          validate={(v) => (Number.isInteger(v) && v >= 1 && v <= 1024 ? null : 'an integer from 1 to 1024')}
-          onCommit={(batch) => edit((d) => ({ ...d, batch }))}
-        />
-        <NumberField
-          label="Seed"
-          value={draft.seed}
-          min={0}
-          step={1}
-          eager
-          testId="seed-input"
-          validate={(v) => (Number.isInteger(v) && v >= 0 && v < 2 ** 32 ? null : 'an integer ≥ 0')}
-          onCommit={(seed) => edit((d) => ({ ...d, seed }))}
-        />
-        <SelectField
-          label="Optimizer"
-          value={draft.optimizer}
-          options={OPTIMIZERS}
-          onChange={(optimizer) => edit((d) => ({ ...d, optimizer }))}
-        />
-        <SelectField
-          label="Implementation"
-          value={draft.impl}
-          options={IMPLS}
-          labels={{ fused: 'fused kernels', reference: 'op-by-op reference' }}
-          onChange={(impl) => edit((d) => ({ ...d, impl }))}
-        />
-        <CheckField
-          label="Clip gradient norm"
-          checked={draft.clip !== null}
-          onChange={(on) => edit((d) => ({ ...d, clip: on ? 1 : null }))}
-        />
-        {draft.clip !== null && (
-          <NumberField
-            label="Clip at"
-            value={draft.clip}
-            eager
-            validate={(v) => (v > 0 ? null : 'must be > 0')}
-            onCommit={(clip) => edit((d) => ({ ...d, clip }))}
-          />
-        )}
-      </div>
-      <div className="models" role="group" aria-label="Models to train">
-        {(['kru', 'rnn'] as const).map((m) => (
-          <CheckField
-            key={m}
-            label={`Train the ${m.toUpperCase()}`}
-            checked={draft.models.includes(m)}
-            // Keep at least one model, in a fixed order.
-            disabled={draft.models.length === 1 && draft.models[0] === m}
-            onChange={(on) =>
-              edit((d) => ({
-                ...d,
-                models: (['kru', 'rnn'] as const).filter((k) => (k === m ? on : d.models.includes(k))),
-              }))
-            }
-          />
-        ))}
-      </div>
-    </fieldset>
-  );
-}
-
 export function FileControls() {
+  const models = useApp((s) => s.applied?.models ?? []);
   const fileRef = useRef<HTMLInputElement>(null);
   const fileId = useId();
   const [copied, setCopied] = useState(false);
@@ -458,17 +229,17 @@ export function FileControls() {
         </label>
       </div>
       <div className="buttons">
-        {(['kru', 'rnn'] as const).map((kind) => (
+        {models.map((m) => (
           <button
-            key={kind}
+            key={m.id}
             type="button"
-            data-testid={`export-${kind}`}
+            data-testid={`export-${m.id}`}
             onClick={async () => {
-              const model = await exportModel(kind);
-              if (model) download(`kru-explorer-${kind}-model.json`, JSON.stringify(model));
+              const file = await exportModel(m.id);
+              if (file) download(`kru-explorer-${m.id}-model.json`, JSON.stringify(file));
             }}
           >
-            Export {kind.toUpperCase()} model
+            Export {m.label} model
           </button>
         ))}
       </div>

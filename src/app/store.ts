@@ -1,22 +1,23 @@
-// The page's one source of truth: settings (applied, pending and live), the run's state and History, status and
-// messages. Actions talk to the training worker; worker updates land here, coalesced to one render per frame.
+// The page's one source of truth: the run in progress (with its live λ and lr), the edited draft of the next
+// run, page settings, the run's History, status and messages. Actions talk to the training worker; worker
+// updates land here, coalesced to one render per frame.
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import { parseExperimentConfig } from '../engine/config';
-import { History } from '../engine/history';
-import type { ExperimentConfig } from '../engine/types';
-import type { WorkerStatus, WorkerUpdate } from '../../workers/protocol';
+import type { WorkerStatus, WorkerUpdate } from '../engine/protocol';
+import { History } from '../history/history';
 import {
-  defaultSettings,
-  MACHINE_KEYS,
-  machineFromParams,
+  defaultAppSettings,
+  defaultRunConfig,
+  parseRunConfig,
   settingsFromJson,
   settingsFromParams,
   settingsToJson,
   settingsToParams,
   structuralDiff,
-  type Settings,
-} from './settings';
+  type AppSettings,
+  type RunConfig,
+} from '../settings';
+import { MACHINE_KEYS, machineFromParams } from './machine';
 import { announceData } from './view-scheduler';
 import { trainingWorker } from './worker-client';
 
@@ -26,14 +27,11 @@ export interface Notice {
 }
 
 export interface AppState {
-  /** Structural settings as edited; they take effect on reset. (Its λ and lr are ignored: see lambda/lr.) */
-  draft: ExperimentConfig;
-  /** The config the current run was built from (null before the first start). */
-  applied: ExperimentConfig | null;
-  /** Live settings: sent to the worker as soon as they change. */
-  lambda: number;
-  lr: number;
-  stepsPerTick: number;
+  /** The next run as edited: structural edits wait here for Reset; live changes are copied into it. */
+  draft: RunConfig;
+  /** What is running: the config the run was built from, with λ and lr as they are now (null before start). */
+  applied: RunConfig | null;
+  app: AppSettings;
   /** Whether the user asked for training to run. */
   playing: boolean;
   status: WorkerStatus;
@@ -56,14 +54,10 @@ const initialStatus: WorkerStatus = {
   error: null,
 };
 
-const defaults = defaultSettings();
-
 export const useApp = create<AppState>()(() => ({
-  draft: defaults.config,
+  draft: defaultRunConfig(),
   applied: null,
-  lambda: defaults.config.lambda,
-  lr: defaults.config.lr,
-  stepsPerTick: defaults.stepsPerTick,
+  app: defaultAppSettings(),
   playing: false,
   status: initialStatus,
   history: new History(),
@@ -80,18 +74,18 @@ function fatal(text: string): void {
 
 const worker = () => trainingWorker(fatal);
 
-/** The draft with the live λ and lr: what a reset would build. */
-export function configToApply(s: AppState = get()): ExperimentConfig {
-  return { ...s.draft, lambda: s.lambda, lr: s.lr };
-}
-
-export function currentSettings(s: AppState = get()): Settings {
-  return { config: configToApply(s), stepsPerTick: s.stepsPerTick };
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** Names of the structural settings edited since the last reset (empty when nothing is pending). */
 export function pendingChanges(s: AppState): string[] {
   return s.applied ? structuralDiff(s.draft, s.applied) : [];
+}
+
+export function draftError(s: AppState): string | null {
+  const r = parseRunConfig(s.draft);
+  return r.ok ? null : r.error;
 }
 
 // ---- worker updates → store, one publish per animation frame ----
@@ -122,12 +116,6 @@ function publish(): void {
   if (fresh) announceData(fresh);
 }
 
-function schedulePublish(): void {
-  // rAF coalesces any number of updates into one render; it does not run in a hidden tab, which is fine:
-  // the History keeps accumulating and the next visible frame shows it all.
-  if (!frame) frame = requestAnimationFrame(publish);
-}
-
 function onUpdate(u: WorkerUpdate): void {
   const s = u.status;
   lastSeenRunId = Math.max(lastSeenRunId, s.runId);
@@ -141,18 +129,21 @@ function onUpdate(u: WorkerUpdate): void {
     pendingHistory.append(u.snapshot);
   }
   pendingStatus = s;
-  schedulePublish();
+  // rAF coalesces any number of updates into one render; it does not run in a hidden tab, which is fine:
+  // the History keeps accumulating and the next visible frame shows it all.
+  if (!frame) frame = requestAnimationFrame(publish);
 }
 
-// ---- URL sync ----
+// ---- URL sync: the link shows what is running ----
 
 let urlTimer: ReturnType<typeof setTimeout> | undefined;
 function syncUrl(): void {
   // Debounced: dragging a slider would otherwise call replaceState dozens of times a second (browsers throttle it).
   clearTimeout(urlTimer);
   urlTimer = setTimeout(() => {
-    const query = settingsToParams(currentSettings());
-    // Not settings, but keep them in the link.
+    const s = get();
+    if (!s.applied) return;
+    const query = settingsToParams({ config: s.applied, app: s.app });
     const old = new URLSearchParams(location.search);
     for (const k of MACHINE_KEYS) {
       const v = old.get(k);
@@ -164,13 +155,9 @@ function syncUrl(): void {
 
 // ---- actions ----
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 let started = false;
 
-/** Reads the URL, starts the worker and builds the first experiment. Idempotent (StrictMode, HMR). */
+/** Reads the URL, starts the worker and builds the first run. Idempotent (StrictMode, HMR). */
 export async function start(): Promise<void> {
   if (started) return;
   started = true;
@@ -178,64 +165,62 @@ export async function start(): Promise<void> {
   const fromUrl = settingsFromParams(params);
   const machine = machineFromParams(params);
   const problems: string[] = [];
-  if (!fromUrl.ok) {
-    problems.push(`The link's settings are not valid (${fromUrl.error}). Using the defaults.`);
-  } else if (fromUrl.value) {
-    const v = fromUrl.value;
-    set({ draft: v.config, lambda: v.config.lambda, lr: v.config.lr, stepsPerTick: v.stepsPerTick });
+  if (fromUrl.problems.length) {
+    problems.push(`Some of the link's settings could not be used: ${fromUrl.problems.join('; ')}.`);
   }
-  if (!machine.ok) {
+  if (fromUrl.value) set({ draft: fromUrl.value.config, app: fromUrl.value.app });
+  if (!machine.ok)
     problems.push(`The link's ${machine.error}: choosing the backend and threads automatically.`);
-  }
   if (problems.length) set({ notice: { kind: 'error', text: problems.join(' ') } });
   const { backend: prefer, threads } = machine.ok ? machine.value : {};
   useApp.subscribe((s, prev) => {
-    if (
-      s.draft !== prev.draft ||
-      s.lambda !== prev.lambda ||
-      s.lr !== prev.lr ||
-      s.stepsPerTick !== prev.stepsPerTick
-    ) {
-      syncUrl();
-    }
+    if (s.applied !== prev.applied || s.app !== prev.app) syncUrl();
   });
   const w = worker();
   try {
     await w.subscribe(Comlink.proxy(onUpdate));
-    const config = configToApply();
+    const config = get().draft;
     set({ applied: config });
-    await w.setStepsPerTick(get().stepsPerTick);
+    await w.setStepsPerTick(get().app.stepsPerTick);
     await w.init(config, { prefer, threads });
   } catch (e) {
     fatal(`could not start training: ${message(e)}`);
   }
 }
 
-export function setLambda(lambda: number): void {
-  if (!(Number.isFinite(lambda) && lambda >= 0)) return;
-  set({ lambda });
-  void worker().setLambda(lambda);
+/** Sets one live setting of one model in the running config and the draft (where the draft has that model). */
+function setLive(id: string, key: 'lambda' | 'lr', value: number): void {
+  const patch = (c: RunConfig | null): RunConfig | null =>
+    c && { ...c, models: c.models.map((m) => (m.id === id && key in m ? { ...m, [key]: value } : m)) };
+  set((s) => ({ applied: patch(s.applied), draft: patch(s.draft)! }));
 }
 
-export function setLearningRate(lr: number): void {
+export function setLambda(id: string, lambda: number): void {
+  if (!(Number.isFinite(lambda) && lambda >= 0)) return;
+  setLive(id, 'lambda', lambda);
+  worker()
+    .setLambda(id, lambda)
+    .catch((e: unknown) => set({ notice: { kind: 'error', text: `λ was not changed: ${message(e)}` } }));
+}
+
+export function setLearningRate(id: string, lr: number): void {
   if (!(Number.isFinite(lr) && lr > 0)) return;
-  set({ lr });
-  void worker().setLearningRate(lr);
+  setLive(id, 'lr', lr);
+  worker()
+    .setLearningRate(id, lr)
+    .catch((e: unknown) =>
+      set({ notice: { kind: 'error', text: `the learning rate was not changed: ${message(e)}` } }),
+    );
 }
 
 export function setStepsPerTick(k: number): void {
   if (!Number.isInteger(k) || k < 1) return;
-  set({ stepsPerTick: k });
+  set((s) => ({ app: { ...s.app, stepsPerTick: k } }));
   void worker().setStepsPerTick(k);
 }
 
-export function updateDraft(fn: (draft: ExperimentConfig) => ExperimentConfig): void {
+export function updateDraft(fn: (draft: RunConfig) => RunConfig): void {
   set((s) => ({ draft: fn(s.draft) }));
-}
-
-export function draftError(s: AppState): string | null {
-  const r = parseExperimentConfig(configToApply(s));
-  return r.ok ? null : r.error;
 }
 
 export function play(): void {
@@ -254,8 +239,7 @@ export function step(): void {
 
 /** Rebuilds the run from the draft (pending changes applied); the same settings and seed repeat the run exactly. */
 export async function reset(): Promise<void> {
-  const config = configToApply();
-  const check = parseExperimentConfig(config);
+  const check = parseRunConfig(get().draft);
   if (!check.ok) {
     set({ notice: { kind: 'error', text: `Cannot reset: ${check.error}. Nothing was changed.` } });
     return;
@@ -274,6 +258,13 @@ export async function reset(): Promise<void> {
   }
 }
 
+/** Replaces the draft with a whole run config and starts it (presets, "show me" links). */
+export async function loadRun(config: RunConfig, opts: { play?: boolean } = {}): Promise<void> {
+  set({ draft: config });
+  await reset();
+  if (opts.play) play();
+}
+
 export function newSeed(): Promise<void> {
   const seed = Math.floor(Math.random() * 2 ** 31);
   updateDraft((d) => ({ ...d, seed }));
@@ -284,11 +275,13 @@ export function dismissNotice(): void {
   set({ notice: null });
 }
 
+/** The settings file of the next run (the draft, which holds the live values too). */
 export function exportSettingsJson(): string {
-  return settingsToJson(currentSettings());
+  const s = get();
+  return settingsToJson(s.draft, s.app);
 }
 
-/** Loads a settings file into the draft and live values; a bad file changes nothing. Does not reset the run. */
+/** Loads a settings file into the draft; live values of models still running apply now. A bad file changes nothing. */
 export function importSettingsJson(text: string): boolean {
   const r = settingsFromJson(text);
   if (!r.ok) {
@@ -297,30 +290,33 @@ export function importSettingsJson(text: string): boolean {
     });
     return false;
   }
-  const { config, stepsPerTick } = r.value;
+  const { config, app } = r.value;
   set({ draft: config });
-  setLambda(config.lambda);
-  setLearningRate(config.lr);
-  setStepsPerTick(stepsPerTick);
+  setStepsPerTick(app.stepsPerTick);
+  const running = get().applied;
+  for (const m of config.models) {
+    const now = running?.models.find((x) => x.id === m.id && x.kind === m.kind);
+    if (!now) continue;
+    if (m.kind === 'kru' && now.kind === 'kru' && m.lambda !== now.lambda) setLambda(m.id, m.lambda);
+    if (m.lr !== now.lr) setLearningRate(m.id, m.lr);
+  }
   const pending = pendingChanges(get()).length > 0;
   set({
     notice: {
       kind: 'info',
       text: pending
-        ? 'Settings imported. λ, learning rate and speed apply now; the other settings apply when you press Reset.'
+        ? 'Settings imported. λ, learning rates and speed apply now; the other settings apply when you press Reset.'
         : 'Settings imported and applied.',
     },
   });
   return true;
 }
 
-export async function exportModel(kind: 'kru' | 'rnn'): Promise<unknown> {
+export async function exportModel(id: string): Promise<unknown> {
   try {
-    return await worker().exportModel(kind);
+    return await worker().exportModel(id);
   } catch (e) {
-    set({
-      notice: { kind: 'error', text: `Could not export the ${kind.toUpperCase()} model: ${message(e)}` },
-    });
+    set({ notice: { kind: 'error', text: `Could not export the model "${id}": ${message(e)}` } });
     return null;
   }
 }

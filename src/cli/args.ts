@@ -24,7 +24,8 @@ export function parseFlags(argv: string[], allowed: Record<string, FlagKind>, co
       flags.set('help', true);
       continue;
     }
-    if (!arg.startsWith('--') || arg === '--') throw new CliError(`unexpected argument "${arg}" (flags look like --name value)`);
+    if (!arg.startsWith('--') || arg === '--')
+      throw new CliError(`unexpected argument "${arg}" (flags look like --name value)`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const kind = allowed[name];
@@ -72,7 +73,8 @@ export class FlagReader {
   choice<T extends string>(name: string, options: readonly T[], fallback?: T): T | undefined {
     const v = this.string(name);
     if (v === undefined) return fallback;
-    if (!(options as readonly string[]).includes(v)) throw new CliError(`--${name} must be one of ${options.join(', ')}, got "${v}"`);
+    if (!(options as readonly string[]).includes(v))
+      throw new CliError(`--${name} must be one of ${options.join(', ')}, got "${v}"`);
     return v as T;
   }
 

@@ -20,7 +20,11 @@ export function installNodeWebGPU(): Promise<boolean> {
       const { create, globals } = await import('webgpu');
       Object.assign(globalThis, globals);
       // Node 21+ defines a read-only navigator getter; defineProperty replaces it either way.
-      Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu: create([]) }, configurable: true, writable: true });
+      Object.defineProperty(globalThis, 'navigator', {
+        value: { ...(nav ?? {}), gpu: create([]) },
+        configurable: true,
+        writable: true,
+      });
       return true;
     } catch {
       return false;
@@ -47,7 +51,9 @@ export async function initNodeBackend(name?: NodeBackendName): Promise<BackendCh
   if (name === 'webgpu' || name === undefined) {
     const ok = await installNodeWebGPU();
     if (!ok && name === 'webgpu') {
-      throw new Error('the webgpu backend needs the `webgpu` npm package (Dawn) and a Vulkan driver; it could not be loaded');
+      throw new Error(
+        'the webgpu backend needs the `webgpu` npm package (Dawn) and a Vulkan driver; it could not be loaded',
+      );
     }
   }
   if (name === 'wasm') {
@@ -55,7 +61,9 @@ export async function initNodeBackend(name?: NodeBackendName): Promise<BackendCh
     try {
       dir = wasmDirNode();
     } catch {
-      throw new Error('the wasm backend needs @tensorflow/tfjs-backend-wasm in node_modules; it could not be found');
+      throw new Error(
+        'the wasm backend needs @tensorflow/tfjs-backend-wasm in node_modules; it could not be found',
+      );
     }
     // Emscripten's Node path reads the free identifiers __dirname/__filename, which an ES module (our esbuild
     // bundle) does not have; point them at the wasm directory, as the CommonJS build would see them.
@@ -72,13 +80,19 @@ export async function initNodeBackend(name?: NodeBackendName): Promise<BackendCh
     try {
       return await selectBackend({ prefer: 'webgpu' });
     } catch {
-      throw new Error('the webgpu backend could not be initialised: no WebGPU adapter (Dawn needs a Vulkan driver, e.g. Mesa lavapipe)');
+      throw new Error(
+        'the webgpu backend could not be initialised: no WebGPU adapter (Dawn needs a Vulkan driver, e.g. Mesa lavapipe)',
+      );
     }
   }
   return selectBackend(name ? { prefer: name } : {});
 }
 
 function wasmFileMap(dir: string): Record<string, string> {
-  const files = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+  const files = [
+    'tfjs-backend-wasm.wasm',
+    'tfjs-backend-wasm-simd.wasm',
+    'tfjs-backend-wasm-threaded-simd.wasm',
+  ];
   return Object.fromEntries(files.map((f) => [f, dir + f]));
 }

@@ -17,12 +17,20 @@ export interface BackendChoice {
 
 interface AdapterLike {
   isFallbackAdapter?: boolean;
-  info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; device?: string; description?: string };
+  info?: {
+    isFallbackAdapter?: boolean;
+    vendor?: string;
+    architecture?: string;
+    device?: string;
+    description?: string;
+  };
 }
 
 /** Inspects the WebGPU adapter: null when there is none, else whether it is a software one. */
 export async function probeWebGPU(): Promise<{ software: boolean; label: string } | null> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } } | undefined)?.gpu;
+  const gpu = (
+    globalThis.navigator as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } } | undefined
+  )?.gpu;
   if (!gpu) return null;
   let adapter: AdapterLike | null = null;
   try {
@@ -32,7 +40,9 @@ export async function probeWebGPU(): Promise<{ software: boolean; label: string 
   }
   if (!adapter) return null;
   const info = adapter.info ?? {};
-  const label = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  const label =
+    [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') ||
+    'unknown adapter';
   const software =
     adapter.isFallbackAdapter === true ||
     info.isFallbackAdapter === true ||
@@ -64,14 +74,19 @@ async function activate(name: BackendName, wasmPaths?: Record<string, string>): 
  * Initialises a backend. With `prefer`, that backend (failing loudly if it cannot start); otherwise WebGPU on
  * a hardware adapter, else cpu. Registers the fused kernels either way.
  */
-export async function selectBackend(opts: { prefer?: BackendName; wasmPaths?: Record<string, string> } = {}): Promise<BackendChoice> {
+export async function selectBackend(
+  opts: { prefer?: BackendName; wasmPaths?: Record<string, string> } = {},
+): Promise<BackendChoice> {
   registerFusedKernels();
   if (opts.prefer) {
-    if (!(await activate(opts.prefer, opts.wasmPaths))) throw new Error(`the ${opts.prefer} backend could not be initialised here`);
+    if (!(await activate(opts.prefer, opts.wasmPaths)))
+      throw new Error(`the ${opts.prefer} backend could not be initialised here`);
     const fused = opts.prefer === 'cpu' || opts.prefer === 'webgpu';
     return {
       name: opts.prefer,
-      reason: fused ? `${opts.prefer} requested` : `${opts.prefer} requested (no fused kernels: op-by-op reference path)`,
+      reason: fused
+        ? `${opts.prefer} requested`
+        : `${opts.prefer} requested (no fused kernels: op-by-op reference path)`,
     };
   }
   const probe = await probeWebGPU();

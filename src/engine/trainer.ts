@@ -2,16 +2,28 @@
 // packed metrics tensor per step is read back asynchronously by the caller (no dataSync on the hot path).
 import * as tf from '@tensorflow/tfjs-core';
 import type { Impl, ModelSpec, OptimizerName } from '../model/config';
-import { hiddenStates, orthogonalDeviation, paramShapes, readout, stateWidth, unitaryPenalty, type ParamArrays, type ParamTensors } from '../model/models';
+import {
+  hiddenStates,
+  orthogonalDeviation,
+  paramShapes,
+  readout,
+  stateWidth,
+  unitaryPenalty,
+  type ParamArrays,
+  type ParamTensors,
+} from '../model/models';
 import { accuracy, targetPositions, taskLoss } from '../model/loss';
 import type { LossKind } from '../tasks/types';
 import { stepNorms } from '../kernels/ops';
+import { polarFactors } from '../model/polar';
 
 export interface TrainerOptions {
   optimizer: OptimizerName;
   lr: number;
   clip: number | null;
   impl: Impl;
+  /** KRU only: replace each factor by its polar factor (nearest unitary) after every optimiser step. */
+  strict: boolean;
 }
 
 /** A batch already on the device: inputs, and the positions/values of its targets. */
@@ -134,15 +146,26 @@ export class Trainer {
       this.names.forEach((n, i) => (p[n] = args[i]));
       const Y = this.predict(p, batch, args[args.length - 1] as tf.Tensor3D);
       loss = tf.keep(taskLoss(Y, batch.values, batch.weights, batch.count, batch.loss));
-      acc = tf.keep(batch.hasAccuracy ? accuracy(Y, batch.values, batch.weights, batch.count) : tf.scalar(NaN));
-      reg = tf.keep(this.spec.kind === 'kru' ? unitaryPenalty(this.spec, p.factors as tf.Tensor1D) : tf.scalar(0));
+      acc = tf.keep(
+        batch.hasAccuracy ? accuracy(Y, batch.values, batch.weights, batch.count) : tf.scalar(NaN),
+      );
+      reg = tf.keep(
+        this.spec.kind === 'kru' ? unitaryPenalty(this.spec, p.factors as tf.Tensor1D) : tf.scalar(0),
+      );
       return tf.add(loss, tf.mul(reg, lambda)) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(f)([...this.names.map((n) => base[n]), probe]);
     probe.dispose();
     const named: Record<string, tf.Tensor> = {};
     this.names.forEach((n, i) => (named[n] = grads[i]));
-    return { loss, reg, total: value as tf.Scalar, accuracy: acc, grads: named, probeGrad: grads[grads.length - 1] as tf.Tensor3D };
+    return {
+      loss,
+      reg,
+      total: value as tf.Scalar,
+      accuracy: acc,
+      grads: named,
+      probeGrad: grads[grads.length - 1] as tf.Tensor3D,
+    };
   }
 
   /**
@@ -174,6 +197,9 @@ export class Trainer {
       const named: tf.NamedTensorMap = {};
       for (const n of this.names) named[this.vars[n].name] = grads[n];
       this.optimizer.applyGradients(named);
+      if (this.options.strict && this.spec.kind === 'kru') {
+        this.vars.factors.assign(polarFactors(this.spec.factors, this.vars.factors as tf.Tensor1D));
+      }
     });
     disposeLossAndGrads(r);
     return packed;
@@ -203,7 +229,10 @@ export class Trainer {
       const [B, T] = batch.x.shape;
       const Y = this.predict(this.vars, batch, tf.zeros([B, T, this.width]));
       const acc = batch.hasAccuracy ? accuracy(Y, batch.values, batch.weights, batch.count) : tf.scalar(NaN);
-      return tf.stack([taskLoss(Y, batch.values, batch.weights, batch.count, batch.loss), acc]) as tf.Tensor1D;
+      return tf.stack([
+        taskLoss(Y, batch.values, batch.weights, batch.count, batch.loss),
+        acc,
+      ]) as tf.Tensor1D;
     });
   }
 

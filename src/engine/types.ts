@@ -1,49 +1,15 @@
 // What the training engine takes in and gives out. Everything here is plain data (numbers, strings,
 // typed arrays), so it crosses the worker boundary with structured clone / transfer and round-trips to JSON.
-import type {
-  Impl,
-  KruActivation,
-  KruInit,
-  OptimizerName,
-  RnnActivation,
-  RnnInit,
-  TaskName,
-} from '../model/config';
+import type { ModelKind } from '../core/vocabulary';
 
-export interface TaskConfig {
-  name: TaskName;
-  /** Sequence length parameter: copy = delay T (sequence length T + 20), adding = length T; digits = 64 fixed. */
-  T: number;
-  /** digits only: read the 64 pixels in a fixed random order (permuted variant). */
-  permuted: boolean;
-}
+export type { RunConfig, ModelSpec } from '../settings/table';
+export type { TaskConfig } from '../tasks/types';
 
-export interface ExperimentConfig {
-  task: TaskConfig;
-  /** Hidden size N shared by both models (the KRU has N complex units, the RNN N real units). */
-  hidden: number;
-  kru: {
-    factors: number[];
-    activation: KruActivation;
-    init: KruInit;
-  };
-  rnn: {
-    activation: RnnActivation;
-    init: RnnInit;
-  };
-  batch: number;
-  seed: number;
-  optimizer: OptimizerName;
-  /** Live: may change between any two steps. */
-  lr: number;
-  /** Live: strength of the soft unitary penalty on the KRU. */
-  lambda: number;
-  /** Global gradient-norm clipping threshold; null = off. */
-  clip: number | null;
-  /** Fused kernels (default) or the op-by-op reference. */
-  impl: Impl;
-  /** Which models train (both, side by side, by default). */
-  models: Array<'kru' | 'rnn'>;
+/** What the page needs to know of each model of a run to draw it (legend, colour). */
+export interface ModelInfo {
+  id: string;
+  label: string;
+  kind: ModelKind;
 }
 
 /**
@@ -53,6 +19,10 @@ export interface ExperimentConfig {
  */
 export interface ModelSeries {
   loss: Float32Array;
+  /** λ in force at each step (0 for models without a penalty). */
+  lambda: Float32Array;
+  /** Learning rate in force at each step. */
+  lr: Float32Array;
   /** NaN where the task has no accuracy. */
   accuracy: Float32Array;
   /** R (KRU) — for the RNN, 0. */
@@ -75,7 +45,7 @@ export interface ModelSeries {
 
 /** Expensive per-model quantities, computed only when a snapshot is taken (not every step). */
 export interface ModelDetail {
-  kind: 'kru' | 'rnn';
+  kind: ModelKind;
   /** All N singular values of the full W, descending. */
   singularValues: Float32Array;
   /** Eigenvalues of W (length N each). */
@@ -94,19 +64,19 @@ export interface ModelDetail {
 export interface Snapshot {
   /** Step index (1-based, after the step) of each new row. */
   steps: Int32Array;
-  /** λ in force at each new row. */
-  lambda: Float32Array;
-  /** Learning rate at each new row. */
-  lr: Float32Array;
-  series: Partial<Record<'kru' | 'rnn', ModelSeries>>;
-  detail: Partial<Record<'kru' | 'rnn', ModelDetail>>;
+  /** The run's models, in config order. */
+  models: ModelInfo[];
+  /** New rows per model id. */
+  series: Record<string, ModelSeries>;
+  /** Latest details per model id (empty when unchanged since the last snapshot). */
+  detail: Record<string, ModelDetail>;
   /** Total steps done. */
   stepCount: number;
   /** The task's memoryless / constant-prediction baseline loss for the current config. */
   baseline: number;
   /** Sequence length T' of the task (rows of gradNormsOverTime). */
   seqLength: number;
-  /** Mean milliseconds per training step (both models) over the last rows. */
+  /** Mean milliseconds per training step (all models) over the last rows. */
   msPerStep: number;
   backend: string;
 }

@@ -1,31 +1,23 @@
-// The vocabulary shared by the model, the engine, the CLI and the page: option names and model shapes.
-// Validation lives with the inputs that need it (src/engine/config.ts, src/model/model-file.ts).
+// Model shapes: what the model code needs to know of a network (sizes, factors, activation). The option names
+// live in src/core/vocabulary.ts (re-exported here for the model and kernel code).
 
-export const KRU_ACTIVATIONS = ['crelu', 'modrelu', 'tanh', 'linear'] as const;
-export const RNN_ACTIVATIONS = ['tanh', 'relu', 'linear'] as const;
-export const KRU_INITS = ['unitary', 'gaussian'] as const;
-export const RNN_INITS = ['gaussian', 'orthogonal', 'identity'] as const;
-export const OPTIMIZERS = ['rmsprop', 'adam', 'sgd'] as const;
-export const TASK_NAMES = ['copy', 'adding', 'digits'] as const;
-export const IMPLS = ['fused', 'reference'] as const;
-
-export type KruActivation = (typeof KRU_ACTIVATIONS)[number];
-export type RnnActivation = (typeof RNN_ACTIVATIONS)[number];
-export type TaskName = (typeof TASK_NAMES)[number];
-export type OptimizerName = (typeof OPTIMIZERS)[number];
-export type Impl = (typeof IMPLS)[number];
-
-/** How a model's recurrent weights start (docs/model.md, "Initialisation"). */
-export interface KruInit {
-  kind: (typeof KRU_INITS)[number];
-  /** gaussian: the std of every real and imaginary entry (unitary factors ignore it) */
-  scale: number;
-}
-export interface RnnInit {
-  kind: (typeof RNN_INITS)[number];
-  /** gaussian: W ~ N(0, gain²/N) (orthogonal and identity ignore it) */
-  gain: number;
-}
+export {
+  IMPLS,
+  KRU_ACTIVATIONS,
+  KRU_INITS,
+  OPTIMIZERS,
+  RNN_ACTIVATIONS,
+  RNN_INITS,
+  TASK_NAMES,
+  type Impl,
+  type KruActivation,
+  type KruInit,
+  type OptimizerName,
+  type RnnActivation,
+  type RnnInit,
+  type TaskName,
+} from '../core/vocabulary';
+import type { KruActivation, RnnActivation } from '../core/vocabulary';
 
 /** ε inside modReLU's |z| = sqrt(Re² + Im² + ε): one value for the reference, both kernels and the docs. */
 export const MODRELU_EPS = 1e-6;

@@ -1,5 +1,5 @@
 // The task factory: one TaskConfig (+ the digits data, when the task needs it) → one Task.
-import type { TaskConfig } from '../engine/types';
+import type { TaskConfig } from './types';
 import { createAddingTask } from './adding';
 import { createCopyTask } from './copy';
 import { createDigitsTask, type DigitsData } from './digits';

@@ -1,5 +1,14 @@
 // The one interface every task (copy memory, adding problem, pixel-by-pixel digits) implements.
+import type { TaskName } from '../core/vocabulary';
 import type { Rng } from '../util/rng';
+
+export interface TaskConfig {
+  name: TaskName;
+  /** Sequence length parameter: copy = delay T (sequence length T + 20), adding = length T; digits = 64 fixed. */
+  T: number;
+  /** digits only: read the 64 pixels in a fixed random order (permuted variant). */
+  permuted: boolean;
+}
 
 export type LossKind = 'xent' | 'mse';
 

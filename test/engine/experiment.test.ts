@@ -3,17 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../support/backend';
 import { kronExplicit } from '../support/float64';
-import { Experiment, factorSpectra, kronDeviation } from '../../src/engine/experiment';
-import { defaultExperimentConfig } from '../../src/engine/config';
-import type { ExperimentConfig } from '../../src/engine/types';
+import { Experiment } from '../../src/engine/experiment';
+import { factorSpectra, kronDeviation } from '../../src/engine/spectra';
+import { defaultModel } from '../../src/settings';
 import { registerFusedKernels } from '../../src/kernels/register';
 import { Rng } from '../../src/util/rng';
 import { complexSingularValues } from '../../src/linalg';
-
-function small(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
-  const c = defaultExperimentConfig();
-  return { ...c, hidden: 8, kru: { ...c.kru, factors: [2, 2, 2] }, task: { name: 'adding', T: 6, permuted: false }, batch: 4, ...overrides };
-}
+import { smallRun as small, withModel } from '../support/run';
 
 beforeAll(async () => {
   await useBackend();
@@ -38,41 +34,73 @@ describe('Experiment', () => {
       await e.step(3);
       const s = await e.snapshot();
       e.dispose();
-      return [Array.from(s.series.kru!.loss), Array.from(s.series.rnn!.loss)];
+      return [Array.from(s.series.kru.loss), Array.from(s.series.rnn.loss)];
     };
     const a = await run(5);
     expect(await run(5)).toEqual(a);
     expect(await run(6)).not.toEqual(a);
   });
 
-  it('takes λ and the learning rate live, without resetting', async () => {
-    const e = await Experiment.create(small({ lambda: 0 }));
+  it('takes λ and the learning rate live per model, without resetting', async () => {
+    const e = await Experiment.create(withModel(small(), 'kru', { lambda: 0 }));
     await e.step(2);
-    e.setLambda(3);
-    e.setLearningRate(0.01);
+    e.setLambda('kru', 3);
+    e.setLearningRate('rnn', 0.01);
     await e.step(2);
     const s = await e.snapshot();
     expect(Array.from(s.steps)).toEqual([1, 2, 3, 4]);
-    expect(Array.from(s.lambda)).toEqual([0, 0, 3, 3]);
-    expect(s.lr[3]).toBeCloseTo(0.01, 6);
-    const kru = s.series.kru!;
+    expect(Array.from(s.series.kru.lambda)).toEqual([0, 0, 3, 3]);
+    expect(s.series.rnn.lr[3]).toBeCloseTo(0.01, 6);
+    expect(s.series.kru.lr[3]).toBeCloseTo(1e-3, 6);
+    const kru = s.series.kru;
     expect(kru.lambdaReg[3]).toBeCloseTo(3 * kru.reg[3], 4);
     expect(kru.lambdaReg[0]).toBe(0);
-    expect(() => e.setLambda(-1)).toThrow(/λ/);
+    expect(() => e.setLambda('kru', -1)).toThrow(/λ/);
+    expect(() => e.setLambda('rnn', 1)).toThrow(/no λ/);
+    expect(() => e.setLearningRate('lstm', 1)).toThrow(/no model "lstm"/);
     e.dispose();
   });
 
   it('rejects an invalid config with a readable message', async () => {
-    await expect(Experiment.create(small({ hidden: 9 }))).rejects.toThrow(/product of the KRU factor sizes/);
-    await expect(Experiment.create({ ...small(), lr: -1 })).rejects.toThrow(/lr/);
+    await expect(Experiment.create(withModel(small(), 'kru', { hidden: 9 }))).rejects.toThrow(
+      /kru\.factors: the product of the factor sizes \(2×2×2 = 8\) must equal N = 9/,
+    );
+    await expect(Experiment.create(withModel(small(), 'rnn', { lr: -1 }))).rejects.toThrow(/rnn\.lr/);
+  });
+
+  it('trains k models of any kinds in lockstep; same-shaped models start from the same weights', async () => {
+    const c = small({
+      models: [
+        { ...defaultModel('kru', 8), lambda: 0.01 },
+        { ...defaultModel('kru', 8), id: 'kru-l0', label: 'KRU λ=0', lambda: 0 },
+        { ...defaultModel('rnn', 4), id: 'rnn4', label: 'RNN N=4' },
+      ],
+    });
+    const e = await Experiment.create(c);
+    expect(e.models.map((m) => m.id)).toEqual(['kru', 'kru-l0', 'rnn4']);
+    const before = [await e.exportParams('kru'), await e.exportParams('kru-l0')];
+    expect(Array.from(before[1].factors)).toEqual(Array.from(before[0].factors));
+    await e.step(3);
+    const s = await e.snapshot({ forceDetail: true });
+    for (const id of ['kru', 'kru-l0', 'rnn4']) expect(s.series[id].loss).toHaveLength(3);
+    // λ = 0 and λ = 0.01 differ only through the penalty: the same first loss, different later ones.
+    expect(s.series['kru-l0'].loss[0]).toBe(s.series.kru.loss[0]);
+    expect(s.series['kru-l0'].loss[2]).not.toBe(s.series.kru.loss[2]);
+    expect(s.detail.rnn4.paramCounts.recurrent).toBe(16);
+    // Adding a model changes no other model's numbers (the data stream and each init depend on the seed alone).
+    const alone = await Experiment.create({ ...c, models: [c.models[0]] });
+    await alone.step(3);
+    expect(Array.from((await alone.snapshot()).series.kru.loss)).toEqual(Array.from(s.series.kru.loss));
+    alone.dispose();
+    e.dispose();
   });
 
   it('reports per-step metrics consistent with the factors and gradient norms per time step', async () => {
-    const e = await Experiment.create(small({ kru: { factors: [2, 2, 2], activation: 'crelu', init: { kind: 'gaussian', scale: 0.7 } } }));
+    const e = await Experiment.create(withModel(small(), 'kru', { init: { kind: 'gaussian', scale: 0.7 } }));
     await e.step(1);
     const s = await e.snapshot({ forceDetail: true });
-    const kru = s.series.kru!;
-    const rnn = s.series.rnn!;
+    const kru = s.series.kru;
+    const rnn = s.series.rnn;
     expect(kru.gradNormsOverTime).toHaveLength(s.seqLength);
     expect(rnn.gradNormsOverTime).toHaveLength(s.seqLength);
     expect(kru.factorDeviation).toHaveLength(3);
@@ -81,16 +109,16 @@ describe('Experiment', () => {
     const sum = kru.factorDeviation.reduce((a, b) => a + b, 0);
     expect(kru.reg[0]).toBeCloseTo(sum, 3);
     // The full W's spectrum (products of the factors' singular values) against the SVD of the explicit W.
-    const d = s.detail.kru!;
+    const d = s.detail.kru;
     const { re, im, n } = kronExplicit([2, 2, 2], await e.exportParams('kru').then((p) => p.factors));
     const direct = complexSingularValues(re, im, n);
     expect(d.singularValues).toHaveLength(8);
     d.singularValues.forEach((v, i) => expect(v).toBeCloseTo(direct[i], 4));
     expect(d.paramCounts.recurrent).toBe(3 * 2 * 4);
-    expect(s.detail.rnn!.paramCounts.recurrent).toBe(64);
-    expect(s.detail.rnn!.singularValues).toHaveLength(8);
+    expect(s.detail.rnn.paramCounts.recurrent).toBe(64);
+    expect(s.detail.rnn.singularValues).toHaveLength(8);
     // the RNN's power-iteration spectral norm against its exact largest singular value
-    expect(rnn.spectralNorm[0]).toBeCloseTo(s.detail.rnn!.singularValues[0], 1);
+    expect(rnn.spectralNorm[0]).toBeCloseTo(s.detail.rnn.singularValues[0], 1);
     e.dispose();
   });
 });

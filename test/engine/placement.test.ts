@@ -12,31 +12,31 @@ describe('trainingPlacement', () => {
       [4, true],
       [16, true],
     ] as const) {
-      const p = trainingPlacement({ both: true, backend: 'cpu', cores });
+      const p = trainingPlacement({ models: 2, backend: 'cpu', cores });
       expect(p.parallel, `${cores} cores`).toBe(parallel);
       expect(p.note).toContain(`${cores} cores`);
     }
     // A browser that does not say how many cores it has is treated as a one-core machine.
-    expect(trainingPlacement({ both: true, backend: 'cpu', cores: undefined }).parallel).toBe(false);
-    expect(trainingPlacement({ both: true, backend: 'cpu', cores: 0 }).parallel).toBe(false);
+    expect(trainingPlacement({ models: 2, backend: 'cpu', cores: undefined }).parallel).toBe(false);
+    expect(trainingPlacement({ models: 2, backend: 'cpu', cores: 0 }).parallel).toBe(false);
   });
 
   it("follows the link's threads whatever the number of cores", () => {
-    expect(trainingPlacement({ both: true, backend: 'cpu', cores: 2, threads: 2 })).toEqual({
+    expect(trainingPlacement({ models: 2, backend: 'cpu', cores: 2, threads: 2 })).toEqual({
       parallel: true,
-      note: 'KRU and RNN train in parallel (2 workers, as the link asks)',
+      note: 'The two models train in 2 workers, in parallel (as the link asks)',
     });
-    expect(trainingPlacement({ both: true, backend: 'cpu', cores: 8, threads: 1 }).parallel).toBe(false);
+    expect(trainingPlacement({ models: 2, backend: 'cpu', cores: 8, threads: 1 }).parallel).toBe(false);
   });
 
   it('has nothing to place for one model or off the cpu backend', () => {
     for (const backend of ['webgpu', 'webgl', 'wasm']) {
-      expect(trainingPlacement({ both: true, backend, cores: 8, threads: 2 })).toEqual({
+      expect(trainingPlacement({ models: 2, backend, cores: 8, threads: 2 })).toEqual({
         parallel: false,
         note: '',
       });
     }
-    expect(trainingPlacement({ both: false, backend: 'cpu', cores: 8, threads: 2 })).toEqual({
+    expect(trainingPlacement({ models: 1, backend: 'cpu', cores: 8, threads: 2 })).toEqual({
       parallel: false,
       note: '',
     });

@@ -3,15 +3,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend';
 import { Experiment } from '../../src/engine/experiment';
-import { defaultExperimentConfig } from '../../src/engine/config';
 import { LocalRunner, type ModelRunner, type RunnerInit } from '../../src/engine/model-runner';
-import type { ExperimentConfig } from '../../src/engine/types';
 import { registerFusedKernels } from '../../src/kernels/register';
+import { smallRun } from '../support/run';
 
-function small(): ExperimentConfig {
-  const c = defaultExperimentConfig();
-  return { ...c, hidden: 8, kru: { ...c.kru, factors: [2, 2, 2] }, task: { name: 'digits', T: 16, permuted: false }, batch: 4 };
-}
+const small = () => smallRun({ task: { name: 'digits', T: 16, permuted: false } });
+/** Model positions in smallRun(): the KRU first, the RNN second. */
+const KRU = 0;
+const RNN = 1;
 
 /** A stand-in for the app's worker runner: a LocalRunner behind asynchronous calls, logging step starts. */
 function deferred(init: RunnerInit, log: string[]): ModelRunner {
@@ -43,10 +42,11 @@ describe('model runners', () => {
     const { readFileSync } = await import('node:fs');
     const { parseDigits } = await import('../../src/tasks/digits');
     const digits = parseDigits(new Uint8Array(readFileSync('public/data/digits.u8')));
-    const run = async (place?: (kind: 'kru' | 'rnn', init: RunnerInit) => Promise<ModelRunner | undefined>) => {
+    const run = async (place?: (index: number, init: RunnerInit) => Promise<ModelRunner | undefined>) => {
       const e = await Experiment.create(small(), { digits, place });
       await e.step(3);
-      e.setLearningRate(3e-3);
+      e.setLearningRate('kru', 3e-3);
+      e.setLearningRate('rnn', 3e-3);
       await e.step(2);
       const s = await e.snapshot({ forceDetail: true });
       const rnn = await e.exportParams('rnn');
@@ -55,8 +55,8 @@ describe('model runners', () => {
     };
     const log: string[] = [];
     const local = await run();
-    const placed = await run(async (kind, init) => {
-      if (kind === 'rnn') return deferred(init, log);
+    const placed = await run(async (index, init) => {
+      if (index === RNN) return deferred(init, log);
       const kru = new LocalRunner(init);
       const step = kru.step.bind(kru);
       kru.step = (batch, lambda) => {
@@ -69,18 +69,22 @@ describe('model runners', () => {
     expect(log).toEqual(Array(5).fill(['rnn start', 'kru start']).flat());
     expect(Array.from(placed.s.steps)).toEqual([1, 2, 3, 4, 5]);
     for (const kind of ['kru', 'rnn'] as const) {
-      expect(Array.from(placed.s.series[kind]!.loss)).toEqual(Array.from(local.s.series[kind]!.loss));
-      expect(Array.from(placed.s.series[kind]!.gradNormsOverTime)).toEqual(Array.from(local.s.series[kind]!.gradNormsOverTime));
-      expect(placed.s.detail[kind]!.testAccuracy).toBe(local.s.detail[kind]!.testAccuracy);
-      expect(Array.from(placed.s.detail[kind]!.singularValues)).toEqual(Array.from(local.s.detail[kind]!.singularValues));
+      expect(Array.from(placed.s.series[kind].loss)).toEqual(Array.from(local.s.series[kind].loss));
+      expect(Array.from(placed.s.series[kind].gradNormsOverTime)).toEqual(
+        Array.from(local.s.series[kind].gradNormsOverTime),
+      );
+      expect(placed.s.detail[kind].testAccuracy).toBe(local.s.detail[kind].testAccuracy);
+      expect(Array.from(placed.s.detail[kind].singularValues)).toEqual(
+        Array.from(local.s.detail[kind].singularValues),
+      );
     }
     expect(Array.from(placed.rnn.W)).toEqual(Array.from(local.rnn.W));
   });
 
   it('a placement that fails disposes the models already built and rejects with its message', async () => {
     let disposed = 0;
-    const place = async (kind: 'kru' | 'rnn', init: RunnerInit): Promise<ModelRunner | undefined> => {
-      if (kind === 'rnn') throw new Error('the RNN worker failed: no module');
+    const place = async (index: number, init: RunnerInit): Promise<ModelRunner | undefined> => {
+      if (index === RNN) throw new Error('the RNN worker failed: no module');
       const r = new LocalRunner(init);
       const dispose = r.dispose.bind(r);
       r.dispose = () => {
@@ -89,8 +93,8 @@ describe('model runners', () => {
       };
       return r;
     };
-    const c = defaultExperimentConfig();
-    await expect(Experiment.create({ ...c, hidden: 8, kru: { ...c.kru, factors: [2, 2, 2] } }, { place })).rejects.toThrow(
+    expect(KRU).toBe(0);
+    await expect(Experiment.create(smallRun(), { place })).rejects.toThrow(
       'the RNN worker failed: no module',
     );
     expect(disposed).toBe(1);

@@ -1,6 +1,7 @@
 // The link's machine parameters (backend, threads): read strictly, so a typo is reported instead of ignored.
 import { describe, expect, it } from 'vitest';
-import { machineFromParams, settingsFromParams } from '../../src/app/settings';
+import { machineFromParams } from '../../src/app/machine';
+import { settingsFromParams } from '../../src/settings';
 
 const q = (s: string) => new URLSearchParams(s);
 
@@ -28,6 +29,6 @@ describe('machineFromParams', () => {
   });
 
   it('is not part of the settings: a link with only machine parameters keeps the default settings', () => {
-    expect(settingsFromParams(q('backend=cpu&threads=1'))).toEqual({ ok: true, value: null });
+    expect(settingsFromParams(q('backend=cpu&threads=1'))).toEqual({ value: null, problems: [] });
   });
 });

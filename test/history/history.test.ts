@@ -1,20 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { History } from '../../src/engine/history';
+import { History } from '../../src/history/history';
 import type { ModelSeries, Snapshot } from '../../src/engine/types';
 
-function series(k: number, T: number, F: number): ModelSeries {
+function series(k: number, T: number, F: number, lambda: number): ModelSeries {
   const f = (w: number, v: number) => new Float32Array(k * w).fill(v);
   return {
-    loss: f(1, 1), accuracy: f(1, NaN), reg: f(1, 2), lambdaReg: f(1, 3), factorDeviation: f(F, 4), fullDeviation: f(1, 5),
-    spectralNorm: f(1, 6), factorSingularValues: f(2 * F, 7), gradNormsOverTime: f(T, 8), gradNorm: f(1, 9),
+    loss: f(1, 1),
+    lambda: f(1, lambda),
+    lr: f(1, 0.01),
+    accuracy: f(1, NaN),
+    reg: f(1, 2),
+    lambdaReg: f(1, 3),
+    factorDeviation: f(F, 4),
+    fullDeviation: f(1, 5),
+    spectralNorm: f(1, 6),
+    factorSingularValues: f(2 * F, 7),
+    gradNormsOverTime: f(T, 8),
+    gradNorm: f(1, 9),
   };
 }
 
 function snap(steps: number[], lambda: number, T = 3): Snapshot {
   const k = steps.length;
   return {
-    steps: Int32Array.from(steps), lambda: new Float32Array(k).fill(lambda), lr: new Float32Array(k).fill(0.01),
-    series: { kru: series(k, T, 2) }, detail: {}, stepCount: steps.at(-1) ?? 0, baseline: 0.5, seqLength: T, msPerStep: 1, backend: 'cpu',
+    steps: Int32Array.from(steps),
+    models: [{ id: 'kru', label: 'KRU', kind: 'kru' }],
+    series: { kru: series(k, T, 2, lambda) },
+    detail: {},
+    stepCount: steps.at(-1) ?? 0,
+    baseline: 0.5,
+    seqLength: T,
+    msPerStep: 1,
+    backend: 'cpu',
   };
 }
 
@@ -24,19 +41,21 @@ describe('History', () => {
     h.append(snap([], 0.1)); // an empty first chunk must not fix the column widths at 0
     h.append(snap([1, 2], 0.1));
     h.append(snap([3], 1));
-    const kru = h.series.kru!;
+    const kru = h.series.kru;
     expect(kru.loss.rows).toBe(3);
     expect(kru.gradNormsOverTime.width).toBe(3);
     expect(kru.gradNormsOverTime.rows).toBe(3);
     expect(kru.factorDeviation.row(2)).toEqual(new Float32Array([4, 4]));
-    expect(h.lambdaChanges).toEqual([{ step: 3, from: expect.closeTo(0.1, 6), to: 1 }]);
+    expect(h.changes).toEqual([
+      { step: 3, model: 'kru', setting: 'lambda', from: expect.closeTo(0.1, 6), to: 1 },
+    ]);
     expect(Array.from(h.steps.view())).toEqual([1, 2, 3]);
   });
 
   it('grows past its initial capacity', () => {
     const h = new History();
     for (let i = 0; i < 50; i++) h.append(snap([2 * i + 1, 2 * i + 2], 0.1, 40));
-    expect(h.series.kru!.gradNormsOverTime.rows).toBe(100);
+    expect(h.series.kru.gradNormsOverTime.rows).toBe(100);
     expect(h.steps.view()[99]).toBe(100);
   });
 });

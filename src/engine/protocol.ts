@@ -1,28 +1,28 @@
-// Types shared by the training worker and the page. Types only: the page imports this file without pulling in
-// the worker's runtime (and so never TensorFlow.js).
-import type { BackendName } from '../src/engine/backend-names';
-import type { Snapshot } from '../src/engine/types';
+// Types shared by the training worker and the page: the worker's status and its updates. Types only, so the
+// page imports this file without pulling in TensorFlow.js.
+import type { BackendName } from './backend-names';
+import type { Snapshot } from './types';
 
 export type BackendPreference = BackendName;
 
 export type RunState = 'starting' | 'ready' | 'running' | 'error';
 
-export type { TrainingThreads } from '../src/engine/placement';
+export type { TrainingThreads } from './placement';
 
 export interface WorkerStatus {
-  /** Generation of the current experiment; bumped by every reset so the page can drop stale snapshots. */
+  /** Generation of the current run; bumped by every reset so the page can drop stale snapshots. */
   runId: number;
   state: RunState;
   /** tfjs backend in use ('' until selected). */
   backend: string;
   /** Why a faster backend was not used ('' when the fastest one is in use). */
   backendReason: string;
-  /** Where the two models train and why ('' for one model, or on a backend that trains both in one worker). */
+  /** Where the models train and why ('' for one model, or on a backend that trains all in one worker). */
   placement: string;
   stepCount: number;
   /** Training steps per second over the last ~2 s while running; 0 when paused. */
   stepsPerSec: number;
-  /** Wall-clock milliseconds per training step (both models). */
+  /** Wall-clock milliseconds per training step (all models). */
   msPerStep: number;
   stepsPerTick: number;
   /** Last error as a readable message, or null. */

@@ -1,8 +1,7 @@
-// Accumulates the rows of successive Snapshots into growable columns, so that charts can draw a whole run
-// without the worker resending it. Pure data: used by the store (main thread) and by tests.
-import type { ModelDetail, ModelSeries, Snapshot } from './types';
-
-export type ModelKind = 'kru' | 'rnn';
+// The run history the charts read: accumulates the rows of successive Snapshots into growable columns, so
+// that charts can draw a whole run without the worker resending it. Pure data: used by the page's store (main
+// thread), the charts and tests.
+import type { ModelDetail, ModelInfo, ModelSeries, Snapshot } from '../engine/types';
 
 /** A float column that grows by doubling; `view()` is a zero-copy subarray of the filled part. */
 export class Column {
@@ -37,8 +36,11 @@ export class Column {
 
 export type SeriesColumns = { [K in keyof ModelSeries]: Column };
 
-export interface LambdaChange {
+/** A live change of one model's setting, at the first step that used the new value. */
+export interface SettingChange {
   step: number;
+  model: string;
+  setting: 'lambda' | 'lr';
   from: number;
   to: number;
 }
@@ -46,11 +48,11 @@ export interface LambdaChange {
 /** The full record of one run: every training step's metrics for each model, plus the latest detail. */
 export class History {
   readonly steps = new Column(1);
-  readonly lambda = new Column(1);
-  readonly lr = new Column(1);
-  readonly series: Partial<Record<ModelKind, SeriesColumns>> = {};
-  readonly detail: Partial<Record<ModelKind, ModelDetail>> = {};
-  readonly lambdaChanges: LambdaChange[] = [];
+  /** The run's models, in config order (from the first snapshot). */
+  models: ModelInfo[] = [];
+  readonly series: Record<string, SeriesColumns> = {};
+  readonly detail: Record<string, ModelDetail> = {};
+  readonly changes: SettingChange[] = [];
   seqLength = 0;
   baseline = NaN;
   stepCount = 0;
@@ -61,40 +63,47 @@ export class History {
 
   append(s: Snapshot): void {
     const k = s.steps.length;
+    this.models = s.models;
     this.seqLength = s.seqLength;
     this.baseline = s.baseline;
     this.stepCount = s.stepCount;
     this.backend = s.backend;
     if (Number.isFinite(s.msPerStep)) this.msPerStep = s.msPerStep;
-    for (let i = 0; i < k; i++) {
-      const prev = this.lambda.length ? this.lambda.view()[this.lambda.length - 1] : s.lambda[i];
-      if (this.lambda.length && prev !== s.lambda[i]) {
-        this.lambdaChanges.push({ step: s.steps[i], from: prev, to: s.lambda[i] });
-      }
-      this.lambda.append([s.lambda[i]]);
-    }
-    this.steps.append(Float32Array.from(s.steps));
-    this.lr.append(s.lr);
-    for (const kind of ['kru', 'rnn'] as const) {
-      const d = s.detail[kind];
-      if (d) this.detail[kind] = d;
-      const rows = s.series[kind];
-      // Column widths are inferred from the first non-empty chunk.
+    for (const m of s.models) {
+      const d = s.detail[m.id];
+      if (d) this.detail[m.id] = d;
+      const rows = s.series[m.id];
       if (!rows || k === 0) continue;
-      let cols = this.series[kind];
-      if (!cols) {
-        cols = makeColumns(rows, k);
-        this.series[kind] = cols;
+      const had = this.series[m.id];
+      // Column widths are inferred from the first non-empty chunk.
+      const cols = (this.series[m.id] ??= makeColumns(rows, k));
+      for (const setting of ['lambda', 'lr'] as const) {
+        let prev = had ? last(cols[setting]) : rows[setting][0];
+        for (let i = 0; i < k; i++) {
+          const v = rows[setting][i];
+          if (v !== prev) this.changes.push({ step: s.steps[i], model: m.id, setting, from: prev, to: v });
+          prev = v;
+        }
       }
       for (const key of Object.keys(rows) as Array<keyof ModelSeries>) cols[key].append(rows[key]);
     }
+    this.steps.append(Float32Array.from(s.steps));
     this.version++;
+  }
+
+  /** The model's info (label, kind), or undefined when the run has no such model. */
+  model(id: string): ModelInfo | undefined {
+    return this.models.find((m) => m.id === id);
   }
 }
 
+function last(c: Column): number {
+  return c.view()[c.length - 1];
+}
+
 function makeColumns(rows: ModelSeries, k: number): SeriesColumns {
-  const width = (a: Float32Array) => (k > 0 ? a.length / k : 0);
   const out = {} as SeriesColumns;
-  for (const key of Object.keys(rows) as Array<keyof ModelSeries>) out[key] = new Column(width(rows[key]));
+  for (const key of Object.keys(rows) as Array<keyof ModelSeries>)
+    out[key] = new Column(rows[key].length / k);
   return out;
 }

@@ -1,0 +1,116 @@
+// The train command's run flags, derived from the settings table: one flag per row (the run's rows, and the
+// rows of the chosen --model kind), its --help line from the row's help, its check from the row's schema.
+import { MODEL_KINDS, type ModelKind } from '../core/vocabulary';
+import { defaultFactors } from '../model/config';
+import {
+  defaultModel,
+  defaultRunConfig,
+  MODEL_TABLES,
+  parseRunConfig,
+  readText,
+  rowsOf,
+  RUN_TABLE,
+  setPath,
+  type Row,
+  type RunConfig,
+} from '../settings';
+import { CliError, FlagReader, type FlagKind } from './args';
+
+const RUN_ROWS = rowsOf(RUN_TABLE);
+const MODEL_ROWS = Object.fromEntries(MODEL_KINDS.map((k) => [k, rowsOf(MODEL_TABLES[k])])) as Record<
+  ModelKind,
+  ReturnType<typeof rowsOf>
+>;
+
+/** Task rows that only some tasks read. */
+const TASK_ONLY: Record<string, { tasks: string[]; who: string }> = {
+  T: { tasks: ['copy', 'adding'], who: '--task copy and adding (digits sequences are 64 steps)' },
+  permuted: { tasks: ['digits'], who: '--task digits' },
+};
+
+const flagKind = (row: Row): FlagKind => (row.field === 'bool' ? 'bool' : 'value');
+
+/** Every flag the run rows define, with its kind (value or bare boolean). */
+export function runFlagKinds(): Record<string, FlagKind> {
+  const out: Record<string, FlagKind> = { model: 'value' };
+  for (const { row } of [...RUN_ROWS, ...Object.values(MODEL_ROWS).flat()]) out[row.flag] = flagKind(row);
+  return out;
+}
+
+/** The kinds whose table has this flag. */
+function kindsWith(flag: string): ModelKind[] {
+  return MODEL_KINDS.filter((k) => MODEL_ROWS[k].some((r) => r.row.flag === flag));
+}
+
+function helpLine(row: Row, kinds?: ModelKind[]): string {
+  const value = row.field === 'bool' ? '' : row.options ? ` ${row.options.join('|')}` : ' X';
+  const only = kinds && kinds.length < MODEL_KINDS.length ? ` (${kinds.join(', ')} only)` : '';
+  return `  --${(row.flag + value).padEnd(30)} ${row.help}${only}`;
+}
+
+/** The --help lines of the run flags, generated from the rows. */
+export function runFlagsHelp(): string {
+  const lines = RUN_ROWS.map(({ row }) => helpLine(row));
+  lines.push(`  --${'model kru|rnn'.padEnd(30)} the model kind (required without --config)`);
+  const seen = new Set<string>();
+  for (const kind of MODEL_KINDS) {
+    for (const { row } of MODEL_ROWS[kind]) {
+      if (seen.has(row.flag)) continue;
+      seen.add(row.flag);
+      lines.push(helpLine(row, kindsWith(row.flag)));
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Whether any flag that describes the run (as opposed to how to train it) is given. */
+export function hasRunFlags(f: FlagReader): string | null {
+  for (const flag of Object.keys(runFlagKinds())) if (f.has(flag)) return flag;
+  return null;
+}
+
+function read(f: FlagReader, row: Row): unknown {
+  if (row.field === 'bool') return f.bool(row.flag);
+  const text = f.string(row.flag)!;
+  const r = readText(row, text, `--${row.flag}`);
+  if (!r.ok) throw new CliError(r.error);
+  return r.value;
+}
+
+/** A one-model run from flags (the shorthand for a settings file with one model). */
+export function runConfigFromFlags(f: FlagReader): RunConfig {
+  const config = defaultRunConfig();
+  const taskRow = RUN_TABLE.task.name;
+  if (!f.has(taskRow.flag)) throw new CliError(`missing --task (one of ${taskRow.options!.join(', ')})`);
+  for (const { path, row } of RUN_ROWS) if (f.has(row.flag)) setPath(config, path, read(f, row));
+  for (const [flag, only] of Object.entries(TASK_ONLY)) {
+    if (f.has(flag) && !only.tasks.includes(config.task.name))
+      throw new CliError(`--${flag} applies only to ${only.who}`);
+  }
+  const kindText = f.string('model');
+  if (kindText === undefined) throw new CliError(`missing --model (one of ${MODEL_KINDS.join(', ')})`);
+  const kind = MODEL_KINDS.find((k) => k === kindText);
+  if (!kind) throw new CliError(`--model must be one of ${MODEL_KINDS.join(', ')}, got "${kindText}"`);
+  for (const flag of Object.keys(runFlagKinds())) {
+    const kinds = kindsWith(flag);
+    if (f.has(flag) && kinds.length && !kinds.includes(kind)) {
+      throw new CliError(`--${flag} applies only to ${kinds.map((k) => `--model ${k}`).join(', ')}`);
+    }
+  }
+  const hidden = f.has('hidden') ? (read(f, MODEL_TABLES[kind].hidden) as number) : undefined;
+  const model = defaultModel(kind, hidden);
+  for (const { path, row } of MODEL_ROWS[kind]) if (f.has(row.flag)) setPath(model, path, read(f, row));
+  if (f.has('id') && !f.has('label')) model.label = model.id;
+  if (model.kind === 'kru' && f.has('factors')) {
+    const product = model.factors.reduce((a, b) => a * b, 1);
+    if (product !== model.hidden) {
+      throw new CliError(
+        `--factors ${model.factors.join(',')} multiply to ${product}, but --hidden is ${model.hidden}`,
+      );
+    }
+  } else if (model.kind === 'kru') model.factors = defaultFactors(model.hidden);
+  config.models = [model];
+  const parsed = parseRunConfig(config);
+  if (!parsed.ok) throw new CliError(parsed.error);
+  return parsed.value;
+}

@@ -1,0 +1,33 @@
+// The vocabulary every layer shares: model kinds, activations, initialisations, optimisers, task names and
+// implementations. A leaf module: it imports nothing of the project, so anything may import it.
+
+export const MODEL_KINDS = ['kru', 'rnn'] as const;
+export const KRU_ACTIVATIONS = ['crelu', 'modrelu', 'tanh', 'linear'] as const;
+export const RNN_ACTIVATIONS = ['tanh', 'relu', 'linear'] as const;
+export const KRU_INITS = ['unitary', 'gaussian'] as const;
+export const RNN_INITS = ['gaussian', 'orthogonal', 'identity'] as const;
+export const OPTIMIZERS = ['rmsprop', 'adam', 'sgd'] as const;
+export const TASK_NAMES = ['copy', 'adding', 'digits'] as const;
+export const IMPLS = ['fused', 'reference'] as const;
+
+export type ModelKind = (typeof MODEL_KINDS)[number];
+export type KruActivation = (typeof KRU_ACTIVATIONS)[number];
+export type RnnActivation = (typeof RNN_ACTIVATIONS)[number];
+export type TaskName = (typeof TASK_NAMES)[number];
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+export type Impl = (typeof IMPLS)[number];
+
+/** How a model's recurrent weights start (docs/model.md, "Initialisation"). */
+export interface KruInit {
+  kind: (typeof KRU_INITS)[number];
+  /** gaussian: the std of every real and imaginary entry (unitary factors ignore it) */
+  scale: number;
+}
+export interface RnnInit {
+  kind: (typeof RNN_INITS)[number];
+  /** gaussian: W ~ N(0, gain²/N) (orthogonal and identity ignore it) */
+  gain: number;
+}
+
+/** Display name of a model kind. */
+export const KIND_LABEL: Record<ModelKind, string> = { kru: 'KRU', rnn: 'RNN' };

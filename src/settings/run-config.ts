@@ -1,0 +1,156 @@
+// The run config's schema and defaults, derived from the settings table, and the one parser every input
+// (links, settings files, the CLI, the worker's API) goes through.
+import { z } from 'zod';
+import { KIND_LABEL, MODEL_KINDS, type ModelKind } from '../core/vocabulary';
+import { defaultFactors } from '../model/config';
+import { isRow, type Table } from './rows';
+import {
+  APP_TABLE,
+  MAX_MODELS,
+  MODEL_TABLES,
+  RUN_TABLE,
+  type AppSettings,
+  type KruModelSpec,
+  type ModelSpec,
+  type RnnModelSpec,
+  type RunConfig,
+} from './table';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function shapeOf(table: Table): Record<string, z.ZodType> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, v] of Object.entries(table))
+    shape[name] = isRow(v) ? v.schema : z.object(shapeOf(v)).strict();
+  return shape;
+}
+
+const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
+
+export const ModelSpecSchema = z.discriminatedUnion(
+  'kind',
+  MODEL_KINDS.map((kind) =>
+    z.object({ kind: z.literal(kind), ...shapeOf(MODEL_TABLES[kind]) }).strict(),
+  ) as unknown as [z.ZodObject, z.ZodObject],
+  { error: `kind must be one of ${MODEL_KINDS.join(', ')}` },
+);
+
+/** Rules that join several rows: unique ids, and each KRU's factor sizes multiply to its N. */
+function crossRowProblems(models: ModelSpec[]): Array<{ index: number; field: string; message: string }> {
+  const out: Array<{ index: number; field: string; message: string }> = [];
+  const seen = new Set<string>();
+  models.forEach((m, index) => {
+    if (seen.has(m.id)) out.push({ index, field: 'id', message: `"${m.id}" is used twice` });
+    seen.add(m.id);
+    if (m.kind === 'kru' && product(m.factors) !== m.hidden) {
+      out.push({
+        index,
+        field: 'factors',
+        message: `the product of the factor sizes (${m.factors.join('×')} = ${product(m.factors)}) must equal N = ${m.hidden}`,
+      });
+    }
+  });
+  return out;
+}
+
+export const RunConfigSchema = z
+  .object({
+    ...shapeOf(RUN_TABLE),
+    models: z
+      .array(ModelSpecSchema)
+      .min(1, { error: 'a run needs at least one model' })
+      .max(MAX_MODELS, { error: `a run has at most ${MAX_MODELS} models` }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const p of crossRowProblems(c.models as ModelSpec[])) {
+      ctx.addIssue({ code: 'custom', path: ['models', p.index, p.field], message: p.message });
+    }
+  });
+
+export const AppSettingsSchema = z.object(shapeOf(APP_TABLE)).strict();
+
+/** The settings a new model of this kind starts from (id and label: the kind's). */
+export function defaultModel(kind: 'kru', hidden?: number): KruModelSpec;
+export function defaultModel(kind: 'rnn', hidden?: number): RnnModelSpec;
+export function defaultModel(kind: ModelKind, hidden?: number): ModelSpec;
+export function defaultModel(kind: ModelKind, hidden = 64): ModelSpec {
+  const common = { id: kind, label: KIND_LABEL[kind], hidden, lr: 1e-3, clip: null };
+  if (kind === 'kru') {
+    return {
+      kind,
+      ...common,
+      factors: defaultFactors(hidden),
+      activation: 'crelu',
+      init: { kind: 'unitary', scale: 0.5 },
+      lambda: 1e-2,
+      strict: false,
+    };
+  }
+  return { kind, ...common, activation: 'tanh', init: { kind: 'gaussian', gain: 1 } };
+}
+
+/** The default run: the KRU beside the RNN on the adding problem. */
+export function defaultRunConfig(): RunConfig {
+  return {
+    task: { name: 'adding', T: 50, permuted: false },
+    batch: 32,
+    seed: 1,
+    optimizer: 'rmsprop',
+    impl: 'fused',
+    models: [defaultModel('kru'), defaultModel('rnn')],
+  };
+}
+
+export function defaultAppSettings(): AppSettings {
+  return { stepsPerTick: 1 };
+}
+
+/** zod issues as one line; a model's fields are named by its id ("kru-l0.lambda: must be ≥ 0"). */
+export function formatIssues(error: z.ZodError, input?: unknown): string {
+  const models = (input as { models?: Array<{ id?: unknown }> } | undefined)?.models;
+  return error.issues
+    .map((i) => {
+      const path = i.path.map(String);
+      if (path[0] === 'models' && path.length > 1) {
+        const id = models?.[Number(path[1])]?.id;
+        path.splice(0, 2, typeof id === 'string' ? id : `model ${Number(path[1]) + 1}`);
+      }
+      return `${path.length ? path.join('.') : 'config'}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+export function parseRunConfig(value: unknown): Parsed<RunConfig> {
+  const r = RunConfigSchema.safeParse(value);
+  return r.success
+    ? { ok: true, value: r.data as RunConfig }
+    : { ok: false, error: formatIssues(r.error, value) };
+}
+
+export function parseModelSpec(value: unknown): Parsed<ModelSpec> {
+  const r = ModelSpecSchema.safeParse(value);
+  if (!r.success) return { ok: false, error: formatIssues(r.error) };
+  const problems = crossRowProblems([r.data as ModelSpec]);
+  if (problems.length)
+    return { ok: false, error: problems.map((p) => `${p.field}: ${p.message}`).join('; ') };
+  return { ok: true, value: r.data as ModelSpec };
+}
+
+/** A fresh id for a new model of this kind that no model of the run uses yet (kru, kru-2, kru-3, …). */
+export function freshId(kind: ModelKind, models: ModelSpec[]): string {
+  const used = new Set(models.map((m) => m.id));
+  if (!used.has(kind)) return kind;
+  for (let i = 2; ; i++) if (!used.has(`${kind}-${i}`)) return `${kind}-${i}`;
+}
+
+/** Names of the settings that differ between two configs other than the live ones (λ, lr): what needs a reset. */
+export function structuralDiff(a: RunConfig, b: RunConfig): string[] {
+  const out: string[] = [];
+  for (const k of Object.keys(RUN_TABLE) as Array<keyof typeof RUN_TABLE>) {
+    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(k);
+  }
+  const strip = (m: ModelSpec) => ({ ...m, lr: 0, ...(m.kind === 'kru' ? { lambda: 0 } : {}) });
+  if (JSON.stringify(a.models.map(strip)) !== JSON.stringify(b.models.map(strip))) out.push('models');
+  return out;
+}

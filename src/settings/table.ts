@@ -1,0 +1,208 @@
+// THE settings table. A run is a task, shared training settings and a list of 1–8 model specs; each row below
+// is one setting, and everything else (the zod schema and the config types, the URL and JSON round trip, the
+// CLI flags with their --help text and errors, the form fields with their ranges) is derived from these rows.
+// A new setting is one row here.
+import {
+  IMPLS,
+  KRU_ACTIVATIONS,
+  KRU_INITS,
+  OPTIMIZERS,
+  RNN_ACTIVATIONS,
+  RNN_INITS,
+  TASK_NAMES,
+  type ModelKind,
+} from '../core/vocabulary';
+import type { TaskConfig } from '../tasks/types';
+import { bool, choice, factors, int, num, optionalNumber, text, type ValueOf } from './rows';
+
+/** Settings of the run, shared by all its models. */
+export const RUN_TABLE = {
+  task: {
+    name: choice(TASK_NAMES, {
+      key: 'task',
+      label: 'Task',
+      help: 'copy memory, adding problem, or pixel-by-pixel digits',
+    }),
+    T: int({
+      key: 'T',
+      label: 'Sequence length T',
+      min: 2,
+      max: 2000,
+      help: 'copy: the delay (sequence T + 20); adding: the length; digits ignores it (64 pixels)',
+    }),
+    permuted: bool({
+      key: 'permuted',
+      label: 'Permuted pixels',
+      help: 'digits: read the pixels in a fixed random order',
+    }),
+  },
+  batch: int({ key: 'batch', label: 'Batch size', min: 1, max: 1024, help: 'sequences per training step' }),
+  seed: int({
+    key: 'seed',
+    label: 'Seed',
+    min: 0,
+    max: 2 ** 32 - 1,
+    help: 'seeds the initial weights and the data stream: the same seed repeats the run exactly',
+  }),
+  optimizer: choice(OPTIMIZERS, {
+    key: 'opt',
+    flag: 'optimizer',
+    label: 'Optimiser',
+    help: 'rmsprop, adam or sgd',
+  }),
+  impl: choice(IMPLS, {
+    key: 'impl',
+    label: 'Implementation',
+    help: 'fused kernels, or the op-by-op reference they are tested against',
+  }),
+} as const;
+
+/** Settings every model kind has. */
+const MODEL_COMMON = {
+  id: text({
+    key: 'id',
+    label: 'Id',
+    pattern: /^[a-z][a-z0-9-]*$/,
+    maxLength: 16,
+    describe: 'lower-case letters, digits and "-", starting with a letter',
+    help: "the model's name in links, files and the CLI's output",
+  }),
+  label: text({
+    key: 'label',
+    label: 'Label',
+    pattern: /^[^<>&"]+$/,
+    maxLength: 40,
+    describe: 'text without <, >, & or "',
+    help: 'the name in legends',
+  }),
+  hidden: int({
+    key: 'N',
+    flag: 'hidden',
+    label: 'Hidden size N',
+    min: 1,
+    max: 4096,
+    help: 'units of the state h',
+  }),
+  lr: num({
+    key: 'lr',
+    label: 'Learning rate',
+    min: 0,
+    exclusiveMin: true,
+    max: 10,
+    log: true,
+    live: true,
+    help: "the optimiser's step size; changes apply at the next step",
+  }),
+  clip: optionalNumber({
+    key: 'clip',
+    label: 'Gradient clipping',
+    min: 0,
+    max: 1e6,
+    help: "clip this model's global gradient norm at this value (off: no clipping)",
+  }),
+} as const;
+
+/** Each model kind's settings: the common ones, then its own. */
+export const MODEL_TABLES = {
+  kru: {
+    ...MODEL_COMMON,
+    factors: factors({
+      key: 'factors',
+      label: 'Factor sizes',
+      maxSize: 1024,
+      maxCount: 16,
+      help: 'p_0,…,p_{F-1}: W = W_0 ⊗ … ⊗ W_{F-1}, their product must equal N',
+    }),
+    activation: choice(KRU_ACTIVATIONS, {
+      key: 'act',
+      flag: 'activation',
+      label: 'Activation',
+      help: 'crelu, modrelu, tanh or linear',
+    }),
+    init: {
+      kind: choice(KRU_INITS, {
+        key: 'init',
+        label: 'Initialisation',
+        help: 'unitary (Haar) factors or gaussian entries',
+      }),
+      scale: num({
+        key: 'scale',
+        flag: 'init-scale',
+        label: 'Init scale',
+        min: 0,
+        exclusiveMin: true,
+        max: 100,
+        help: 'gaussian init: the std of every real and imaginary entry',
+      }),
+    },
+    lambda: num({
+      key: 'lambda',
+      label: 'λ (soft unitary)',
+      min: 0,
+      max: 1000,
+      log: true,
+      live: true,
+      help: 'strength of the penalty λ·Σ_f ‖W_fᴴW_f − I‖²; changes apply at the next step',
+    }),
+    strict: bool({
+      key: 'strict',
+      label: 'Strictly unitary',
+      help: 'after every step, replace each factor by its nearest unitary matrix (polar factor)',
+    }),
+  },
+  rnn: {
+    ...MODEL_COMMON,
+    activation: choice(RNN_ACTIVATIONS, {
+      key: 'act',
+      flag: 'activation',
+      label: 'Activation',
+      help: 'tanh, relu or linear',
+    }),
+    init: {
+      kind: choice(RNN_INITS, {
+        key: 'init',
+        label: 'Initialisation',
+        help: 'gaussian, orthogonal or identity W',
+      }),
+      gain: num({
+        key: 'gain',
+        flag: 'init-scale',
+        label: 'Init gain',
+        min: 0,
+        exclusiveMin: true,
+        max: 100,
+        help: 'gaussian init: W ~ N(0, gain²/N)',
+      }),
+    },
+  },
+} as const;
+
+/** Settings of the page, not of the run (they do not change any number the run computes). */
+export const APP_TABLE = {
+  stepsPerTick: int({
+    key: 'spt',
+    label: 'Steps per update',
+    min: 1,
+    max: 50,
+    live: true,
+    help: 'training steps between two updates of the charts',
+  }),
+} as const;
+
+export const MAX_MODELS = 8;
+
+export type KruModelSpec = { kind: 'kru' } & ValueOf<typeof MODEL_TABLES.kru>;
+export type RnnModelSpec = { kind: 'rnn' } & ValueOf<typeof MODEL_TABLES.rnn>;
+/** One model of a run: its kind, its id and label, its size and its kind's settings, its own lr and clip. */
+export type ModelSpec = KruModelSpec | RnnModelSpec;
+export type RunSettings = ValueOf<typeof RUN_TABLE>;
+export type RunConfig = RunSettings & { models: ModelSpec[] };
+export type AppSettings = ValueOf<typeof APP_TABLE>;
+
+// The task rows must describe exactly src/tasks' TaskConfig (a compile-time check).
+const sameTask: [TaskConfig, RunSettings['task']] = [] as unknown as [RunSettings['task'], TaskConfig];
+void sameTask;
+
+export function modelTable(kind: ModelKind): typeof MODEL_TABLES.kru | typeof MODEL_TABLES.rnn {
+  return MODEL_TABLES[kind];
+}

@@ -1,0 +1,199 @@
+// The session state machine behind the training worker, with the engine replaced by a recording double and
+// the page by a list of updates: play, pause, step, reset (also while playing), live changes per model, errors.
+import { describe, expect, it } from 'vitest';
+import type { WorkerUpdate } from '../../src/engine/protocol';
+import { Session, type SessionExperiment } from '../../src/engine/session';
+import type { RunConfig, Snapshot } from '../../src/engine/types';
+import { defaultRunConfig } from '../../src/settings';
+
+class FakeExperiment implements SessionExperiment {
+  steps = 0;
+  unsent = 0;
+  disposed = false;
+  log: string[] = [];
+  failAt = Infinity;
+  constructor(readonly config: RunConfig) {}
+  get models() {
+    return this.config.models.map((m) => ({ id: m.id, label: m.label, kind: m.kind }));
+  }
+  get msPerStep() {
+    return 1;
+  }
+  async step(k = 1) {
+    await new Promise((r) => setTimeout(r, 1));
+    if (this.steps + k >= this.failAt) throw new Error('NaN in the loss');
+    this.steps += k;
+    this.unsent += k;
+  }
+  async snapshot(): Promise<Snapshot> {
+    const k = this.unsent;
+    this.unsent = 0;
+    return {
+      steps: Int32Array.from({ length: k }, (_, i) => this.steps - k + i + 1),
+      models: this.models,
+      series: {},
+      detail: {},
+      stepCount: this.steps,
+      baseline: 0,
+      seqLength: 1,
+      msPerStep: 1,
+      backend: 'test',
+    };
+  }
+  setLambda(id: string, lambda: number) {
+    if (!this.config.models.some((m) => m.id === id && m.kind === 'kru')) throw new Error(`no KRU "${id}"`);
+    this.log.push(`λ ${id}=${lambda} after ${this.steps}`);
+  }
+  setLearningRate(id: string, lr: number) {
+    this.log.push(`lr ${id}=${lr} after ${this.steps}`);
+  }
+  async exportModel(id: string) {
+    return { id } as never;
+  }
+  dispose() {
+    this.disposed = true;
+  }
+}
+
+function harness(opts: { failCreate?: string } = {}) {
+  const updates: WorkerUpdate[] = [];
+  const built: FakeExperiment[] = [];
+  const session = new Session({
+    create: async (config) => {
+      await new Promise((r) => setTimeout(r, 2));
+      if (opts.failCreate) throw new Error(opts.failCreate);
+      const e = new FakeExperiment(config);
+      built.push(e);
+      return { experiment: e, placement: `${config.models.length} models here` };
+    },
+    send: async (u) => {
+      updates.push(u);
+    },
+    yieldToEvents: () => new Promise((r) => setTimeout(r, 0)),
+    backend: () => ({ name: 'test', reason: '' }),
+    now: () => performance.now(),
+  });
+  const rowsSeen = () => updates.reduce((n, u) => n + (u.snapshot?.steps.length ?? 0), 0);
+  return { session, updates, built, rowsSeen };
+}
+
+const until = async (cond: () => boolean, ms = 3000) => {
+  const t0 = performance.now();
+  while (!cond()) {
+    if (performance.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
+
+describe('Session', () => {
+  it('builds a run, steps while paused, and posts every row exactly once', async () => {
+    const h = harness();
+    const st = await h.session.init(defaultRunConfig());
+    expect(st).toMatchObject({ state: 'ready', runId: 1, placement: '2 models here', backend: 'test' });
+    await h.session.step();
+    await h.session.step();
+    expect(h.session.status().stepCount).toBe(2);
+    expect(h.rowsSeen()).toBe(2);
+    // init with the same config is idempotent (React StrictMode calls it twice)
+    await h.session.init(defaultRunConfig());
+    expect(h.built).toHaveLength(1);
+  });
+
+  it('plays until paused, then reports ready with every step posted', async () => {
+    const h = harness();
+    await h.session.init(defaultRunConfig());
+    h.session.play();
+    expect(h.session.status().state).toBe('running');
+    await until(() => h.session.status().stepCount >= 20);
+    h.session.pause();
+    await until(() => h.session.status().state === 'ready');
+    await until(() => h.rowsSeen() === h.built[0].steps);
+    const n = h.built[0].steps;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.built[0].steps).toBe(n); // stopped
+    expect(h.updates.at(-1)!.status.stepCount).toBe(n);
+  });
+
+  it('applies live λ and lr per model between steps, and keeps them across a rebuild in flight', async () => {
+    const h = harness();
+    await h.session.init(defaultRunConfig());
+    await h.session.step();
+    await h.session.setLambda('kru', 2);
+    await h.session.setLearningRate('rnn', 0.5);
+    expect(h.built[0].log).toEqual(['λ kru=2 after 1', 'lr rnn=0.5 after 1']);
+    await expect(h.session.setLambda('rnn', 1)).rejects.toThrow('no KRU "rnn"');
+    // Invalid numbers are ignored, not sent.
+    await h.session.setLambda('kru', -1);
+    await h.session.setLearningRate('kru', 0);
+    expect(h.built[0].log).toHaveLength(2);
+    // A change that arrives while the next run is being built applies to that run.
+    const pending = h.session.reset(defaultRunConfig());
+    void h.session.setLambda('kru', 7);
+    await pending;
+    expect(h.built[1].log).toContain('λ kru=7 after 0');
+  });
+
+  it('resets while playing: the old run is disposed, its late rows dropped, the new one plays on', async () => {
+    const h = harness();
+    await h.session.init(defaultRunConfig());
+    h.session.play();
+    await until(() => h.session.status().stepCount >= 5);
+    const c = { ...defaultRunConfig(), seed: 9 };
+    const st = await h.session.reset(c);
+    expect(st.runId).toBe(2);
+    expect(h.built[0].disposed).toBe(true);
+    await until(() => h.session.status().stepCount >= 5);
+    h.session.pause();
+    await until(() => h.session.status().state === 'ready');
+    const newRun = h.updates.filter((u) => u.status.runId === 2 && u.snapshot);
+    const rows = newRun.reduce((n, u) => n + u.snapshot!.steps.length, 0);
+    await until(
+      () =>
+        h.updates
+          .filter((u) => u.status.runId === 2 && u.snapshot)
+          .reduce((n, u) => n + u.snapshot!.steps.length, 0) === h.built[1].steps,
+    );
+    expect(rows).toBeLessThanOrEqual(h.built[1].steps);
+    expect(h.built[1].config.seed).toBe(9);
+  });
+
+  it('refuses an invalid config without touching the run', async () => {
+    const h = harness();
+    await h.session.init(defaultRunConfig());
+    const bad = defaultRunConfig();
+    bad.models[0].hidden = 3;
+    const st = await h.session.reset(bad);
+    expect(st.runId).toBe(1);
+    expect(st.error).toMatch(/^invalid settings: kru\.factors: the product of the factor sizes/);
+    expect(h.built).toHaveLength(1);
+    expect(h.built[0].disposed).toBe(false);
+  });
+
+  it('reports a failed build and a failed step as errors, and stops playing', async () => {
+    const failing = harness({ failCreate: 'could not load the digits data' });
+    const st = await failing.session.init(defaultRunConfig());
+    expect(st).toMatchObject({ state: 'error', error: 'could not load the digits data' });
+
+    const h = harness();
+    await h.session.init(defaultRunConfig());
+    h.built[0].failAt = 3;
+    h.session.play();
+    await until(() => h.session.status().state === 'error');
+    expect(h.session.status().error).toBe('training step failed: NaN in the loss');
+    expect(h.updates.at(-1)!.status.state).toBe('error');
+  });
+
+  it('clamps steps per tick to the table row', async () => {
+    const h = harness();
+    expect(h.session.setStepsPerTick(1000).stepsPerTick).toBe(50);
+    expect(h.session.setStepsPerTick(0).stepsPerTick).toBe(1);
+    expect(h.session.setStepsPerTick(NaN).stepsPerTick).toBe(1);
+  });
+
+  it('exports a model, or says there is none yet', async () => {
+    const h = harness();
+    await expect(h.session.exportModel('kru')).rejects.toThrow('there is no model to export yet');
+    await h.session.init(defaultRunConfig());
+    await expect(h.session.exportModel('kru')).resolves.toEqual({ id: 'kru' });
+  });
+});
