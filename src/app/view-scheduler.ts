@@ -3,7 +3,7 @@
 // hundred ms on a slow machine (one long task); one chart per frame keeps every task short, and each view still
 // redraws several times a second.
 import { useCallback, useSyncExternalStore } from 'react';
-import { History } from '../engine/history';
+import { History } from '../history/history';
 
 /** What one view draws: the run's History and a number that changes whenever it should redraw. */
 export interface ViewData {

@@ -1,6 +1,6 @@
 // The seven live views, each framed with a title and a plain-language caption saying what to look for.
 import { useId, useState, type ReactNode } from 'react';
-import type { History } from '../engine/history';
+import type { History } from '../history/history';
 import {
   DeviationChart,
   GradHeatmap,
@@ -36,16 +36,21 @@ function ViewFrame(p: FrameProps) {
   );
 }
 
-/** Test hooks on the loss view: λ of the newest row received, λ changes seen, and the first step's losses. */
+/**
+ * Test hooks on the loss view: λ of the first KRU's newest row received ('' without a KRU), λ changes seen
+ * (any model), and every model's first-step loss ("id=loss" in model order, ';'-separated).
+ */
 function lossData(h: History): Record<`data-${string}`, string | number> {
-  const lam = h.lambda.length ? String(h.lambda.view()[h.lambda.length - 1]) : '';
-  const first = (['kru', 'rnn'] as const)
-    .filter((k) => (h.series[k]?.loss.length ?? 0) > 0)
-    .map((k) => `${k}=${h.series[k]!.loss.view()[0]}`)
+  const kru = h.models.find((m) => m.kind === 'kru');
+  const lamCol = kru ? h.series[kru.id]?.lambda : undefined;
+  const lam = lamCol?.length ? String(lamCol.view()[lamCol.length - 1]) : '';
+  const first = h.models
+    .filter((m) => (h.series[m.id]?.loss.length ?? 0) > 0)
+    .map((m) => `${m.id}=${h.series[m.id]!.loss.view()[0]}`)
     .join(';');
   return {
     'data-lambda': lam,
-    'data-lambda-changes': h.lambdaChanges.length,
+    'data-lambda-changes': h.changes.filter((c) => c.setting === 'lambda').length,
     'data-first-loss': first,
     'data-rows': h.steps.length,
   };
@@ -64,9 +69,9 @@ function LossView() {
       title="Training loss"
       caption={
         <>
-          Both models see the same batches. The dashed line is the memoryless baseline: a model stuck on it
-          has not learned to use the past. Vertical marks show where you changed λ — try a large λ and watch
-          whether the KRU&apos;s loss suffers or improves.
+          All the models see the same batches. The dashed line is the memoryless baseline: a model stuck on it
+          has not learned to use the past. Vertical marks show where you changed a model&apos;s λ or learning
+          rate — try a large λ and watch whether that KRU&apos;s loss suffers or improves.
         </>
       }
       data={lossData(history)}
@@ -104,43 +109,43 @@ export function Views() {
       <LossView />
       <ViewFrame
         testId="view-singular-values"
-        title="Singular values of the KRU's factors"
-        caption="Each line traces a singular value of one small factor W_f; the last panel is ‖W‖₂, their product. All at 1 means every factor, and so W, is unitary. With λ large they are pulled to 1; at λ = 0 they drift wherever the task pushes them."
+        title="Singular values of the KRUs' factors"
+        caption="Each line traces a singular value of one small factor W_f of a KRU (a row of panels per KRU); the last panel is every model's ‖W‖₂, for a KRU the product of its factors'. All at 1 means every factor, and so W, is unitary. With λ large they are pulled to 1; at λ = 0 they drift wherever the task pushes them."
       >
         <Live id="singular-values" chart={SingularValuesChart} />
       </ViewFrame>
       <ViewFrame
         testId="view-deviation"
         title="Distance from unitary"
-        caption="‖WᴴW − I‖² for each model's recurrent matrix (0 = exactly unitary). The KRU's falls fast when λ is large; nothing pulls the RNN's."
+        caption="‖WᴴW − I‖² for each model's recurrent matrix (0 = exactly unitary). A KRU's falls fast when its λ is large; nothing pulls an RNN's."
       >
         <Live id="deviation" chart={DeviationChart} />
       </ViewFrame>
       <ViewFrame
         testId="view-grad-heatmap"
         title="Gradient reaching each time step"
-        caption="‖∂L/∂hₜ‖ at each sequence position t (up) as training goes on (right). Dark at the bottom means the early positions get almost no learning signal: the gradient vanished on its way back through time."
+        caption="‖∂L/∂hₜ‖ at each sequence position t (up) as training goes on (right), one panel per model. Dark at the bottom means the early positions get almost no learning signal: the gradient vanished on its way back through time."
       >
         <Live id="grad-heatmap" chart={GradHeatmap} />
       </ViewFrame>
       <ViewFrame
         testId="view-grad-profile"
         title="Gradient profile now"
-        caption="The latest ‖∂L/∂hₜ‖ at each time step, on a log scale. A flat KRU line means gradients survive the whole sequence; watch the RNN's decay towards the early steps."
+        caption="The latest ‖∂L/∂hₜ‖ at each time step, on a log scale, for each model. A flat line means gradients survive the whole sequence; watch a plain RNN's decay towards the early steps."
       >
         <Live id="grad-profile" chart={GradProfile} />
       </ViewFrame>
       <ViewFrame
         testId="view-spectrum"
         title="Spectrum of W"
-        caption="All singular values of W, largest first, and its eigenvalues in the complex plane with the unit circle. Inside the circle memory fades, outside it explodes; a unitary W keeps every value on 1 and every eigenvalue on the circle."
+        caption="All singular values of each model's W, largest first, and its eigenvalues in the complex plane with the unit circle. Inside the circle memory fades, outside it explodes; a unitary W keeps every value on 1 and every eigenvalue on the circle."
       >
         <Live id="spectrum" chart={SpectrumChart} />
       </ViewFrame>
       <ViewFrame
         testId="view-params"
         title="Parameters and gradients"
-        caption="Parameter counts and the gradient norm of each parameter group. The KRU's recurrent matrix costs 2·Σp_f² numbers instead of the RNN's N²."
+        caption="Each model's parameter counts and the gradient norm of each of its parameter groups. A KRU's recurrent matrix costs 2·Σp_f² numbers instead of a dense N²."
       >
         <Live id="params" chart={ParamsTable} />
       </ViewFrame>

@@ -1,14 +1,16 @@
-// ‖∂L/∂h_t‖ as heatmaps (x: training step, y: position t, colour: log10), one per model on one shared colour
-// scale, so vanishing (dark) or exploding (bright) gradients at early positions can be compared directly.
+// ‖∂L/∂h_t‖ as heatmaps (x: training step, y: position t, colour: log10), one per model, stacked, labelled and
+// on one shared colour scale, so vanishing (dark) or exploding (bright) gradients at early positions can be
+// compared directly. Each panel carries its model's λ / lr change marks.
 // Canvas, not SVG: a run is thousands of steps × hundreds of positions. Rows are binned incrementally
 // (HeatBins), and only bins that changed are recoloured unless the colour domain moved.
 import * as d3 from 'd3';
-import type { History } from '../engine/history';
-import { modelColor, modelLabel, type ModelKind } from './palette';
+import type { History } from '../history/history';
+import type { ModelStyle } from './palette';
 import { formatPow10, formatValue } from './lib/data';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { HeatBins, binColumnsFor, lutIndex, makeLut } from './lib/heatbins';
-import { XYPanel, setAttr, svgEl } from './lib/panel';
+import { stylesOf } from './lib/models';
+import { XYPanel, drawChangeMarks, setAttr, svgEl } from './lib/panel';
 
 export interface GradHeatmapProps {
   history: History;
@@ -17,7 +19,6 @@ export interface GradHeatmapProps {
 
 const PANEL_H = 120;
 const M = { top: 20, right: 14, left: 50, gap: 44, bottom: 40, legend: 54 };
-const KINDS: ModelKind[] = ['kru', 'rnn'];
 
 const interpolate = d3.interpolateViridis;
 const LUT = makeLut(interpolate, (c) => {
@@ -25,29 +26,42 @@ const LUT = makeLut(interpolate, (c) => {
   return [rgb.r, rgb.g, rgb.b];
 });
 
+/** Height of the figure for `k` stacked panels. */
+function heatmapHeight(k: number): number {
+  const n = Math.max(1, k);
+  return M.top + n * PANEL_H + (n - 1) * M.gap + M.bottom + M.legend;
+}
+
 interface ModelLayer {
   bins: HeatBins;
   canvas: HTMLCanvasElement; // maxCols × T pixels, one per bin and position
   ctx: CanvasRenderingContext2D;
   img: ImageData;
-  panel: XYPanel;
   top: number;
+}
+
+/** One model's panel (axes, title, change marks), kept while the run has that model. */
+interface ModelPanel {
+  panel: XYPanel;
+  marks: SVGGElement;
 }
 
 class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
   private readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D;
   private readonly svg: SVGSVGElement;
-  private readonly panels: Record<ModelKind, XYPanel>;
+  private readonly panels = new Map<string, ModelPanel>();
   private readonly legendG: SVGGElement;
   private readonly legendAxis: SVGGElement;
   private readonly legendRect: SVGRectElement;
-  private layers: Partial<Record<ModelKind, ModelLayer>> = {};
-  private source: { history: History; T: number; maxCols: number } | null = null;
+  private layers = new Map<string, ModelLayer>();
+  private source: { history: History; T: number; maxCols: number; ids: string } | null = null;
   private colored: [number, number] = [NaN, NaN];
   private legendKey = '';
   private p: GradHeatmapProps | null = null;
-  private hover: { kind: ModelKind; px: number; py: number } | null = null;
+  /** The models drawn by the last render, top to bottom. */
+  private present: ModelStyle[] = [];
+  private hover: { id: string; px: number; py: number } | null = null;
 
   constructor(roots: ChartRoots) {
     super(roots);
@@ -56,25 +70,32 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
     roots.plot.appendChild(this.canvas);
     this.ctx = this.canvas.getContext('2d')!;
     this.svg = svgEl(roots.plot, 'svg', { height: 200, role: 'img', 'aria-label': 'gradient norm heatmaps' });
-    this.panels = {
-      kru: new XYPanel(this.svg, { title: 'KRU', yLabel: 'position t', yFormat: intTicks, yTickSpacing: 30 }),
-      rnn: new XYPanel(this.svg, { title: 'RNN', yLabel: 'position t', xLabel: 'training step', yFormat: intTicks, yTickSpacing: 30 }),
-    };
-    for (const kind of KINDS) {
-      const panel = this.panels[kind];
-      panel.onHover((pt) => {
-        this.hover = pt ? { kind, px: pt[0], py: pt[1] } : null;
-        this.readout();
-      });
-    }
     // Colour legend: a viridis bar with ‖∂L/∂h_t‖ ticks (powers of ten).
     this.legendG = svgEl(this.svg, 'g');
-    const grad = svgEl(svgEl(this.legendG, 'defs'), 'linearGradient', { id: `kru-viridis-${Math.random().toString(36).slice(2)}` });
-    for (let i = 0; i <= 10; i++) svgEl(grad, 'stop', { offset: `${i * 10}%`, 'stop-color': interpolate(i / 10) });
+    const grad = svgEl(svgEl(this.legendG, 'defs'), 'linearGradient', {
+      id: `kru-viridis-${Math.random().toString(36).slice(2)}`,
+    });
+    for (let i = 0; i <= 10; i++)
+      svgEl(grad, 'stop', { offset: `${i * 10}%`, 'stop-color': interpolate(i / 10) });
     this.legendRect = svgEl(this.legendG, 'rect', { height: 10, fill: `url(#${grad.id})` });
     this.legendAxis = svgEl(this.legendG, 'g', { class: 'kru-axis', transform: 'translate(0,10)' });
     svgEl(this.legendG, 'text', { class: 'kru-axis-label', x: 0, y: -4 }).textContent =
       '‖∂L/∂h_t‖ (log colour scale; per column the geometric mean over its steps)';
+  }
+
+  /** The panel of model `id`, created on first use. */
+  private panelFor(id: string): ModelPanel {
+    let mp = this.panels.get(id);
+    if (!mp) {
+      const panel = new XYPanel(this.svg, { yLabel: 'position t', yFormat: intTicks, yTickSpacing: 30 });
+      panel.onHover((pt) => {
+        this.hover = pt ? { id, px: pt[0], py: pt[1] } : null;
+        this.readout();
+      });
+      mp = { panel, marks: svgEl(panel.plot, 'g') };
+      this.panels.set(id, mp);
+    }
+    return mp;
   }
 
   protected teardown(): void {
@@ -87,19 +108,38 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
     const h = p.history;
     const n = h.steps.length;
     const T = h.seqLength;
-    const present = KINDS.filter((k) => h.series[k] && h.series[k]!.gradNormsOverTime.width === T && T > 0);
+    const styles = stylesOf(h);
+    const present = styles.filter((m) => T > 0 && h.series[m.id]?.gradNormsOverTime.width === T);
+    this.present = present;
     const plotW = width - M.left - M.right;
     const maxCols = binColumnsFor(plotW);
     const src = this.source;
-    const rowsNow = Math.max(0, ...present.map((k) => h.series[k]!.gradNormsOverTime.rows));
-    if (!src || src.history !== h || src.T !== T || src.maxCols !== maxCols || rowsNow < Math.max(0, ...Object.values(this.layers).map((l) => l.bins.rows))) {
-      this.source = { history: h, T, maxCols };
-      this.layers = {};
+    const ids = present.map((m) => m.id).join('\u0000');
+    const rowsNow = Math.max(0, ...present.map((m) => h.series[m.id]!.gradNormsOverTime.rows));
+    const binned = Math.max(0, ...[...this.layers.values()].map((l) => l.bins.rows));
+    if (
+      !src ||
+      src.history !== h ||
+      src.T !== T ||
+      src.maxCols !== maxCols ||
+      src.ids !== ids ||
+      rowsNow < binned
+    ) {
+      this.source = { history: h, T, maxCols, ids };
+      this.layers = new Map();
       this.colored = [NaN, NaN];
+    }
+    // Panels of models the run no longer has go.
+    for (const [id, mp] of this.panels) {
+      if (!styles.some((m) => m.id === id)) {
+        mp.panel.root.remove();
+        this.panels.delete(id);
+        if (this.hover?.id === id) this.hover = null;
+      }
     }
 
     // Layout.
-    const height = M.top + present.length * PANEL_H + Math.max(0, present.length - 1) * M.gap + M.bottom + M.legend;
+    const height = present.length ? heatmapHeight(present.length) : 120;
     setAttr(this.svg, 'width', width);
     setAttr(this.svg, 'height', Math.max(height, 120));
     setAttr(this.svg, 'display', n && present.length ? 'block' : 'none');
@@ -114,7 +154,8 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
     }
     this.ctx.setTransform(1, 0, 0, 1, 0, 0);
     this.ctx.clearRect(0, 0, cw, ch);
-    for (const kind of KINDS) setAttr(this.panels[kind].root, 'visibility', present.includes(kind) ? 'visible' : 'hidden');
+    for (const [id, mp] of this.panels)
+      setAttr(mp.panel.root, 'visibility', present.some((m) => m.id === id) ? 'visible' : 'hidden');
     if (!n || !present.length) {
       setAttr(this.legendG, 'visibility', 'hidden');
       this.readout();
@@ -124,31 +165,37 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
     // Fold new rows into the bins.
     const s0 = h.steps.view()[0];
     const xd: [number, number] = [s0 - 1, s0 - 1 + rowsNow];
-    present.forEach((kind, j) => {
-      const col = h.series[kind]!.gradNormsOverTime;
-      let layer = this.layers[kind];
+    present.forEach((m, j) => {
+      const col = h.series[m.id]!.gradNormsOverTime;
+      let layer = this.layers.get(m.id);
       if (!layer) {
         const canvas = document.createElement('canvas');
         canvas.width = maxCols;
         canvas.height = T;
         const ctx = canvas.getContext('2d')!;
-        layer = { bins: new HeatBins(T, maxCols), canvas, ctx, img: ctx.createImageData(maxCols, T), panel: this.panels[kind], top: 0 };
-        this.layers[kind] = layer;
+        layer = { bins: new HeatBins(T, maxCols), canvas, ctx, img: ctx.createImageData(maxCols, T), top: 0 };
+        this.layers.set(m.id, layer);
       }
       layer.top = M.top + j * (PANEL_H + M.gap);
       layer.bins.addRows(col.view(), Math.min(n, col.rows));
-      const panel = layer.panel;
-      panel.setLabels({ xLabel: j === present.length - 1 ? 'training step' : '' });
+      const { panel, marks } = this.panelFor(m.id);
+      panel.setLabels({ title: m.label, xLabel: j === present.length - 1 ? 'training step' : '' });
       panel.layout(M.left, layer.top, plotW, PANEL_H);
       panel.setScales(xd, [0.5, T + 0.5], false);
+      // This model's own λ / lr changes, as light lines over the heatmap (its label says which).
+      drawChangeMarks(panel, marks, h.changes, styles, {
+        filter: (c) => c.model === m.id,
+        stroke: 'rgba(255,255,255,0.75)',
+      });
     });
 
-    // One colour domain for both models (the extent of every value seen, so it only ever widens).
+    // One colour domain for all models (the extent of every value seen, so it only ever widens).
     let lo = Infinity;
     let hi = -Infinity;
-    for (const kind of present) {
-      lo = Math.min(lo, this.layers[kind]!.bins.lo);
-      hi = Math.max(hi, this.layers[kind]!.bins.hi);
+    for (const m of present) {
+      const b = this.layers.get(m.id)!.bins;
+      lo = Math.min(lo, b.lo);
+      hi = Math.max(hi, b.hi);
     }
     if (lo === hi) {
       lo -= 0.5;
@@ -160,8 +207,8 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
     const ctx = this.ctx;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.imageSmoothingEnabled = false;
-    for (const kind of present) {
-      const layer = this.layers[kind]!;
+    for (const m of present) {
+      const layer = this.layers.get(m.id)!;
       const bins = layer.bins;
       const from = domainMoved ? 0 : bins.dirtyFrom;
       if (from < bins.cols || domainMoved) {
@@ -169,13 +216,34 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
         bins.clearDirty();
       }
       // Full bins are equally wide; the last may be partial, so it is drawn to its own extent.
-      const x = layer.panel.x;
+      const x = this.panelFor(m.id).panel.x;
       const full = bins.rows >= bins.cols * bins.binSize ? bins.cols : bins.cols - 1;
       const xs = (row: number) => M.left + x(s0 - 1 + row);
-      if (full > 0) ctx.drawImage(layer.canvas, 0, 0, full, bins.T, xs(0), layer.top, xs(full * bins.binSize) - xs(0), PANEL_H);
+      if (full > 0)
+        ctx.drawImage(
+          layer.canvas,
+          0,
+          0,
+          full,
+          bins.T,
+          xs(0),
+          layer.top,
+          xs(full * bins.binSize) - xs(0),
+          PANEL_H,
+        );
       if (full < bins.cols) {
         const a = xs(full * bins.binSize);
-        ctx.drawImage(layer.canvas, full, 0, 1, bins.T, a, layer.top, Math.max(1, xs(bins.rows) - a), PANEL_H);
+        ctx.drawImage(
+          layer.canvas,
+          full,
+          0,
+          1,
+          bins.T,
+          a,
+          layer.top,
+          Math.max(1, xs(bins.rows) - a),
+          PANEL_H,
+        );
       }
     }
 
@@ -192,7 +260,8 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
       const ints = d3.range(Math.ceil(lo), Math.floor(hi) + 1);
       const step = Math.max(1, Math.ceil(ints.length / Math.max(2, Math.floor(lw / 46))));
       const axis = d3.axisBottom(ls).tickSizeOuter(0);
-      if (ints.length >= 2) axis.tickValues(ints.filter((_, i) => i % step === 0)).tickFormat((k) => formatPow10(+k));
+      if (ints.length >= 2)
+        axis.tickValues(ints.filter((_, i) => i % step === 0)).tickFormat((k) => formatPow10(+k));
       else axis.ticks(3).tickFormat((v) => formatValue(10 ** +v));
       d3.select(this.legendAxis).call(axis);
     }
@@ -203,12 +272,13 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
     const el = this.roots.readout;
     const h = this.p?.history;
     const hov = this.hover;
-    for (const kind of KINDS) this.panels[kind].crosshair(null);
+    for (const mp of this.panels.values()) mp.panel.crosshair(null);
     if (!h || !h.steps.length) {
       setReadout(el, []);
       return;
     }
-    const any = this.layers.kru ?? this.layers.rnn;
+    const drawn = this.present.filter((m) => this.layers.has(m.id));
+    const any = drawn.length ? this.layers.get(drawn[0].id)! : null;
     if (!any || !any.bins.cols) {
       setReadout(el, []);
       return;
@@ -216,25 +286,28 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
     const s0 = h.steps.view()[0];
     let c: number;
     let t: number;
-    if (hov) {
-      const panel = this.panels[hov.kind];
-      const row = Math.floor(panel.x.invert(hov.px) - (s0 - 1));
+    const hovered = hov ? this.panels.get(hov.id)?.panel : undefined;
+    if (hov && hovered) {
+      const row = Math.floor(hovered.x.invert(hov.px) - (s0 - 1));
       c = Math.max(0, Math.min(any.bins.cols - 1, Math.floor(row / any.bins.binSize)));
-      t = Math.max(1, Math.min(any.bins.T, Math.round(panel.y.invert(hov.py))));
-      for (const kind of KINDS) this.panels[kind].crosshair(panel.x(s0 - 1 + (c + 0.5) * any.bins.binSize));
+      t = Math.max(1, Math.min(any.bins.T, Math.round(hovered.y.invert(hov.py))));
+      for (const m of drawn)
+        this.panels.get(m.id)?.panel.crosshair(hovered.x(s0 - 1 + (c + 0.5) * any.bins.binSize));
     } else {
       c = any.bins.cols - 1;
       t = 1;
     }
     const [r0, r1] = any.bins.binRows(c);
     const parts: ReadoutPart[] = [
-      `${hov ? '' : 'latest column, '}steps ${s0 + r0}${r1 - r0 > 1 ? `–${s0 + r1 - 1}` : ''} · t = ${t}:`,
+      `${hovered ? '' : 'latest column, '}steps ${s0 + r0}${r1 - r0 > 1 ? `–${s0 + r1 - 1}` : ''} · t = ${t}:`,
     ];
-    for (const kind of KINDS) {
-      const layer = this.layers[kind];
-      if (!layer) continue;
-      const m = layer.bins.mean(c, t - 1);
-      parts.push(' ', { text: modelLabel[kind], color: modelColor[kind] }, ` ‖∂L/∂h_t‖ ≈ ${Number.isNaN(m) ? '—' : formatValue(10 ** m)}`);
+    for (const m of drawn) {
+      const mean = this.layers.get(m.id)!.bins.mean(c, t - 1);
+      parts.push(
+        ' ',
+        { text: m.label, color: m.color },
+        ` ‖∂L/∂h_t‖ ≈ ${Number.isNaN(mean) ? '—' : formatValue(10 ** mean)}`,
+      );
     }
     setReadout(el, parts);
   }
@@ -281,7 +354,7 @@ export function GradHeatmap({ history, version }: GradHeatmapProps) {
       name="grad-heatmap"
       title="Gradient norm ‖∂L/∂h_t‖ across positions and training"
       empty={empty}
-      height={2 * PANEL_H + M.top + M.gap + M.bottom + M.legend}
+      height={heatmapHeight(history.models.length || 2)}
       plotRef={plotRef}
       readoutRef={readoutRef}
     />

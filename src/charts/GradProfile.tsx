@@ -1,9 +1,9 @@
-// The latest step's ‖∂L/∂h_t‖ against position t on a log axis, both models (and step 1's, faintly, for
+// The latest step's ‖∂L/∂h_t‖ against position t on a log axis, one line per model (and step 1's, faintly, for
 // comparison): a straight slope on this plot is geometric vanishing or exploding through time.
-import type { History } from '../engine/history';
-import { modelColor, modelLabel, type ModelKind } from './palette';
+import type { History } from '../history/history';
 import { finiteExtent, formatValue, linePath, logDomain, minMaxDownsample } from './lib/data';
-import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type LegendItem, type ReadoutPart } from './lib/frame';
+import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
+import { gradProfileLegend, stylesOf } from './lib/models';
 import { XYPanel, setAttr, svgEl } from './lib/panel';
 import { positiveOnly } from './lib/series';
 
@@ -14,7 +14,6 @@ export interface GradProfileProps {
 
 const HEIGHT = 240;
 const M = { top: 14, right: 14, bottom: 40, left: 60 };
-const KINDS: ModelKind[] = ['kru', 'rnn'];
 
 class GradProfileDrawer extends BaseDrawer<GradProfileProps> {
   private readonly svg: SVGSVGElement;
@@ -24,7 +23,11 @@ class GradProfileDrawer extends BaseDrawer<GradProfileProps> {
 
   constructor(roots: ChartRoots) {
     super(roots);
-    this.svg = svgEl(roots.plot, 'svg', { height: HEIGHT, role: 'img', 'aria-label': 'gradient norm against position' });
+    this.svg = svgEl(roots.plot, 'svg', {
+      height: HEIGHT,
+      role: 'img',
+      'aria-label': 'gradient norm against position',
+    });
     this.panel = new XYPanel(this.svg, {
       xLabel: 'sequence position t',
       yLabel: '‖∂L/∂h_t‖',
@@ -45,11 +48,12 @@ class GradProfileDrawer extends BaseDrawer<GradProfileProps> {
     const h = p.history;
     const T = h.seqLength;
     const panel = this.panel;
-    const rows = (k: ModelKind) => {
-      const c = h.series[k]?.gradNormsOverTime;
+    const styles = stylesOf(h);
+    const rows = (id: string) => {
+      const c = h.series[id]?.gradNormsOverTime;
       return c && c.width === T ? c.rows : 0;
     };
-    const has = T > 0 && KINDS.some((k) => rows(k) > 0);
+    const has = T > 0 && styles.some((m) => rows(m.id) > 0);
     setAttr(this.svg, 'width', width);
     setAttr(this.svg, 'display', has ? 'block' : 'none');
     panel.layout(M.left, M.top, width - M.left - M.right, HEIGHT - M.top - M.bottom);
@@ -60,26 +64,26 @@ class GradProfileDrawer extends BaseDrawer<GradProfileProps> {
       return;
     }
     const ext: [number, number] = [Infinity, -Infinity];
-    for (const k of KINDS) {
-      const r = rows(k);
+    for (const m of styles) {
+      const r = rows(m.id);
       if (!r) continue;
-      const col = h.series[k]!.gradNormsOverTime;
+      const col = h.series[m.id]!.gradNormsOverTime;
       finiteExtent(col.row(r - 1), T, true, 1, 0, ext);
       finiteExtent(col.row(0), T, true, 1, 0, ext);
     }
     panel.setScales(T > 1 ? [1, T] : [0.5, 1.5], logDomain(ext[0], ext[1], [], 1e-30), true);
-    for (const k of KINDS) {
-      const r = rows(k);
+    for (const m of styles) {
+      const r = rows(m.id);
       if (!r) continue;
-      const col = h.series[k]!.gradNormsOverTime;
+      const col = h.series[m.id]!.gradNormsOverTime;
       const path = (row: Float32Array) =>
         linePath(
           minMaxDownsample(row, T, panel.w, 1, 0, positiveOnly),
           (i) => panel.x(i + 1),
           (v) => panel.y(v),
         );
-      if (r > 1) panel.line(`${k}-first`, path(col.row(0)), modelColor[k], 1.2, '3 3', 0.45);
-      panel.line(k, path(col.row(r - 1)), modelColor[k], 2);
+      if (r > 1) panel.line(`${m.id}:first`, path(col.row(0)), m.color, 1.2, '3 3', 0.45);
+      panel.line(`${m.id}:latest`, path(col.row(r - 1)), m.color, 2, m.dash);
     }
     panel.end();
     this.readout();
@@ -99,36 +103,32 @@ class GradProfileDrawer extends BaseDrawer<GradProfileProps> {
     const t = hover === null ? 1 : Math.max(1, Math.min(T, Math.round(this.panel.x.invert(hover))));
     this.panel.crosshair(hover === null ? null : this.panel.x(t));
     const steps = h.steps.view();
-    const parts: ReadoutPart[] = [`step ${steps[steps.length - 1]}, t = ${t}${hover === null ? ' (hover to pick t)' : ''}:`];
-    for (const k of KINDS) {
-      const col = h.series[k]?.gradNormsOverTime;
+    const parts: ReadoutPart[] = [
+      `step ${steps[steps.length - 1]}, t = ${t}${hover === null ? ' (hover to pick t)' : ''}:`,
+    ];
+    for (const m of stylesOf(h)) {
+      const col = h.series[m.id]?.gradNormsOverTime;
       if (!col || col.width !== T || !col.rows) continue;
       const row = col.row(col.rows - 1);
       // ratio to the last position: how much of the gradient survives the trip back to t
       const ratio = row[t - 1] / row[T - 1];
-      parts.push(' ', { text: modelLabel[k], color: modelColor[k] }, ` ${formatValue(row[t - 1])}`);
+      parts.push(' ', { text: m.label, color: m.color }, ` ${formatValue(row[t - 1])}`);
       if (t < T && Number.isFinite(ratio)) parts.push(` (${formatValue(ratio)}× its value at t = ${T})`);
     }
     setReadout(el, parts);
   }
 }
 
-const create = (roots: ChartRoots) => new GradProfileDrawer(roots);
+export const create = (roots: ChartRoots) => new GradProfileDrawer(roots);
 
-const legend: LegendItem[] = [
-  { label: 'KRU, latest step', color: modelColor.kru },
-  { label: 'RNN, latest step', color: modelColor.rnn },
-  { label: 'step 1 (faint, dotted)', color: 'currentColor', dash: '3 3', width: 1.2, opacity: 0.6 },
-];
-
-/** Latest ‖∂L/∂h_t‖ against t (log y), both models: where vanishing and exploding gradients show. */
+/** Latest ‖∂L/∂h_t‖ against t (log y), every model: where vanishing and exploding gradients show. */
 export function GradProfile({ history, version }: GradProfileProps) {
   const { plotRef, readoutRef } = useChart(create, { history, version });
   return (
     <ChartFrame
       name="grad-profile"
       title="Gradient reaching each position, ‖∂L/∂h_t‖"
-      legend={legend}
+      legend={gradProfileLegend(history)}
       empty={history.steps.length === 0 || history.seqLength === 0}
       height={HEIGHT}
       plotRef={plotRef}

@@ -1,8 +1,10 @@
-// Task loss and λ·R over training steps, KRU against RNN, with the memoryless baseline and λ change marks.
-import { modelColor, modelLabel, palette, theme } from './palette';
+// Task loss over training steps, one line per model, λ·R for each KRU with a penalty, the memoryless baseline
+// and the λ / lr change marks.
+import { theme } from './palette';
 import { formatValue, linearDomain, logDomain, type Downsampled } from './lib/data';
-import type { Column } from '../engine/history';
-import { ChartFrame, useChart, type ChartRoots, type LegendItem, type ReadoutPart } from './lib/frame';
+import type { Column } from '../history/history';
+import { ChartFrame, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
+import { LAMBDA_REG_DASH, lossLegend, penalisedKrus, rowsOf } from './lib/models';
 import { positiveOnly, stepDomain, stepPath } from './lib/series';
 import { StepChartDrawer, type StepChartProps } from './lib/step-chart';
 
@@ -20,6 +22,8 @@ interface Line {
   rows: number;
   color: string;
   dash: string;
+  /** Line width without smoothing (the smoothed line is a little wider). */
+  width: number;
 }
 
 class LossDrawer extends StepChartDrawer<LossChartProps> {
@@ -36,13 +40,22 @@ class LossDrawer extends StepChartDrawer<LossChartProps> {
     const h = p.history;
     const panel = this.panel;
     const lines: Line[] = [];
-    for (const kind of ['kru', 'rnn'] as const) {
-      const cols = h.series[kind];
+    // Only KRUs with λ > 0 at some step get a λ·R line (an RNN's, or a KRU's at λ = 0, is all zeros).
+    const penalised = new Set(penalisedKrus(h, this.styles).map((m) => m.id));
+    for (const m of this.styles) {
+      const cols = h.series[m.id];
       if (!cols) continue;
-      const rows = Math.min(n, cols.loss.rows);
-      lines.push({ key: `${kind}-loss`, col: cols.loss, rows, color: modelColor[kind], dash: '' });
-      // The RNN has no penalty (its λ·R column is 0), so only the KRU gets a λ·R line.
-      if (kind === 'kru') lines.push({ key: 'kru-lr', col: cols.lambdaReg, rows, color: modelColor.kru, dash: '5 3' });
+      const rows = rowsOf(cols.loss, n);
+      lines.push({ key: `${m.id}:loss`, col: cols.loss, rows, color: m.color, dash: m.dash, width: 1.6 });
+      if (penalised.has(m.id))
+        lines.push({
+          key: `${m.id}:lambda-reg`,
+          col: cols.lambdaReg,
+          rows,
+          color: m.color,
+          dash: LAMBDA_REG_DASH,
+          width: 1.2,
+        });
     }
     const s = p.smoothing > 0 ? Math.min(0.99, p.smoothing) : 0;
     const map = p.logY ? positiveOnly : undefined;
@@ -53,7 +66,10 @@ class LossDrawer extends StepChartDrawer<LossChartProps> {
     for (const l of lines) {
       const raw = this.cache.points(`${l.key}-raw`, l.col, l.col.view(), l.rows, buckets, { map, tag });
       raw.dec.extent(ext); // raw values stay in view: with smoothing they are drawn faintly
-      const smooth = s > 0 ? this.cache.points(l.key, l.col, l.col.view(), l.rows, buckets, { map, tag, smoothing: s }).points : null;
+      const smooth =
+        s > 0
+          ? this.cache.points(l.key, l.col, l.col.view(), l.rows, buckets, { map, tag, smoothing: s }).points
+          : null;
       drawn.push({ l, raw: raw.points, smooth });
     }
     this.cache.sweep();
@@ -68,19 +84,20 @@ class LossDrawer extends StepChartDrawer<LossChartProps> {
     for (const { l, raw, smooth } of drawn) {
       if (smooth) {
         panel.line(`${l.key}-raw`, stepPath(panel, steps, raw), l.color, 1, l.dash, 0.22);
-        panel.line(l.key, stepPath(panel, steps, smooth), l.color, 2, l.dash);
-      } else panel.line(l.key, stepPath(panel, steps, raw), l.color, 1.6, l.dash);
+        panel.line(l.key, stepPath(panel, steps, smooth), l.color, l.width + 0.4, l.dash);
+      } else panel.line(l.key, stepPath(panel, steps, raw), l.color, l.width, l.dash);
     }
     if (Number.isFinite(base)) panel.hrule('baseline', base, 'memoryless baseline', theme.muted);
   }
 
   protected readoutValues(p: LossChartProps, i: number): ReadoutPart[] {
     const parts: ReadoutPart[] = [];
-    for (const kind of ['kru', 'rnn'] as const) {
-      const cols = p.history.series[kind];
+    const penalised = new Set(penalisedKrus(p.history, this.styles).map((m) => m.id));
+    for (const m of this.styles) {
+      const cols = p.history.series[m.id];
       if (!cols || i >= cols.loss.rows) continue;
-      parts.push(' · ', { text: modelLabel[kind], color: modelColor[kind] }, ` loss ${formatValue(cols.loss.view()[i])}`);
-      if (kind === 'kru') parts.push(`, λ·R ${formatValue(cols.lambdaReg.view()[i])}`);
+      parts.push(' · ', { text: m.label, color: m.color }, ` loss ${formatValue(cols.loss.view()[i])}`);
+      if (penalised.has(m.id)) parts.push(`, λ·R ${formatValue(cols.lambdaReg.view()[i])}`);
     }
     return parts;
   }
@@ -90,24 +107,16 @@ class LossDrawer extends StepChartDrawer<LossChartProps> {
   }
 }
 
-const create = (roots: ChartRoots) => new LossDrawer(roots);
+export const create = (roots: ChartRoots) => new LossDrawer(roots);
 
-const legend: LegendItem[] = [
-  { label: 'KRU task loss', color: modelColor.kru },
-  { label: 'KRU λ·R', color: modelColor.kru, dash: '5 3' },
-  { label: 'RNN task loss', color: modelColor.rnn },
-  { label: 'memoryless baseline', color: theme.muted, dash: '6 4', width: 1.2 },
-  { label: 'λ changed', color: palette.lambda, dash: '2 3', width: 1 },
-];
-
-/** Task loss and λ·R over training, KRU vs RNN, with the memoryless baseline and λ change marks. */
+/** Task loss of every model and λ·R of the penalised KRUs over training, the baseline and change marks. */
 export function LossChart({ history, version, smoothing, logY }: LossChartProps) {
   const { plotRef, readoutRef } = useChart(create, { history, version, smoothing, logY });
   return (
     <ChartFrame
       name="loss"
       title="Loss"
-      legend={legend}
+      legend={lossLegend(history)}
       empty={history.steps.length === 0}
       height={HEIGHT}
       plotRef={plotRef}

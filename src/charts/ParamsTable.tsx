@@ -1,7 +1,10 @@
-// Parameter counts of the two models and why the KRU's recurrent matrix is so much cheaper.
-import type { History } from '../engine/history';
-import { modelColor, modelLabel, type ModelKind } from './palette';
+// Parameter counts of every model, the gradient norm of each of its parameter groups, and why a KRU's
+// recurrent matrix is so much cheaper than a dense one.
+import type { History } from '../history/history';
+import type { ModelDetail } from '../engine/types';
+import { formatValue } from './lib/data';
 import { EMPTY_TEXT } from './lib/frame';
+import { stylesOf } from './lib/models';
 import { factorShapes, formatInt, recurrentCounts } from './lib/params';
 
 export interface ParamsTableProps {
@@ -10,18 +13,41 @@ export interface ParamsTableProps {
   version: number;
 }
 
-const KINDS: ModelKind[] = ['kru', 'rnn'];
+/** "W 0.012 · U 0.3": the gradient norm of each parameter group at the latest step. */
+function groupNorms(d: ModelDetail): string {
+  const e = Object.entries(d.groupGradNorms);
+  return e.length ? e.map(([name, v]) => `${name} ${formatValue(v)}`).join(' · ') : '—';
+}
 
-/** Recurrent and total parameters per model, the KRU factor shapes, and N² vs 2·Σp_f² in one line. */
+/** What W is: the KRU's factor shapes, or the RNN's dense N×N. */
+function shape(d: ModelDetail): string {
+  if (d.kind === 'kru') return `${factorShapes(d.factorSizes)} (complex)`;
+  const N = d.factorSizes[0] ?? NaN;
+  return `${formatInt(N)}×${formatInt(N)} (real)`;
+}
+
+/** One row per model: recurrent and total parameters, W's shape and the group gradient norms; then N² vs 2·Σp_f². */
 export function ParamsTable({ history, version }: ParamsTableProps) {
   const d = history.detail;
-  const present = KINDS.filter((k) => d[k]);
+  const present = stylesOf(history).filter((m) => d[m.id]);
   const empty = present.length === 0;
-  const sizes = d.kru?.factorSizes ?? [];
-  const c = sizes.length ? recurrentCounts(sizes) : null;
-  const N = c?.N ?? d.rnn?.factorSizes[0] ?? NaN;
+  // One note per distinct KRU factor layout (runs usually have one).
+  const notes = new Map<string, { labels: string[]; sizes: number[] }>();
+  for (const m of present) {
+    const det = d[m.id]!;
+    if (det.kind !== 'kru' || !det.factorSizes.length) continue;
+    const key = det.factorSizes.join('×');
+    const note = notes.get(key);
+    if (note) note.labels.push(m.label);
+    else notes.set(key, { labels: [m.label], sizes: det.factorSizes });
+  }
   return (
-    <figure className="kru-chart" data-chart="params" data-empty={empty ? 'true' : 'false'} data-version={version}>
+    <figure
+      className="kru-chart"
+      data-chart="params"
+      data-empty={empty ? 'true' : 'false'}
+      data-version={version}
+    >
       <figcaption className="kru-chart-head">
         <span className="kru-chart-title">Parameters</span>
       </figcaption>
@@ -36,28 +62,40 @@ export function ParamsTable({ history, version }: ParamsTableProps) {
                 <th scope="col">recurrent W</th>
                 <th scope="col">total</th>
                 <th scope="col">W is</th>
+                <th scope="col">gradient norm per group</th>
               </tr>
             </thead>
             <tbody>
-              {present.map((k) => (
-                <tr key={k}>
-                  <th scope="row" style={{ color: modelColor[k] }}>
-                    {modelLabel[k]}
-                  </th>
-                  <td>{formatInt(d[k]!.paramCounts.recurrent)}</td>
-                  <td>{formatInt(d[k]!.paramCounts.total)}</td>
-                  <td>{k === 'kru' ? `${factorShapes(sizes)} (complex)` : `${formatInt(N)}×${formatInt(N)} (real)`}</td>
-                </tr>
-              ))}
+              {present.map((m) => {
+                const det = d[m.id]!;
+                return (
+                  <tr key={m.id} data-model={m.id}>
+                    <th scope="row" style={{ color: m.color }}>
+                      {m.label}
+                    </th>
+                    <td>{formatInt(det.paramCounts.recurrent)}</td>
+                    <td>{formatInt(det.paramCounts.total)}</td>
+                    <td>{shape(det)}</td>
+                    <td className="kru-params-grads">{groupNorms(det)}</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
-          {c && (
-            <p className="kru-params-note">
-              An N×N recurrent matrix has N² = {formatInt(c.N)}² = {formatInt(c.dense)} entries; the KRU stores only
-              its Kronecker factors, 2·Σp_f² = {c.sumText} = {formatInt(c.kronecker)} real numbers (real and
-              imaginary parts){c.kronecker > 0 && c.dense > c.kronecker ? `, ${formatInt(Math.round(c.dense / c.kronecker))}× fewer` : ''}.
-            </p>
-          )}
+          {[...notes.values()].map(({ labels, sizes }) => {
+            const c = recurrentCounts(sizes);
+            return (
+              <p className="kru-params-note" key={sizes.join('×')}>
+                {notes.size > 1 ? `${labels.join(', ')}: ` : ''}An N×N recurrent matrix has N² ={' '}
+                {formatInt(c.N)}² = {formatInt(c.dense)} entries; the KRU stores only its Kronecker factors,
+                2·Σp_f² = {c.sumText} = {formatInt(c.kronecker)} real numbers (real and imaginary parts)
+                {c.kronecker > 0 && c.dense > c.kronecker
+                  ? `, ${formatInt(Math.round(c.dense / c.kronecker))}× fewer`
+                  : ''}
+                .
+              </p>
+            );
+          })}
         </>
       )}
     </figure>

@@ -1,10 +1,12 @@
-// Each KRU factor's singular values over training (small multiples, one panel per factor), with the unitary
-// target σ = 1, and beside them the full W's spectral norm ‖W‖₂ for KRU and RNN.
-import type { History } from '../engine/history';
-import { modelColor, modelLabel, palette, type ModelKind } from './palette';
+// Each KRU's factor singular values over training (small multiples: a block of panels per KRU, one panel per
+// factor), with the unitary target σ = 1, and beside them the full W's spectral norm ‖W‖₂ of every model.
+// RNNs have no factors: a run without a KRU says so and shows only ‖W‖₂.
+import type { Column, History } from '../history/history';
+import { palette, type ModelStyle } from './palette';
 import { formatValue, linearDomain, logDomain, nearestIndex, type Downsampled } from './lib/data';
 import { LineCache } from './lib/decimate';
-import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type LegendItem, type ReadoutPart } from './lib/frame';
+import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
+import { singularValuesLegend, stylesOf } from './lib/models';
 import { XYPanel, setAttr, svgEl } from './lib/panel';
 import { positiveOnly, stepDomain, stepPath } from './lib/series';
 
@@ -17,27 +19,62 @@ const PANEL_H = 96; // plot height of one factor panel
 const NORM_H = 150; // plot height of the ‖W‖₂ panel when stacked below
 const M = { top: 20, right: 10, bottom: 36, left: 46 };
 const MIN_PANEL_W = 120;
+/** Height of a KRU block's heading (its label) above its row(s) of factor panels. */
+const HEAD_H = 18;
+
+/** One KRU's factors: where its σ live in factorSingularValues, and its grid of panels. */
+interface Block {
+  m: ModelStyle;
+  col: Column;
+  /** Factor sizes (summing to col.width). */
+  fs: number[];
+}
+
+type Hover = { block: string; factor: number; px: number } | { block: null; px: number }; // null: ‖W‖₂ panel
 
 class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
   private readonly svg: SVGSVGElement;
-  private readonly factorPanels: XYPanel[] = [];
+  /** Factor panels by `${model id}:${factor}`. */
+  private readonly factorPanels = new Map<string, XYPanel>();
+  private readonly heads: SVGTextElement[] = [];
+  private readonly message: SVGTextElement;
   private readonly norm: XYPanel;
   private p: SingularValuesChartProps | null = null;
+  private blocks: Block[] = [];
   private readonly cache = new LineCache();
-  private hover: { panel: number; px: number } | null = null; // panel -1 = ‖W‖₂ panel
+  private hover: Hover | null = null;
 
   constructor(roots: ChartRoots) {
     super(roots);
-    this.svg = svgEl(roots.plot, 'svg', { height: 200, role: 'img', 'aria-label': 'factor singular values over training' });
-    this.norm = new XYPanel(this.svg, { xLabel: 'training step', yLabel: '‖W‖₂', title: 'spectral norm of the full W' });
-    this.listen(this.norm, -1);
-  }
-
-  private listen(panel: XYPanel, index: number): void {
-    panel.onHover((pt) => {
-      this.hover = pt ? { panel: index, px: pt[0] } : null;
+    this.svg = svgEl(roots.plot, 'svg', {
+      height: 200,
+      role: 'img',
+      'aria-label': 'factor singular values over training',
+    });
+    this.norm = new XYPanel(this.svg, {
+      xLabel: 'training step',
+      yLabel: '‖W‖₂',
+      title: 'spectral norm of the full W',
+    });
+    this.message = svgEl(this.svg, 'text', { class: 'kru-axis-label', x: M.left, y: 24 });
+    this.norm.onHover((pt) => {
+      this.hover = pt ? { block: null, px: pt[0] } : null;
       this.readout();
     });
+  }
+
+  private factorPanel(id: string, f: number): XYPanel {
+    const key = `${id}:${f}`;
+    let panel = this.factorPanels.get(key);
+    if (!panel) {
+      panel = new XYPanel(this.svg, { yTickSpacing: 28, xTickSpacing: 60 });
+      panel.onHover((pt) => {
+        this.hover = pt ? { block: id, factor: f, px: pt[0] } : null;
+        this.readout();
+      });
+      this.factorPanels.set(key, panel);
+    }
+    return panel;
   }
 
   protected teardown(): void {
@@ -48,97 +85,137 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     this.p = p;
     const h = p.history;
     const n = h.steps.length;
-    const kru = h.series.kru;
-    const sizes = h.detail.kru?.factorSizes ?? [];
-    const P = kru ? kru.factorSingularValues.width : 0;
-    // Factor sizes come from detail; fall back to one block if they do not match the column width.
-    const fs = sizes.reduce((a, b) => a + b, 0) === P ? sizes : P ? [P] : [];
-    const F = fs.length;
+    const styles = stylesOf(h);
+    // Every KRU with factor σ rows; factor sizes come from detail, else one block of the column's width.
+    const blocks: Block[] = [];
+    for (const m of styles) {
+      const col = h.series[m.id]?.factorSingularValues;
+      if (m.kind !== 'kru' || !col || !col.width) continue;
+      const sizes = h.detail[m.id]?.factorSizes ?? [];
+      blocks.push({ m, col, fs: sizes.reduce((a, b) => a + b, 0) === col.width ? sizes : [col.width] });
+    }
+    this.blocks = blocks;
     setAttr(this.svg, 'width', width);
     setAttr(this.svg, 'display', n ? 'block' : 'none');
 
-    // Layout: factor grid on the left and the ‖W‖₂ panel on the right when wide, else stacked.
-    const side = width >= 640;
+    // Layout: the KRUs' factor grids (one block per KRU, stacked) on the left and the ‖W‖₂ panel on the right
+    // when wide, else everything stacked. A run without a KRU shows a line saying so above ‖W‖₂.
+    const side = width >= 640 && blocks.length > 0;
     const normW = side ? Math.min(360, Math.max(220, Math.round(width * 0.34))) : width;
     const areaW = side ? width - normW : width;
-    const maxCols = Math.max(1, Math.min(F || 1, Math.floor(areaW / MIN_PANEL_W)));
-    const cols = F ? Math.ceil(F / Math.ceil(F / maxCols)) : 1; // balanced rows: 6 factors → 3 + 3, not 5 + 1
-    const rows = F ? Math.ceil(F / cols) : 0;
-    const cellW = areaW / cols;
     const cellH = PANEL_H + M.top + M.bottom;
-    const gridH = rows * cellH;
+    const grids = blocks.map((b) => {
+      const F = b.fs.length;
+      const maxCols = Math.max(1, Math.min(F, Math.floor(areaW / MIN_PANEL_W)));
+      const cols = Math.ceil(F / Math.ceil(F / maxCols)); // balanced rows: 6 factors → 3 + 3, not 5 + 1
+      return { cols, rows: Math.ceil(F / cols) };
+    });
+    const headH = blocks.length > 1 ? HEAD_H : 0; // one KRU: the chart's title already says whose factors
+    const gridH = blocks.length ? grids.reduce((a, g) => a + headH + g.rows * cellH, 0) : 36;
     const normTop = side ? 0 : gridH;
     const normCellH = side ? Math.max(gridH, NORM_H + M.top + M.bottom) : NORM_H + M.top + M.bottom;
     const height = Math.max(side ? Math.max(gridH, normCellH) : gridH + normCellH, 120);
     setAttr(this.svg, 'height', height);
-
-    while (this.factorPanels.length < F) {
-      const panel = new XYPanel(this.svg, { yTickSpacing: 28, xTickSpacing: 60 });
-      this.listen(panel, this.factorPanels.length);
-      this.factorPanels.push(panel);
-    }
-    while (this.factorPanels.length > F) this.factorPanels.pop()!.root.remove();
+    setAttr(this.message, 'visibility', blocks.length ? 'hidden' : 'visible');
+    const msg = h.models.length
+      ? 'No KRU in this run: only a KRU has Kronecker factors. ‖W‖₂ of every model below.'
+      : '';
+    if (this.message.textContent !== msg) this.message.textContent = msg;
 
     const steps = h.steps.view();
     const xd = stepDomain(h);
-    const svCol = kru?.factorSingularValues;
-    const svRows = svCol ? Math.min(n, svCol.rows) : 0;
-    const panelW = cellW - M.left - M.right;
-    // One σ scale for all factors so they can be compared at a glance; it always shows the target σ = 1.
+    // One σ scale for all factors of all KRUs so they can be compared at a glance; it always shows σ = 1.
     const ext: [number, number] = [Infinity, -Infinity];
-    const pts: Downsampled[] = [];
-    if (svCol) {
-      for (let j = 0; j < P; j++) {
-        const r = this.cache.points(`s${j}`, svCol, svCol.view(), svRows, panelW / 2, { stride: P, offset: j });
+    const pts = blocks.map((b, j) => {
+      const P = b.col.width;
+      const panelW = areaW / grids[j].cols - M.left - M.right;
+      const rows = Math.min(n, b.col.rows);
+      const out: Downsampled[] = [];
+      for (let i = 0; i < P; i++) {
+        const r = this.cache.points(`${b.m.id}:s${i}`, b.col, b.col.view(), rows, panelW / 2, {
+          stride: P,
+          offset: i,
+        });
         r.dec.extent(ext);
-        pts.push(r.points);
+        out.push(r.points);
       }
-    }
+      return out;
+    });
     const yd = linearDomain(ext[0], ext[1], [1]);
     if (yd[0] < 0 && ext[0] >= 0) yd[0] = 0;
 
-    let offset = 0;
-    for (let f = 0; f < F; f++) {
-      const panel = this.factorPanels[f];
-      const c = f % cols;
-      const r = Math.floor(f / cols);
-      const lastRow = f + cols >= F;
-      panel.setLabels({
-        title: `W${sub(f)}  ${fs[f]}×${fs[f]}`,
-        yLabel: c === 0 ? 'σ' : '',
-        xLabel: lastRow ? 'training step' : '',
-      });
-      panel.layout(c * cellW + M.left, r * cellH + M.top, cellW - M.left - M.right, PANEL_H);
-      panel.setScales(xd, yd, false);
-      panel.begin();
-      if (pts.length) {
-        for (let i = 0; i < fs[f]; i++) {
+    const used = new Set<string>();
+    let top = 0;
+    blocks.forEach((b, j) => {
+      const { cols } = grids[j];
+      const F = b.fs.length;
+      const cellW = areaW / cols;
+      const head = this.heads[j] ?? (this.heads[j] = svgEl(this.svg, 'text', { class: 'kru-panel-title' }));
+      setAttr(head, 'x', 4);
+      setAttr(head, 'y', top + 13);
+      setAttr(head, 'style', `fill:${b.m.color}`);
+      setAttr(head, 'visibility', headH ? 'visible' : 'hidden');
+      if (head.textContent !== b.m.label) head.textContent = b.m.label;
+      top += headH;
+      let offset = 0;
+      for (let f = 0; f < F; f++) {
+        const panel = this.factorPanel(b.m.id, f);
+        used.add(`${b.m.id}:${f}`);
+        const c = f % cols;
+        const r = Math.floor(f / cols);
+        const lastRow = f + cols >= F;
+        panel.setLabels({
+          title: `W${sub(f)}  ${b.fs[f]}×${b.fs[f]}`,
+          yLabel: c === 0 ? 'σ' : '',
+          xLabel: lastRow ? 'training step' : '',
+        });
+        panel.layout(c * cellW + M.left, top + r * cellH + M.top, cellW - M.left - M.right, PANEL_H);
+        panel.setScales(xd, yd, false);
+        panel.begin();
+        for (let i = 0; i < b.fs[f]; i++) {
           // σ are sorted descending, so same-coloured lines never cross; dashes tell σ_1 from the rest.
-          panel.line(`s${i}`, stepPath(panel, steps, pts[offset + i]), modelColor.kru, 1.4, i === 0 ? '' : i === fs[f] - 1 ? '3 2' : '6 2');
+          const dash = i === 0 ? b.m.dash : i === b.fs[f] - 1 ? '3 2' : '6 2';
+          panel.line(`s${i}`, stepPath(panel, steps, pts[j][offset + i]), b.m.color, 1.4, dash);
         }
+        panel.hrule('one', 1, f === 0 && j === 0 ? 'σ = 1' : '', palette.target);
+        panel.end();
+        offset += b.fs[f];
       }
-      panel.hrule('one', 1, f === 0 ? 'σ = 1' : '', palette.target);
-      panel.end();
-      offset += fs[f];
+      top += grids[j].rows * cellH;
+    });
+    for (const [key, panel] of this.factorPanels) {
+      if (used.has(key)) continue;
+      panel.root.remove();
+      this.factorPanels.delete(key);
     }
+    while (this.heads.length > blocks.length) this.heads.pop()!.remove();
+    if (this.hover?.block != null && !used.has(`${this.hover.block}:${this.hover.factor}`)) this.hover = null;
 
-    // ‖W‖₂ panel (log: the KRU's is a product of F factor norms and the RNN's can grow far from 1).
+    // ‖W‖₂ panel (log: a KRU's is a product of F factor norms and an RNN's can grow far from 1).
     const norm = this.norm;
     const nx = side ? areaW + M.left : M.left;
-    norm.layout(nx, normTop + M.top, normW - M.left - M.right, (side ? normCellH : NORM_H + M.top + M.bottom) - M.top - M.bottom);
+    norm.layout(
+      nx,
+      normTop + M.top,
+      normW - M.left - M.right,
+      (side ? normCellH : NORM_H + M.top + M.bottom) - M.top - M.bottom,
+    );
     const next: [number, number] = [Infinity, -Infinity];
-    const normPts: Array<[ModelKind, Downsampled]> = [];
-    for (const kind of ['kru', 'rnn'] as const) {
-      const c = h.series[kind]?.spectralNorm;
+    const normPts: Array<[ModelStyle, Downsampled]> = [];
+    for (const m of styles) {
+      const c = h.series[m.id]?.spectralNorm;
       if (!c) continue;
-      const r = this.cache.points(`norm-${kind}`, c, c.view(), Math.min(n, c.rows), norm.w / 2, { map: positiveOnly, tag: 'pos' });
+      const r = this.cache.points(`${m.id}:norm`, c, c.view(), Math.min(n, c.rows), norm.w / 2, {
+        map: positiveOnly,
+        tag: 'pos',
+      });
       r.dec.extent(next);
-      normPts.push([kind, r.points]);
+      normPts.push([m, r.points]);
     }
     this.cache.sweep();
     norm.setScales(xd, logDomain(next[0], next[1], [1], 1e-6, 0.05, 0.5), true);
     norm.begin();
-    for (const [kind, q] of normPts) norm.line(kind, stepPath(norm, steps, q), modelColor[kind], 1.6);
+    for (const [m, q] of normPts) norm.line(m.id, stepPath(norm, steps, q), m.color, 1.6, m.dash);
     norm.hrule('one', 1, '‖W‖₂ = 1', palette.target);
     norm.end();
     this.readout();
@@ -148,7 +225,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     const p = this.p;
     const el = this.roots.readout;
     const h = p?.history;
-    const all = [...this.factorPanels, this.norm];
+    const all = [...this.factorPanels.values(), this.norm];
     if (!h || !h.steps.length) {
       setReadout(el, []);
       for (const panel of all) panel.crosshair(null);
@@ -157,22 +234,34 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     const steps = h.steps.view();
     const n = steps.length;
     const hov = this.hover;
-    const panel = hov ? (hov.panel < 0 ? this.norm : this.factorPanels[hov.panel]) : null;
+    const panel = hov
+      ? hov.block === null
+        ? this.norm
+        : this.factorPanels.get(`${hov.block}:${hov.factor}`)
+      : undefined;
     const i = hov && panel ? nearestIndex(steps, n, panel.x.invert(hov.px)) : n - 1;
-    for (const q of all) q.crosshair(hov ? q.x(steps[i]) : null);
+    for (const q of all) q.crosshair(hov && panel ? q.x(steps[i]) : null);
     const parts: ReadoutPart[] = [`${hov ? '' : 'latest: '}step ${steps[i]}`];
-    const kru = h.series.kru;
-    // Name one factor's σ (the hovered one, else W_0) to keep the line short.
-    const f = hov && hov.panel >= 0 ? hov.panel : 0;
-    const sizes = h.detail.kru?.factorSizes ?? [];
-    if (kru && i < kru.factorSingularValues.rows && f < sizes.length) {
-      const off = sizes.slice(0, f).reduce((a, b) => a + b, 0);
-      const row = kru.factorSingularValues.row(i).subarray(off, off + sizes[f]);
-      parts.push(` · W${sub(f)} σ = ${Array.from(row, formatValue).join(', ')}`);
+    // Name one factor's σ (the hovered one, else the first KRU's W_0) to keep the line short.
+    const b = hov && hov.block !== null ? this.blocks.find((x) => x.m.id === hov.block) : this.blocks[0];
+    const f = hov && hov.block !== null ? hov.factor : 0;
+    if (b && i < b.col.rows && f < b.fs.length) {
+      const off = b.fs.slice(0, f).reduce((a, c) => a + c, 0);
+      const row = b.col.row(i).subarray(off, off + b.fs[f]);
+      parts.push(
+        ' · ',
+        { text: b.m.label, color: b.m.color },
+        ` W${sub(f)} σ = ${Array.from(row, formatValue).join(', ')}`,
+      );
     }
-    for (const kind of ['kru', 'rnn'] as const) {
-      const c = h.series[kind];
-      if (c && i < c.spectralNorm.rows) parts.push(' · ', { text: modelLabel[kind], color: modelColor[kind] }, ` ‖W‖₂ ${formatValue(c.spectralNorm.view()[i])}`);
+    for (const m of stylesOf(h)) {
+      const c = h.series[m.id];
+      if (c && i < c.spectralNorm.rows)
+        parts.push(
+          ' · ',
+          { text: m.label, color: m.color },
+          ` ‖W‖₂ ${formatValue(c.spectralNorm.view()[i])}`,
+        );
     }
     setReadout(el, parts);
   }
@@ -183,24 +272,16 @@ function sub(k: number): string {
   return String(k).replace(/\d/g, (d) => SUBSCRIPT[+d]);
 }
 
-const create = (roots: ChartRoots) => new SingularValuesDrawer(roots);
+export const create = (roots: ChartRoots) => new SingularValuesDrawer(roots);
 
-const legend: LegendItem[] = [
-  { label: 'KRU factor σ₁ (largest)', color: modelColor.kru },
-  { label: 'smaller σ', color: modelColor.kru, dash: '6 2' },
-  { label: 'unitary target σ = 1', color: palette.target, dash: '6 4', width: 1.2 },
-  { label: 'KRU ‖W‖₂', color: modelColor.kru, width: 2.5 },
-  { label: 'RNN ‖W‖₂', color: modelColor.rnn, width: 2.5 },
-];
-
-/** Singular values of each KRU factor over training, the σ = 1 target, and ‖W‖₂ of KRU and RNN. */
+/** Singular values of each KRU's factors over training, the σ = 1 target, and ‖W‖₂ of every model. */
 export function SingularValuesChart({ history, version }: SingularValuesChartProps) {
   const { plotRef, readoutRef } = useChart(create, { history, version });
   return (
     <ChartFrame
       name="singular-values"
       title="Singular values of the Kronecker factors"
-      legend={legend}
+      legend={singularValuesLegend(history)}
       empty={history.steps.length === 0}
       height={200}
       plotRef={plotRef}

@@ -1,11 +1,12 @@
-// The full recurrent matrix at the latest snapshot: all N singular values (descending, log y) of the KRU's W
-// against the RNN's, with σ = 1 marked, and beside them the eigenvalues of both on the complex plane with the
-// unit circle. A unitary W has every σ on the line and every eigenvalue on the circle.
-import type { History } from '../engine/history';
+// The full recurrent matrix at the latest snapshot: all N singular values (descending, log y) of every model's
+// W, with σ = 1 marked, and beside them the eigenvalues of each on the complex plane with the unit circle.
+// A unitary W has every σ on the line and every eigenvalue on the circle.
+import type { History } from '../history/history';
 import type { ModelDetail } from '../engine/types';
-import { modelColor, modelLabel, palette, type ModelKind } from './palette';
+import { palette, type ModelStyle } from './palette';
 import { finiteExtent, formatValue, linePath, logDomain, minMaxDownsample } from './lib/data';
-import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type LegendItem, type ReadoutPart } from './lib/frame';
+import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
+import { spectrumLegend, stylesOf } from './lib/models';
 import { XYPanel, setAttr, svgEl } from './lib/panel';
 import { positiveOnly } from './lib/series';
 
@@ -16,7 +17,11 @@ export interface SpectrumChartProps {
 
 const HEIGHT = 280;
 const M = { top: 20, right: 14, bottom: 40, left: 56 };
-const KINDS: ModelKind[] = ['kru', 'rnn'];
+
+/** The models that have detail (spectra), with it. */
+function withDetail(h: History): Array<{ m: ModelStyle; d: ModelDetail }> {
+  return stylesOf(h).flatMap((m) => (h.detail[m.id] ? [{ m, d: h.detail[m.id] }] : []));
+}
 
 class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
   private readonly svg: SVGSVGElement;
@@ -24,23 +29,46 @@ class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
   private readonly eig: XYPanel;
   private readonly circle: SVGCircleElement;
   private readonly axes: SVGPathElement;
-  private drawn: { kru?: ModelDetail; rnn?: ModelDetail; width: number } | null = null;
+  private drawn: { details: ModelDetail[]; colors: string; width: number } | null = null;
+  private models: Array<{ m: ModelStyle; d: ModelDetail }> = [];
   private p: SpectrumChartProps | null = null;
   private hover: { panel: 'sv' | 'eig'; px: number; py: number } | null = null;
 
   constructor(roots: ChartRoots) {
     super(roots);
-    this.svg = svgEl(roots.plot, 'svg', { height: HEIGHT, role: 'img', 'aria-label': 'singular values and eigenvalues of W' });
+    this.svg = svgEl(roots.plot, 'svg', {
+      height: HEIGHT,
+      role: 'img',
+      'aria-label': 'singular values and eigenvalues of W',
+    });
     this.sv = new XYPanel(this.svg, {
       title: 'singular values of W',
       xLabel: 'index i (descending)',
       yLabel: 'σ_i',
       xFormat: (v) => (Number.isInteger(v) ? String(v) : ''),
     });
-    this.eig = new XYPanel(this.svg, { title: 'eigenvalues of W', xLabel: 'Re λ', yLabel: 'Im λ', xTickSpacing: 50, yTickSpacing: 40 });
-    this.axes = svgEl(this.eig.plot, 'path', { stroke: 'currentColor', 'stroke-opacity': 0.25, fill: 'none' });
-    this.circle = svgEl(this.eig.plot, 'circle', { fill: 'none', stroke: palette.target, 'stroke-width': 1.3, 'stroke-dasharray': '6 4' });
-    for (const [name, panel] of [['sv', this.sv], ['eig', this.eig]] as const) {
+    this.eig = new XYPanel(this.svg, {
+      title: 'eigenvalues of W',
+      xLabel: 'Re λ',
+      yLabel: 'Im λ',
+      xTickSpacing: 50,
+      yTickSpacing: 40,
+    });
+    this.axes = svgEl(this.eig.plot, 'path', {
+      stroke: 'currentColor',
+      'stroke-opacity': 0.25,
+      fill: 'none',
+    });
+    this.circle = svgEl(this.eig.plot, 'circle', {
+      fill: 'none',
+      stroke: palette.target,
+      'stroke-width': 1.3,
+      'stroke-dasharray': '6 4',
+    });
+    for (const [name, panel] of [
+      ['sv', this.sv],
+      ['eig', this.eig],
+    ] as const) {
       panel.onHover((pt) => {
         this.hover = pt ? { panel: name, px: pt[0], py: pt[1] } : null;
         this.readout();
@@ -55,17 +83,30 @@ class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
   protected render(p: SpectrumChartProps, width: number): void {
     this.p = p;
     const h = p.history;
-    const d = h.detail;
+    const models = withDetail(h);
+    this.models = models;
     // Detail only changes when a snapshot carries a new one: skip the redraw otherwise.
-    if (this.drawn && this.drawn.kru === d.kru && this.drawn.rnn === d.rnn && this.drawn.width === width) return;
-    this.drawn = { kru: d.kru, rnn: d.rnn, width };
-    const has = KINDS.some((k) => d[k]?.singularValues.length);
+    const details = models.map((x) => x.d);
+    const colors = models.map((x) => `${x.m.id}:${x.m.color}:${x.m.dash}`).join('|');
+    const dr = this.drawn;
+    if (
+      dr &&
+      dr.width === width &&
+      dr.colors === colors &&
+      dr.details.length === details.length &&
+      dr.details.every((x, i) => x === details[i])
+    )
+      return;
+    this.drawn = { details, colors, width };
+    const has = models.some((x) => x.d.singularValues.length);
     setAttr(this.svg, 'width', width);
     setAttr(this.svg, 'display', has ? 'block' : 'none');
 
     // Side by side when there is room for a square eigenvalue plane, else stacked.
     const side = width >= 560;
-    const sq = side ? Math.min(HEIGHT - M.top - M.bottom, Math.round(width * 0.42) - M.left - M.right) : Math.min(260, width - M.left - M.right);
+    const sq = side
+      ? Math.min(HEIGHT - M.top - M.bottom, Math.round(width * 0.42) - M.left - M.right)
+      : Math.min(260, width - M.left - M.right);
     const svW = side ? width - (sq + M.left + M.right) - M.left - M.right : width - M.left - M.right;
     const height = side ? HEIGHT : HEIGHT + sq + M.top + M.bottom;
     setAttr(this.svg, 'height', height);
@@ -73,24 +114,25 @@ class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
     this.eig.layout(side ? width - sq - M.right : M.left, side ? M.top : HEIGHT + M.top, sq, sq);
 
     // Singular values, log y.
-    const N = Math.max(0, ...KINDS.map((k) => d[k]?.singularValues.length ?? 0));
+    const N = Math.max(0, ...models.map((x) => x.d.singularValues.length));
     const ext: [number, number] = [Infinity, -Infinity];
-    for (const k of KINDS) if (d[k]) finiteExtent(d[k]!.singularValues, d[k]!.singularValues.length, true, 1, 0, ext);
+    for (const { d } of models) finiteExtent(d.singularValues, d.singularValues.length, true, 1, 0, ext);
     this.sv.setScales(N > 1 ? [1, N] : [0.5, 1.5], logDomain(ext[0], ext[1], [1], 1e-12, 0.05, 0.5), true);
     this.sv.begin();
-    for (const k of KINDS) {
-      const s = d[k]?.singularValues;
-      if (!s?.length) continue;
+    for (const { m, d } of models) {
+      const s = d.singularValues;
+      if (!s.length) continue;
       const ds = minMaxDownsample(s, s.length, this.sv.w, 1, 0, positiveOnly);
       this.sv.line(
-        k,
+        m.id,
         linePath(
           ds,
           (i) => this.sv.x(i + 1),
           (v) => this.sv.y(v),
         ),
-        modelColor[k],
+        m.color,
         2,
+        m.dash,
       );
     }
     this.sv.hrule('one', 1, 'σ = 1 (unitary)', palette.target);
@@ -98,9 +140,7 @@ class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
 
     // Eigenvalues: a square plane centred on 0 that always contains the unit circle.
     let r = 1.1;
-    for (const k of KINDS) {
-      const e = d[k];
-      if (!e) continue;
+    for (const { d: e } of models) {
       for (let i = 0; i < e.eigenRe.length; i++) {
         const m = Math.hypot(e.eigenRe[i], e.eigenIm[i]);
         if (Number.isFinite(m) && m * 1.05 > r) r = m * 1.05;
@@ -116,9 +156,7 @@ class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
     setAttr(this.circle, 'r', eig.x(1) - cx);
     eig.begin();
     const dot = Math.max(1.6, Math.min(3, 120 / Math.sqrt(Math.max(1, N))));
-    for (const k of KINDS) {
-      const e = d[k];
-      if (!e) continue;
+    for (const { m, d: e } of models) {
       // One path of tiny circles per model: N up to ~1000 points stays a single DOM node.
       let path = '';
       for (let i = 0; i < e.eigenRe.length; i++) {
@@ -127,7 +165,8 @@ class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
         if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
         path += `M${(x - dot).toFixed(1)},${y.toFixed(1)}a${dot},${dot} 0 1,0 ${2 * dot},0a${dot},${dot} 0 1,0 ${-2 * dot},0`;
       }
-      const el = eig.mark(`dots-${k}`, 'path', { fill: modelColor[k], 'fill-opacity': 0.7, stroke: 'none' });
+      const el = eig.mark(`dots-${m.id}`, 'path', { fill: m.color, 'fill-opacity': 0.7, stroke: 'none' });
+      setAttr(el, 'fill', m.color);
       setAttr(el, 'd', path);
     }
     eig.end();
@@ -136,9 +175,9 @@ class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
 
   private readout(): void {
     const el = this.roots.readout;
-    const d = this.p?.history.detail;
+    const models = this.models;
     this.sv.crosshair(null);
-    if (!d || !KINDS.some((k) => d[k])) {
+    if (!this.p || !models.length) {
       setReadout(el, []);
       return;
     }
@@ -146,60 +185,58 @@ class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
     const parts: ReadoutPart[] = [];
     if (hov?.panel === 'eig') {
       // Nearest eigenvalue in pixels (a linear scan: 2N points, only on pointer move).
-      let best: { k: ModelKind; i: number; d: number } | null = null;
-      for (const k of KINDS) {
-        const e = d[k];
-        if (!e) continue;
+      let best: { m: ModelStyle; e: ModelDetail; i: number; d: number } | null = null;
+      for (const { m, d: e } of models) {
         for (let i = 0; i < e.eigenRe.length; i++) {
           const dd = Math.hypot(this.eig.x(e.eigenRe[i]) - hov.px, this.eig.y(e.eigenIm[i]) - hov.py);
-          if (dd < (best?.d ?? 14)) best = { k, i, d: dd };
+          if (dd < (best?.d ?? 14)) best = { m, e, i, d: dd };
         }
       }
       if (best) {
-        const e = d[best.k]!;
+        const { e, m } = best;
         const re = e.eigenRe[best.i];
         const im = e.eigenIm[best.i];
-        parts.push({ text: modelLabel[best.k], color: modelColor[best.k] }, ` eigenvalue ${formatValue(re)} ${im < 0 ? '−' : '+'} ${formatValue(Math.abs(im))}i, |λ| = ${formatValue(Math.hypot(re, im))}`);
+        parts.push(
+          { text: m.label, color: m.color },
+          ` eigenvalue ${formatValue(re)} ${im < 0 ? '−' : '+'} ${formatValue(Math.abs(im))}i, |λ| = ${formatValue(Math.hypot(re, im))}`,
+        );
       } else {
         const re = this.eig.x.invert(hov.px);
         const im = this.eig.y.invert(hov.py);
-        parts.push(`z = ${formatValue(re)} ${im < 0 ? '−' : '+'} ${formatValue(Math.abs(im))}i, |z| = ${formatValue(Math.hypot(re, im))}`);
+        parts.push(
+          `z = ${formatValue(re)} ${im < 0 ? '−' : '+'} ${formatValue(Math.abs(im))}i, |z| = ${formatValue(Math.hypot(re, im))}`,
+        );
       }
     } else {
-      const N = Math.max(0, ...KINDS.map((k) => d[k]?.singularValues.length ?? 0));
+      const N = Math.max(0, ...models.map((x) => x.d.singularValues.length));
       const i = hov ? Math.max(1, Math.min(N, Math.round(this.sv.x.invert(hov.px)))) : 1;
       if (hov) this.sv.crosshair(this.sv.x(i));
       parts.push(`${hov ? '' : 'largest, '}σ_${i}:`);
-      for (const k of KINDS) {
-        const s = d[k]?.singularValues;
-        if (s && i <= s.length) parts.push(' ', { text: modelLabel[k], color: modelColor[k] }, ` ${formatValue(s[i - 1])}`);
+      for (const { m, d } of models) {
+        const s = d.singularValues;
+        if (i <= s.length) parts.push(' ', { text: m.label, color: m.color }, ` ${formatValue(s[i - 1])}`);
       }
-      for (const k of KINDS) {
-        const s = d[k]?.singularValues;
-        if (s?.length) parts.push(` · ${modelLabel[k]} σ range ${formatValue(s[s.length - 1])}…${formatValue(s[0])}`);
+      for (const { m, d } of models) {
+        const s = d.singularValues;
+        if (s.length)
+          parts.push(` · ${m.label} σ range ${formatValue(s[s.length - 1])}…${formatValue(s[0])}`);
       }
     }
     setReadout(el, parts);
   }
 }
 
-const create = (roots: ChartRoots) => new SpectrumDrawer(roots);
+export const create = (roots: ChartRoots) => new SpectrumDrawer(roots);
 
-const legend: LegendItem[] = [
-  { label: 'KRU', color: modelColor.kru },
-  { label: 'RNN', color: modelColor.rnn },
-  { label: 'unitary: σ = 1, |λ| = 1', color: palette.target, dash: '6 4', width: 1.3 },
-];
-
-/** All N singular values of W (KRU vs RNN) with σ = 1, and both W's eigenvalues with the unit circle. */
+/** All N singular values of every model's W with σ = 1, and their eigenvalues with the unit circle. */
 export function SpectrumChart({ history, version }: SpectrumChartProps) {
   const { plotRef, readoutRef } = useChart(create, { history, version });
-  const empty = !history.detail.kru && !history.detail.rnn;
+  const empty = !history.models.some((m) => history.detail[m.id]);
   return (
     <ChartFrame
       name="spectrum"
       title="Spectrum of the recurrent matrix W (latest)"
-      legend={legend}
+      legend={spectrumLegend(history)}
       empty={empty}
       height={HEIGHT}
       plotRef={plotRef}

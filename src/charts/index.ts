@@ -8,4 +8,5 @@ export { GradHeatmap, type GradHeatmapProps } from './GradHeatmap';
 export { GradProfile, type GradProfileProps } from './GradProfile';
 export { SpectrumChart, type SpectrumChartProps } from './SpectrumChart';
 export { ParamsTable, type ParamsTableProps } from './ParamsTable';
-export { palette, modelColor, modelLabel, okabeIto, theme } from './palette';
+export { palette, modelColors, modelStyleAt, modelStyles, okabeIto, theme, type ModelStyle } from './palette';
+export { changeLabel, changeText, stylesOf } from './lib/models';

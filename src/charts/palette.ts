@@ -1,6 +1,10 @@
-// One palette for every chart, so "KRU blue / RNN vermillion" means the same thing everywhere on the page.
-// Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies. Both model colours keep
-// ≥ 3:1 contrast (WCAG non-text) against white and against a near-black background, so they need no dark variant.
+// One palette for every chart, so a model has the same colour everywhere on the page. A model's style comes
+// from its position in the run (History.models): the first is blue and the second vermillion, so the default
+// run (KRU, then RNN) reads as it always has, whatever the models' kinds.
+// Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies. The model colours keep
+// ≥ 3:1 contrast (WCAG non-text) against white and against a near-black background, so they need no dark
+// variant (yellow and black are left out for that reason).
+import type { ModelInfo } from '../engine/types';
 
 /** The eight Okabe–Ito colours. */
 export const okabeIto = {
@@ -14,20 +18,62 @@ export const okabeIto = {
   reddishPurple: '#CC79A7',
 } as const;
 
-export type ModelKind = 'kru' | 'rnn';
-
-/** Model colours (hex, so they work in SVG, CSS and canvas alike). */
+/** Reference colours (hex, so they work in SVG, CSS and canvas alike). */
 export const palette = {
-  kru: okabeIto.blue,
-  rnn: okabeIto.vermillion,
   /** Reference marks (σ = 1, unit circle, unitary target). */
   target: okabeIto.bluishGreen,
-  /** λ change marks. */
+  /** λ change marks' legend entry (the marks themselves take the changed model's colour). */
   lambda: okabeIto.reddishPurple,
 } as const;
 
-export const modelColor: Record<ModelKind, string> = { kru: palette.kru, rnn: palette.rnn };
-export const modelLabel: Record<ModelKind, string> = { kru: 'KRU', rnn: 'RNN' };
+/**
+ * Model colours by position in the run. Bluish green, the reference colour, comes last so that it is a
+ * model's only when a run has six or more.
+ */
+export const modelColors = [
+  okabeIto.blue,
+  okabeIto.vermillion,
+  okabeIto.reddishPurple,
+  okabeIto.orange,
+  okabeIto.skyBlue,
+  okabeIto.bluishGreen,
+] as const;
+
+/**
+ * Dash patterns of model lines beyond the first modelColors.length models (whose colours repeat), so up to
+ * 12 models stay distinguishable. They avoid the variants charts draw in a model's colour ('5 3' λ·R,
+ * '6 2' smaller σ, '3 3' step 1).
+ */
+const extraDashes = ['8 3 2 3', '1 3'] as const;
+
+/** How one model is drawn: its identity (id, label, kind) plus colour and line dash ('' = solid). */
+export interface ModelStyle extends ModelInfo {
+  /** Position in History.models. */
+  index: number;
+  color: string;
+  dash: string;
+}
+
+/** Colour and dash of the model at position `index` of a run. */
+export function modelStyleAt(index: number): { color: string; dash: string } {
+  const n = modelColors.length;
+  const i = Math.max(0, Math.floor(index));
+  return {
+    color: modelColors[i % n],
+    dash: i < n ? '' : extraDashes[(Math.floor(i / n) - 1) % extraDashes.length],
+  };
+}
+
+/** One style per model, in the run's order. */
+export function modelStyles(models: readonly ModelInfo[]): ModelStyle[] {
+  return models.map((m, index) => ({
+    id: m.id,
+    label: m.label,
+    kind: m.kind,
+    index,
+    ...modelStyleAt(index),
+  }));
+}
 
 /**
  * Theme colours for text, axes and grid, as CSS values with fallbacks, so the page can set --fg / --muted /

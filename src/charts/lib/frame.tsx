@@ -132,8 +132,8 @@ export interface LegendItem {
 export function Legend({ items }: { items: LegendItem[] }) {
   return (
     <ul className="kru-legend">
-      {items.map((it) => (
-        <li key={it.label}>
+      {items.map((it, i) => (
+        <li key={`${i}:${it.label}`}>
           <svg width={22} height={10} aria-hidden="true">
             {it.mark === 'dot' ? (
               <circle cx={11} cy={5} r={3.5} fill={it.color} opacity={it.opacity ?? 1} />
@@ -170,7 +170,16 @@ export interface ChartFrameProps {
   children?: ReactNode;
 }
 
-export function ChartFrame({ name, title, legend, empty, height, plotRef, readoutRef, children }: ChartFrameProps) {
+export function ChartFrame({
+  name,
+  title,
+  legend,
+  empty,
+  height,
+  plotRef,
+  readoutRef,
+  children,
+}: ChartFrameProps) {
   return (
     <figure className="kru-chart" data-chart={name} data-empty={empty ? 'true' : 'false'}>
       <figcaption className="kru-chart-head">

@@ -2,9 +2,10 @@
 // created once; a redraw only changes path data and attributes, and axes are re-rendered only when their
 // domain or size changed, so a frame at 30 snapshots/s stays cheap.
 import * as d3 from 'd3';
-import type { LambdaChange } from '../../engine/history';
-import { palette, theme } from '../palette';
+import type { SettingChange } from '../../history/history';
+import { theme, type ModelStyle } from '../palette';
 import { formatPow10, formatValue, pow10Ticks } from './data';
+import { CHANGE_DASH, changeLabel, styleOf } from './models';
 
 export const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -58,7 +59,13 @@ class Axis {
     this.domain = svgEl(g, 'path', { class: 'domain', stroke: 'currentColor', fill: 'none' });
   }
 
-  update(values: number[], pos: (v: number) => number, labels: string[], length: number, gridLength = 0): void {
+  update(
+    values: number[],
+    pos: (v: number) => number,
+    labels: string[],
+    length: number,
+    gridLength = 0,
+  ): void {
     const bottom = this.orient === 'bottom';
     setAttr(this.domain, 'd', bottom ? `M0,0.5H${length}` : `M-0.5,0V${length}`);
     while (this.ticks.length < values.length) {
@@ -67,7 +74,9 @@ class Axis {
       const text = svgEl(
         g,
         'text',
-        bottom ? { y: 8, dy: '0.71em', 'text-anchor': 'middle' } : { x: -8, dy: '0.32em', 'text-anchor': 'end' },
+        bottom
+          ? { y: 8, dy: '0.71em', 'text-anchor': 'middle' }
+          : { x: -8, dy: '0.32em', 'text-anchor': 'end' },
       );
       const grid = this.gridG ? svgEl(this.gridG, 'line', bottom ? { y1: 0 } : { x1: 0 }) : null;
       this.ticks.push({ g, text, grid });
@@ -188,7 +197,12 @@ export class XYPanel {
     const xCount = Math.max(2, Math.floor(this.w / (this.opts.xTickSpacing ?? 80)));
     const xv = this.x.ticks(xCount);
     const xf = this.opts.xFormat ?? d3.format('~s');
-    this.xAxis.update(xv, this.x, xv.map((v) => xf(v)), this.w);
+    this.xAxis.update(
+      xv,
+      this.x,
+      xv.map((v) => xf(v)),
+      this.w,
+    );
     const key = `${yd[0]}|${yd[1]}|${logY}|${this.w}|${this.h}`;
     if (key === this.yKey) return;
     this.yKey = key;
@@ -264,8 +278,18 @@ export class XYPanel {
   hrule(key: string, v: number, label: string, color: string = theme.muted): void {
     const yv = this.y(v);
     const inside = Number.isFinite(yv) && yv >= -0.5 && yv <= this.h + 0.5;
-    const l = this.mark(`${key}-line`, 'line', { stroke: color, 'stroke-dasharray': '6 4', 'stroke-width': 1.2, x1: 0 });
-    const t = this.mark(`${key}-label`, 'text', { class: 'kru-ref-label', style: `fill:${color}`, 'text-anchor': 'end' }, 'over');
+    const l = this.mark(`${key}-line`, 'line', {
+      stroke: color,
+      'stroke-dasharray': '6 4',
+      'stroke-width': 1.2,
+      x1: 0,
+    });
+    const t = this.mark(
+      `${key}-label`,
+      'text',
+      { class: 'kru-ref-label', style: `fill:${color}`, 'text-anchor': 'end' },
+      'over',
+    );
     setAttr(l, 'visibility', inside ? 'visible' : 'hidden');
     setAttr(t, 'visibility', inside && label ? 'visible' : 'hidden');
     if (!inside) return;
@@ -303,46 +327,71 @@ export class XYPanel {
 }
 
 /**
- * Vertical marks at λ changes inside the x domain, each labelled "λ=…" at the top when there is room
- * (labels closer than ~48 px to the previous one are dropped; the readout names the change on hover).
- * Elements are pooled: the x domain moves on every frame, so only positions are rewritten.
+ * Vertical marks at λ and lr changes inside the x domain, in the changed model's colour (λ dashed, lr dotted),
+ * each labelled at the top with the model and the new value ("KRU λ=1", "RNN lr=0.001"). Labels go in up to
+ * three rows; one that would overlap the previous label of every row is dropped (the readout names the change
+ * on hover). λ labels carry the class kru-lambda-label, lr labels kru-lr-label. `filter` limits the marks to
+ * some models (a per-model panel); `stroke` overrides the line colour (e.g. over a heatmap).
+ * Elements are pooled: the x domain moves on every frame, so mostly only positions are rewritten.
  */
-export function drawLambdaMarks(panel: XYPanel, group: SVGGElement, changes: readonly LambdaChange[]): void {
+export function drawChangeMarks(
+  panel: XYPanel,
+  group: SVGGElement,
+  changes: readonly SettingChange[],
+  styles: readonly ModelStyle[],
+  opts: { filter?: (c: SettingChange) => boolean; stroke?: string } = {},
+): void {
   const [x0, x1] = panel.x.domain();
   let nLines = 0;
   let nLabels = 0;
-  let lastLabel = -Infinity;
+  const rowEnd = [-Infinity, -Infinity, -Infinity];
   const lines = group.getElementsByTagName('line');
   const texts = group.getElementsByTagName('text');
   for (const c of changes) {
-    if (c.step < x0 || c.step > x1) continue;
+    if (c.step < x0 || c.step > x1 || (opts.filter && !opts.filter(c))) continue;
+    const m = styleOf(styles, c.model);
     const px = Math.round(panel.x(c.step) * 10) / 10;
-    const l = lines[nLines++] ?? svgEl(group, 'line', { stroke: palette.lambda, 'stroke-width': 1, 'stroke-dasharray': '2 3', y1: 0 });
+    const l = lines[nLines++] ?? svgEl(group, 'line', { 'stroke-width': 1, y1: 0 });
+    setAttr(l, 'stroke', opts.stroke ?? m.color);
+    setAttr(l, 'stroke-dasharray', CHANGE_DASH[c.setting]);
     setAttr(l, 'x1', px);
     setAttr(l, 'x2', px);
     setAttr(l, 'y2', panel.h);
-    if (px - lastLabel >= 48) {
-      lastLabel = px;
-      const t = texts[nLabels++] ?? svgEl(group, 'text', { class: 'kru-lambda-label', y: 10 });
-      setAttr(t, 'x', px + 3);
-      const label = `λ=${formatValue(c.to)}`;
-      if (t.textContent !== label) t.textContent = label;
-    }
+    const label = changeLabel(c, m.label);
+    const w = label.length * 5.6 + 6; // ≈ 10 px text
+    // Right of the mark, or left of it near the right edge (the layer is clipped to the plot).
+    const left = px + 3 + w > panel.w;
+    const start = left ? px - 3 - w : px;
+    const row = rowEnd.findIndex((end) => start >= end);
+    if (row < 0) continue;
+    rowEnd[row] = start + w + 6;
+    const t = texts[nLabels++] ?? svgEl(group, 'text');
+    setAttr(t, 'class', c.setting === 'lambda' ? 'kru-lambda-label' : 'kru-lr-label');
+    setAttr(t, 'style', `fill:${m.color}`);
+    setAttr(t, 'text-anchor', left ? 'end' : 'start');
+    setAttr(t, 'x', left ? px - 3 : px + 3);
+    setAttr(t, 'y', 10 + 12 * row);
+    if (t.textContent !== label) t.textContent = label;
   }
   while (lines.length > nLines) lines[lines.length - 1].remove();
   while (texts.length > nLabels) texts[texts.length - 1].remove();
 }
 
-/** The λ change within `tolPx` pixels of plot x `px`, if any. */
-export function lambdaChangeNear(panel: XYPanel, changes: readonly LambdaChange[], px: number, tolPx = 5): LambdaChange | null {
-  let best: LambdaChange | null = null;
+/** The changes within `tolPx` pixels of plot x `px` (all of them at the nearest step), in order. */
+export function changesNear(
+  panel: XYPanel,
+  changes: readonly SettingChange[],
+  px: number,
+  tolPx = 5,
+): SettingChange[] {
   let bestD = tolPx;
+  let step = NaN;
   for (const c of changes) {
     const d = Math.abs(panel.x(c.step) - px);
     if (d <= bestD) {
-      best = c;
       bestD = d;
+      step = c.step;
     }
   }
-  return best;
+  return Number.isNaN(step) ? [] : changes.filter((c) => c.step === step);
 }

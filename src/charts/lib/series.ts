@@ -1,5 +1,5 @@
 // Glue between History columns and XYPanel lines (steps on x).
-import type { History } from '../../engine/history';
+import type { History } from '../../history/history';
 import { linePathAffine, type Downsampled } from './data';
 import type { XYPanel } from './panel';
 

@@ -1,11 +1,14 @@
 // What every "value against training step" line chart shares (the loss and the distance from unitary): an
-// SVG with an XYPanel, the λ change marks, a decimated-line cache, and a hover readout that names the step,
-// the chart's own values at it, and λ. Subclasses draw their lines and say what their readout lists.
-import type { History } from '../../engine/history';
+// SVG with an XYPanel, the λ and lr change marks of every model, a decimated-line cache, and a hover readout
+// that names the step, the chart's own values at it (one entry per model), and each KRU's λ. Subclasses draw
+// their lines and say what their readout lists.
+import type { History } from '../../history/history';
+import type { ModelStyle } from '../palette';
 import { formatValue, nearestIndex } from './data';
 import { LineCache } from './decimate';
 import { BaseDrawer, setReadout, type ChartRoots, type ReadoutPart } from './frame';
-import { XYPanel, drawLambdaMarks, lambdaChangeNear, setAttr, svgEl } from './panel';
+import { changeText, styleOf, stylesOf } from './models';
+import { XYPanel, changesNear, drawChangeMarks, setAttr, svgEl } from './panel';
 
 export interface StepChartProps {
   history: History;
@@ -23,7 +26,9 @@ export abstract class StepChartDrawer<P extends StepChartProps> extends BaseDraw
   protected readonly panel: XYPanel;
   protected readonly cache = new LineCache();
   private readonly svg: SVGSVGElement;
-  private readonly lambdaG: SVGGElement;
+  private readonly changesG: SVGGElement;
+  /** The run's models as of the last render (colours, labels), in order. */
+  protected styles: ModelStyle[] = [];
   private p: P | null = null;
   private hoverPx: number | null = null;
 
@@ -38,7 +43,7 @@ export abstract class StepChartDrawer<P extends StepChartProps> extends BaseDraw
       'aria-label': layout.ariaLabel,
     });
     this.panel = new XYPanel(this.svg, { xLabel: 'training step', yLabel: layout.yLabel });
-    this.lambdaG = svgEl(this.panel.plot, 'g');
+    this.changesG = svgEl(this.panel.plot, 'g');
     this.panel.onHover((pt) => {
       this.hoverPx = pt?.[0] ?? null;
       this.readout();
@@ -48,7 +53,7 @@ export abstract class StepChartDrawer<P extends StepChartProps> extends BaseDraw
   /** Sets the panel's scales and draws the lines for the first n rows (n ≥ 1) of p.history. */
   protected abstract plot(p: P, steps: Float32Array, n: number): void;
 
-  /** The chart's values at row i, placed between the step and λ in the readout. */
+  /** The chart's values at row i (one entry per model, this.styles), placed between the step and λ. */
   protected abstract readoutValues(p: P, i: number): ReadoutPart[];
 
   /** Anything to say after λ (e.g. a reference line's value). */
@@ -64,6 +69,7 @@ export abstract class StepChartDrawer<P extends StepChartProps> extends BaseDraw
     this.p = p;
     const h = p.history;
     const n = h.steps.length;
+    this.styles = stylesOf(h);
     const { margin: M, height } = this.layout;
     setAttr(this.svg, 'width', width);
     setAttr(this.svg, 'display', n ? 'block' : 'none');
@@ -71,7 +77,7 @@ export abstract class StepChartDrawer<P extends StepChartProps> extends BaseDraw
     this.panel.begin();
     if (n) {
       this.plot(p, h.steps.view(), n);
-      drawLambdaMarks(this.panel, this.lambdaG, h.lambdaChanges);
+      drawChangeMarks(this.panel, this.changesG, h.changes, this.styles);
     }
     this.panel.end();
     this.readout();
@@ -93,10 +99,16 @@ export abstract class StepChartDrawer<P extends StepChartProps> extends BaseDraw
     this.panel.crosshair(hover === null ? null : this.panel.x(steps[i]));
     const parts: ReadoutPart[] = [`${hover === null ? 'latest: ' : ''}step ${steps[i]}`];
     parts.push(...this.readoutValues(p, i));
-    parts.push(` · λ ${formatValue(h.lambda.view()[i])}`);
+    // λ is per model: each KRU's, from its own column.
+    for (const m of this.styles) {
+      const lam = h.series[m.id]?.lambda;
+      if (m.kind === 'kru' && lam && i < lam.rows)
+        parts.push(' · ', { text: m.label, color: m.color }, ` λ ${formatValue(lam.view()[i])}`);
+    }
     parts.push(...this.readoutTail(p));
-    const c = hover === null ? null : lambdaChangeNear(this.panel, h.lambdaChanges, hover);
-    if (c) parts.push(` · λ ${formatValue(c.from)} → ${formatValue(c.to)} at step ${c.step}`);
+    if (hover !== null)
+      for (const c of changesNear(this.panel, h.changes, hover))
+        parts.push(` · ${changeText(c, styleOf(this.styles, c.model).label)}`);
     setReadout(el, parts);
   }
 }

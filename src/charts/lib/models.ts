@@ -1,0 +1,150 @@
+// What the charts need to know of a run's models, and their legends: pure functions of the History (no DOM),
+// unit-tested in node. A run has 1–8 models of either kind, identified by id; every chart draws one series per
+// model with that model's label, colour and dash (palette.modelStyles).
+import type { Column, History, SettingChange } from '../../history/history';
+import { modelStyles, palette, theme, type ModelStyle } from '../palette';
+import { formatValue } from './data';
+import type { LegendItem } from './frame';
+
+/** The run's models with their styles, in config order. */
+export function stylesOf(h: History): ModelStyle[] {
+  return modelStyles(h.models);
+}
+
+/** Rows column `c` of model `id` holds, capped at n (0 when the model has no rows yet). */
+export function rowsOf(c: Column | undefined, n = Infinity): number {
+  return c ? Math.min(n, c.rows) : 0;
+}
+
+const positiveSeen = new WeakMap<Column, { rows: number; any: boolean }>();
+
+/**
+ * Whether any row of a single-value column is > 0. Incremental: each call scans only the rows appended since
+ * the last one, so asking every frame costs O(new rows).
+ */
+export function anyPositive(c: Column | undefined): boolean {
+  if (!c) return false;
+  let s = positiveSeen.get(c);
+  if (!s) positiveSeen.set(c, (s = { rows: 0, any: false }));
+  if (s.any) return true;
+  const v = c.view();
+  for (let i = s.rows; i < v.length; i++) {
+    if (v[i] > 0) {
+      s.any = true;
+      break;
+    }
+  }
+  s.rows = v.length;
+  return s.any;
+}
+
+/** The KRU models that draw a λ·R line: those with λ > 0 at some step. */
+export function penalisedKrus(h: History, styles: ModelStyle[] = stylesOf(h)): ModelStyle[] {
+  return styles.filter((m) => m.kind === 'kru' && anyPositive(h.series[m.id]?.lambda));
+}
+
+/** Dash of the λ·R lines (model colour). */
+export const LAMBDA_REG_DASH = '5 3';
+/** Dash of the vertical change marks (model colour): λ and lr. */
+export const CHANGE_DASH: Record<SettingChange['setting'], string> = { lambda: '2 3', lr: '1 2' };
+
+const SETTING_NAME: Record<SettingChange['setting'], string> = { lambda: 'λ', lr: 'lr' };
+
+/** The mark label of a change: "KRU λ=1", "RNN lr=0.001". */
+export function changeLabel(c: SettingChange, label: string): string {
+  return `${label} ${SETTING_NAME[c.setting]}=${formatValue(c.to)}`;
+}
+
+/** The readout text of a change: "KRU λ 0.01 → 1 at step 300". */
+export function changeText(c: SettingChange, label: string): string {
+  return `${label} ${SETTING_NAME[c.setting]} ${formatValue(c.from)} → ${formatValue(c.to)} at step ${c.step}`;
+}
+
+/** The style of model `id` (a neutral one when the run no longer has it). */
+export function styleOf(styles: readonly ModelStyle[], id: string): ModelStyle {
+  return (
+    styles.find((s) => s.id === id) ?? { id, label: id, kind: 'kru', index: -1, color: theme.muted, dash: '' }
+  );
+}
+
+/** Legend entries of the change marks that the run has (λ always, like the old single λ mark). */
+export function changeLegend(h: History): LegendItem[] {
+  // The marks take the changed model's colour (their label names it): the legend shows only their dash.
+  const items: LegendItem[] = [
+    { label: 'λ changed', color: theme.muted, dash: CHANGE_DASH.lambda, width: 1 },
+  ];
+  if (h.changes.some((c) => c.setting === 'lr'))
+    items.push({ label: 'lr changed', color: theme.muted, dash: CHANGE_DASH.lr, width: 1 });
+  return items;
+}
+
+/** One entry per model (label, colour, dash): the legend of charts whose only lines are one per model. */
+export function modelLegend(styles: readonly ModelStyle[], suffix = '', width?: number): LegendItem[] {
+  return styles.map((m) => ({
+    label: `${m.label}${suffix}`,
+    color: m.color,
+    dash: m.dash || undefined,
+    width,
+  }));
+}
+
+export function lossLegend(h: History): LegendItem[] {
+  const styles = stylesOf(h);
+  const penalised = new Set(penalisedKrus(h, styles).map((m) => m.id));
+  const items: LegendItem[] = [];
+  for (const m of styles) {
+    items.push({ label: `${m.label} task loss`, color: m.color, dash: m.dash || undefined });
+    if (penalised.has(m.id))
+      items.push({ label: `${m.label} λ·R`, color: m.color, dash: LAMBDA_REG_DASH, width: 1.2 });
+  }
+  items.push({ label: 'memoryless baseline', color: theme.muted, dash: '6 4', width: 1.2 });
+  return [...items, ...changeLegend(h)];
+}
+
+export function deviationLegend(h: History, factorDash: string): LegendItem[] {
+  const styles = stylesOf(h);
+  const items: LegendItem[] = styles.map((m) => ({
+    label: m.kind === 'kru' ? `${m.label} full W` : `${m.label} W (‖WᵀW − I‖²_F)`,
+    color: m.color,
+    dash: m.dash || undefined,
+    width: 2.5,
+  }));
+  const krus = styles.filter((m) => m.kind === 'kru');
+  if (krus.length) {
+    const one = krus.length === 1;
+    items.push({
+      label: one ? `${krus[0].label} each factor W_f` : 'each KRU factor W_f (thin, model colour)',
+      color: one ? krus[0].color : theme.muted,
+      dash: factorDash,
+      width: 1,
+      opacity: 0.8,
+    });
+  }
+  return [...items, ...changeLegend(h)];
+}
+
+export function singularValuesLegend(h: History): LegendItem[] {
+  const styles = stylesOf(h);
+  const krus = styles.filter((m) => m.kind === 'kru');
+  const items: LegendItem[] = krus.map((m) => ({ label: `${m.label} factor σ₁ (largest)`, color: m.color }));
+  if (krus.length) {
+    items.push({ label: 'smaller σ', color: krus.length === 1 ? krus[0].color : theme.muted, dash: '6 2' });
+    items.push({ label: 'unitary target σ = 1', color: palette.target, dash: '6 4', width: 1.2 });
+  }
+  items.push(...modelLegend(styles, ' ‖W‖₂', 2.5));
+  return items;
+}
+
+export function gradProfileLegend(h: History): LegendItem[] {
+  return [
+    ...modelLegend(stylesOf(h), ', latest step'),
+    { label: 'step 1 (faint, dotted)', color: 'currentColor', dash: '3 3', width: 1.2, opacity: 0.6 },
+  ];
+}
+
+export function spectrumLegend(h: History): LegendItem[] {
+  return [
+    ...modelLegend(stylesOf(h)),
+    { label: 'unitary: σ = 1, |λ| = 1', color: palette.target, dash: '6 4', width: 1.3 },
+  ];
+}
