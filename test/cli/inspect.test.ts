@@ -31,14 +31,38 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'kru [2,3] modrelu mse', spec: { kind: 'kru', hidden: 6, inputSize: 2, outputSize: 1, factors: [2, 3], activation: 'modrelu' }, loss: 'mse', lambda: 0.2, B: 2, T: 3 },
-  { name: 'kru [2,2] crelu xent', spec: { kind: 'kru', hidden: 4, inputSize: 3, outputSize: 3, factors: [2, 2], activation: 'crelu' }, loss: 'xent', lambda: 0.5, B: 3, T: 4 },
-  { name: 'rnn tanh xent', spec: { kind: 'rnn', hidden: 5, inputSize: 2, outputSize: 3, activation: 'tanh' }, loss: 'xent', lambda: 0, B: 2, T: 4 },
+  {
+    name: 'kru [2,3] modrelu mse',
+    spec: { kind: 'kru', hidden: 6, inputSize: 2, outputSize: 1, factors: [2, 3], activation: 'modrelu' },
+    loss: 'mse',
+    lambda: 0.2,
+    B: 2,
+    T: 3,
+  },
+  {
+    name: 'kru [2,2] crelu xent',
+    spec: { kind: 'kru', hidden: 4, inputSize: 3, outputSize: 3, factors: [2, 2], activation: 'crelu' },
+    loss: 'xent',
+    lambda: 0.5,
+    B: 3,
+    T: 4,
+  },
+  {
+    name: 'rnn tanh xent',
+    spec: { kind: 'rnn', hidden: 5, inputSize: 2, outputSize: 3, activation: 'tanh' },
+    loss: 'xent',
+    lambda: 0,
+    B: 2,
+    T: 4,
+  },
 ];
 
 function params(spec: ModelSpec, rng: Rng): ParamArrays {
   // Gaussian (non-unitary) factors so λ·R has a gradient; non-zero biases and a positive β exercise every entry.
-  const p = spec.kind === 'kru' ? initKruArrays(spec, { kind: 'gaussian', scale: 0.6 }, rng) : initRnnArrays(spec, { kind: 'gaussian', gain: 1.2 }, rng);
+  const p =
+    spec.kind === 'kru'
+      ? initKruArrays(spec, { kind: 'gaussian', scale: 0.6 }, rng)
+      : initRnnArrays(spec, { kind: 'gaussian', gain: 1.2 }, rng);
   for (const k of ['b', 'c', 'beta']) if (p[k]) p[k] = p[k].map(() => 0.3 * rng.normal());
   if (p.beta) p.beta = p.beta.map((v) => Math.abs(v) * 0.5);
   return p;
@@ -64,10 +88,20 @@ describe('inspect against the float64 oracle', () => {
     const arrays = params(spec, rng);
     const file = toModelFile(spec, arrays, c.lambda);
     // Inputs rounded to float32 so that the oracle sees exactly what the model sees.
-    const inputs = Array.from({ length: c.B }, () => Array.from({ length: c.T }, () => Array.from({ length: spec.inputSize }, () => Math.fround(rng.normal()))));
+    const inputs = Array.from({ length: c.B }, () =>
+      Array.from({ length: c.T }, () =>
+        Array.from({ length: spec.inputSize }, () => Math.fround(rng.normal())),
+      ),
+    );
     // Targets at the last step of every sequence and at t = 1 of the first one; null elsewhere.
     const targets = Array.from({ length: c.B }, (_, b) =>
-      Array.from({ length: c.T }, (_, t) => (t === c.T - 1 || (b === 0 && t === 1) ? (c.loss === 'mse' ? Math.fround(rng.normal()) : rng.int(spec.outputSize)) : null)),
+      Array.from({ length: c.T }, (_, t) =>
+        t === c.T - 1 || (b === 0 && t === 1)
+          ? c.loss === 'mse'
+            ? Math.fround(rng.normal())
+            : rng.int(spec.outputSize)
+          : null,
+      ),
     );
     const modelPath = tmp.file(`${c.name}.model.json`, file);
     const dataPath = tmp.file(`${c.name}.data.json`, { inputs, targets, loss: c.loss });
@@ -86,7 +120,14 @@ describe('inspect against the float64 oracle', () => {
     const taskL = (probe?: Float64Array) => {
       let H: Float64Array;
       if (spec.kind === 'kru') {
-        const kp: KruParams64 = { sizes: spec.factors, activation: spec.activation, factors: p64.factors, U: p64.U, b: p64.b, beta: p64.beta ?? new Float64Array(1) };
+        const kp: KruParams64 = {
+          sizes: spec.factors,
+          activation: spec.activation,
+          factors: p64.factors,
+          U: p64.U,
+          b: p64.b,
+          beta: p64.beta ?? new Float64Array(1),
+        };
         H = kruForward64(kp, x, c.B, c.T, spec.inputSize, probe);
       } else {
         const rp: RnnParams64 = { activation: spec.activation, W: p64.W, U: p64.U, b: p64.b };
@@ -115,7 +156,8 @@ describe('inspect against the float64 oracle', () => {
     const fdProbe = centralDiff(probe, () => taskL(probe));
     const gt = Array.from({ length: c.T }, (_, t) => {
       let s = 0;
-      for (let b = 0; b < c.B; b++) for (let j = 0; j < width; j++) s += fdProbe[(b * c.T + t) * width + j] ** 2;
+      for (let b = 0; b < c.B; b++)
+        for (let j = 0; j < width; j++) s += fdProbe[(b * c.T + t) * width + j] ** 2;
       return Math.sqrt(s);
     });
     expect(got.gradNormsOverTime).toHaveLength(c.T);
@@ -131,7 +173,10 @@ describe('inspect against the float64 oracle', () => {
           let re = i === j ? -1 : 0;
           let im = 0;
           for (let k = 0; k < N; k++) {
-            const ar = W.re[k * N + i], ai = -W.im[k * N + i], br = W.re[k * N + j], bi = W.im[k * N + j];
+            const ar = W.re[k * N + i],
+              ai = -W.im[k * N + i],
+              br = W.re[k * N + j],
+              bi = W.im[k * N + j];
             re += ar * br - ai * bi;
             im += ar * bi + ai * br;
           }
@@ -141,7 +186,10 @@ describe('inspect against the float64 oracle', () => {
       const sv = got.factorSingularValues as number[][];
       expect(sv.map((s) => s.length)).toEqual(spec.factors);
       for (const s of sv) expect([...s].sort((a, b) => b - a)).toEqual(s);
-      expect(got.spectralNorm as number).toBeCloseTo(sv.reduce((a, s) => a * s[0], 1), 10);
+      expect(got.spectralNorm as number).toBeCloseTo(
+        sv.reduce((a, s) => a * s[0], 1),
+        10,
+      );
       const fdev = got.factorDeviation as number[];
       expect(fdev.reduce((a, b) => a + b, 0)).toBeCloseTo(reg(), 4);
     } else {
@@ -164,7 +212,13 @@ describe('inspect against the float64 oracle', () => {
     const c = cases[0];
     const rng = new Rng(5);
     const modelPath = tmp.file('same.model.json', toModelFile(c.spec, params(c.spec, rng), c.lambda));
-    const inputs = [[[0.5, -1], [0.25, 2], [1, 0]]];
+    const inputs = [
+      [
+        [0.5, -1],
+        [0.25, 2],
+        [1, 0],
+      ],
+    ];
     const dataPath = tmp.file('same.data.json', { inputs, targets: [[0.5, null, -1]], loss: 'mse' });
     const runs = [];
     for (const extra of [[], ['--impl', 'reference'], ['--backend', 'wasm']]) {

@@ -4,20 +4,44 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../../src/model/config';
 import { initKruArrays, initRnnArrays, paramShapes, type ParamArrays } from '../../src/model/models';
-import { MODEL_FORMAT, ModelFileError, fromModelFile, toModelFile, type KruModelFile, type RnnModelFile } from '../../src/model/model-file';
+import {
+  MODEL_FORMAT,
+  ModelFileError,
+  fromModelFile,
+  toModelFile,
+  type KruModelFile,
+  type RnnModelFile,
+} from '../../src/model/model-file';
 import { Rng } from '../../src/util/rng';
 import { unitaryPenalty64 } from '../support/float64';
 
 function randomArrays(spec: ModelSpec, seed: number): ParamArrays {
   const rng = new Rng(seed);
-  const a = spec.kind === 'kru' ? initKruArrays(spec, { kind: 'gaussian', scale: 0.7 }, rng) : initRnnArrays(spec, { kind: 'gaussian', gain: 1 }, rng);
+  const a =
+    spec.kind === 'kru'
+      ? initKruArrays(spec, { kind: 'gaussian', scale: 0.7 }, rng)
+      : initRnnArrays(spec, { kind: 'gaussian', gain: 1 }, rng);
   // Non-zero biases and β so that every entry of the file carries information.
   for (const k of ['b', 'c', 'beta']) if (a[k]) a[k] = a[k].map(() => rng.normal());
   return a;
 }
 
-const kruCrelu: ModelSpec = { kind: 'kru', hidden: 4, inputSize: 3, outputSize: 2, factors: [2, 2], activation: 'crelu' };
-const kruModrelu: ModelSpec = { kind: 'kru', hidden: 6, inputSize: 2, outputSize: 3, factors: [2, 3], activation: 'modrelu' };
+const kruCrelu: ModelSpec = {
+  kind: 'kru',
+  hidden: 4,
+  inputSize: 3,
+  outputSize: 2,
+  factors: [2, 2],
+  activation: 'crelu',
+};
+const kruModrelu: ModelSpec = {
+  kind: 'kru',
+  hidden: 6,
+  inputSize: 2,
+  outputSize: 3,
+  factors: [2, 3],
+  activation: 'modrelu',
+};
 const rnn: ModelSpec = { kind: 'rnn', hidden: 5, inputSize: 3, outputSize: 2, activation: 'tanh' };
 
 /** A deep copy through JSON text, i.e. what a file on disk gives back. */
@@ -47,7 +71,17 @@ describe('model file round trip', () => {
     const a = randomArrays(spec, 3);
     const f = toModelFile(spec, a, 0.1) as KruModelFile;
     expect(f.format).toBe(MODEL_FORMAT);
-    expect(Object.keys(f)).toEqual(['format', 'kind', 'hidden', 'inputSize', 'outputSize', 'activation', 'factors', 'lambda', 'params']);
+    expect(Object.keys(f)).toEqual([
+      'format',
+      'kind',
+      'hidden',
+      'inputSize',
+      'outputSize',
+      'activation',
+      'factors',
+      'lambda',
+      'params',
+    ]);
     // factor 1 (3×3) starts after factor 0's Re and Im (2·2·2 = 8 values); Im follows Re.
     expect(f.params.W[1].re[2][1]).toBe(a.factors[8 + 2 * 3 + 1]);
     expect(f.params.W[1].im[0][2]).toBe(a.factors[8 + 9 + 2]);
@@ -56,14 +90,24 @@ describe('model file round trip', () => {
     expect(f.params.V[2][7]).toBe(a.V[2 * 12 + 7]);
     expect(f.params.modBias).toEqual(Array.from(a.beta));
     const r = toModelFile(rnn, randomArrays(rnn, 3)) as RnnModelFile;
-    expect(Object.keys(r)).toEqual(['format', 'kind', 'hidden', 'inputSize', 'outputSize', 'activation', 'params']);
+    expect(Object.keys(r)).toEqual([
+      'format',
+      'kind',
+      'hidden',
+      'inputSize',
+      'outputSize',
+      'activation',
+      'params',
+    ]);
     expect(r.params.W).toHaveLength(5);
     expect(r.params.V[1]).toHaveLength(5);
   });
 
   it('toModelFile rejects arrays that do not fit the spec', () => {
     const a = randomArrays(kruCrelu, 1);
-    expect(() => toModelFile(kruCrelu, { ...a, V: new Float32Array(3) })).toThrow('parameter V: expected 16 values, got 3');
+    expect(() => toModelFile(kruCrelu, { ...a, V: new Float32Array(3) })).toThrow(
+      'parameter V: expected 16 values, got 3',
+    );
     const { c: _c, ...noC } = a;
     expect(() => toModelFile(kruCrelu, noC)).toThrow('missing parameter c');
     expect(() => toModelFile(kruCrelu, a, -1)).toThrow(/lambda/);
@@ -71,24 +115,51 @@ describe('model file round trip', () => {
 });
 
 describe('model file validation', () => {
-  const kru = () => viaText(toModelFile(kruModrelu, randomArrays(kruModrelu, 2), 0.1)) as unknown as Record<string, unknown> & KruModelFile;
-  const rn = () => viaText(toModelFile(rnn, randomArrays(rnn, 2))) as unknown as Record<string, unknown> & RnnModelFile;
+  const kru = () =>
+    viaText(toModelFile(kruModrelu, randomArrays(kruModrelu, 2), 0.1)) as unknown as Record<string, unknown> &
+      KruModelFile;
+  const rn = () =>
+    viaText(toModelFile(rnn, randomArrays(rnn, 2))) as unknown as Record<string, unknown> & RnnModelFile;
 
   const cases: Array<[string, () => unknown, string]> = [
     ['not an object', () => [1, 2], '(file): expected a JSON object, got an array'],
     ['null', () => null, '(file): expected a JSON object, got null'],
-    ['missing format', () => ({ ...kru(), format: undefined }), 'format: missing (expected "kru-explorer/model@1")'],
-    ['bad format string', () => ({ ...kru(), format: 'kru-explorer/model@2' }), 'format: expected "kru-explorer/model@1", got "kru-explorer/model@2"'],
+    [
+      'missing format',
+      () => ({ ...kru(), format: undefined }),
+      'format: missing (expected "kru-explorer/model@1")',
+    ],
+    [
+      'bad format string',
+      () => ({ ...kru(), format: 'kru-explorer/model@2' }),
+      'format: expected "kru-explorer/model@1", got "kru-explorer/model@2"',
+    ],
     ['bad kind', () => ({ ...kru(), kind: 'lstm' }), 'kind: expected "kru" or "rnn", got "lstm"'],
     ['unknown top-level key', () => ({ ...kru(), extra: 1 }), '(file): unknown key "extra"'],
     ['hidden not an integer', () => ({ ...kru(), hidden: 6.5 }), 'hidden: expected int, received number'],
     ['hidden a string', () => ({ ...kru(), hidden: '6' }), 'hidden: expected number, received string'],
-    ['bad activation', () => ({ ...kru(), activation: 'relu' }), 'activation: expected one of "crelu"|"modrelu"|"tanh"|"linear", got "relu"'],
-    ['rnn with a kru activation', () => ({ ...rn(), activation: 'crelu' }), 'activation: expected one of "tanh"|"relu"|"linear", got "crelu"'],
+    [
+      'bad activation',
+      () => ({ ...kru(), activation: 'relu' }),
+      'activation: expected one of "crelu"|"modrelu"|"tanh"|"linear", got "relu"',
+    ],
+    [
+      'rnn with a kru activation',
+      () => ({ ...rn(), activation: 'crelu' }),
+      'activation: expected one of "tanh"|"relu"|"linear", got "crelu"',
+    ],
     ['negative lambda', () => ({ ...kru(), lambda: -1 }), 'lambda: too small: expected number to be >=0'],
     ['lambda on an rnn', () => ({ ...rn(), lambda: 0.1 }), '(file): unknown key "lambda"'],
-    ['missing lambda', () => ({ ...kru(), lambda: undefined }), 'lambda: expected number, received undefined'],
-    ['factors do not multiply to hidden', () => ({ ...kru(), factors: [2, 2] }), 'factors: the product of the factor sizes must equal hidden (2×2 = 4, hidden = 6)'],
+    [
+      'missing lambda',
+      () => ({ ...kru(), lambda: undefined }),
+      'lambda: expected number, received undefined',
+    ],
+    [
+      'factors do not multiply to hidden',
+      () => ({ ...kru(), factors: [2, 2] }),
+      'factors: the product of the factor sizes must equal hidden (2×2 = 4, hidden = 6)',
+    ],
     [
       'too few factor matrices',
       () => {
@@ -161,7 +232,11 @@ describe('model file validation', () => {
       },
       'params.modBias: missing (required with activation "modrelu")',
     ],
-    ['modBias without modrelu', () => ({ ...kru(), activation: 'crelu' }), 'params.modBias: only allowed with activation "modrelu", not "crelu"'],
+    [
+      'modBias without modrelu',
+      () => ({ ...kru(), activation: 'crelu' }),
+      'params.modBias: only allowed with activation "modrelu", not "crelu"',
+    ],
     [
       'a string among the numbers',
       () => {
@@ -253,15 +328,25 @@ describe('model file validation', () => {
 describe('docs/model-format.md', () => {
   it('its example model files are valid and round-trip', () => {
     const text = readFileSync(resolve(__dirname, '../../docs/model-format.md'), 'utf8');
-    const blocks = [...text.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]) as Record<string, unknown>);
+    const blocks = [...text.matchAll(/```json\n([\s\S]*?)```/g)].map(
+      (m) => JSON.parse(m[1]) as Record<string, unknown>,
+    );
     const models = blocks.filter((b) => b.format === MODEL_FORMAT);
     expect(models.map((m) => m.kind)).toEqual(['kru', 'rnn']);
     for (const m of models) {
       const { spec, arrays, lambda } = fromModelFile(m);
-      expect(JSON.parse(JSON.stringify(toModelFile(spec, arrays, lambda)))).toEqual(JSON.parse(JSON.stringify(m, (k, v: unknown) => (typeof v === 'number' && k !== 'lambda' ? Math.fround(v) : v))));
+      expect(JSON.parse(JSON.stringify(toModelFile(spec, arrays, lambda)))).toEqual(
+        JSON.parse(
+          JSON.stringify(m, (k, v: unknown) =>
+            typeof v === 'number' && k !== 'lambda' ? Math.fround(v) : v,
+          ),
+        ),
+      );
     }
     // The KRU example's factors are unitary, as the page says: R = Σ_f ‖W_fᴴW_f − I‖_F² ≈ 0.
     const kru = fromModelFile(models[0]);
-    expect(kru.spec.kind === 'kru' && unitaryPenalty64(kru.spec.factors, kru.arrays.factors)).toBeLessThan(1e-12);
+    expect(kru.spec.kind === 'kru' && unitaryPenalty64(kru.spec.factors, kru.arrays.factors)).toBeLessThan(
+      1e-12,
+    );
   });
 });

@@ -17,7 +17,21 @@ function kru(...args: string[]) {
 
 describe('spawned CLI', () => {
   it('train prints only JSON lines on stdout and exits 0; a bad flag exits 2 with one line on stderr', () => {
-    const r = kru('train', '--task', 'copy', '--model', 'kru', '--hidden', '4', '--T', '2', '--batch', '2', '--steps', '3');
+    const r = kru(
+      'train',
+      '--task',
+      'copy',
+      '--model',
+      'kru',
+      '--hidden',
+      '4',
+      '--T',
+      '2',
+      '--batch',
+      '2',
+      '--steps',
+      '3',
+    );
     expect(r.error).toBeUndefined();
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.status).toBe(0);
@@ -31,6 +45,6 @@ describe('spawned CLI', () => {
     const bad = kru('train', '--task', 'copy', '--model', 'kru', '--hidden', 'abc');
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe('');
-    expect(bad.stderr.trim().split('\n')).toEqual(['error: --hidden must be a positive integer, got "abc"']);
+    expect(bad.stderr.trim().split('\n')).toEqual(['error: --hidden must be a number, got "abc"']);
   });
 });
