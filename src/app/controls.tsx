@@ -183,8 +183,11 @@ export function LiveControls() {
   );
 }
 
+/** A stable empty list: a selector returning a fresh [] would re-render for ever. */
+const NO_MODELS: ModelSpec[] = [];
+
 export function FileControls() {
-  const models = useApp((s) => s.applied?.models ?? []);
+  const models = useApp((s) => s.applied?.models ?? NO_MODELS);
   const fileRef = useRef<HTMLInputElement>(null);
   const fileId = useId();
   const [copied, setCopied] = useState(false);

@@ -117,9 +117,11 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     const height = Math.max(side ? Math.max(gridH, normCellH) : gridH + normCellH, 120);
     setAttr(this.svg, 'height', height);
     setAttr(this.message, 'visibility', blocks.length ? 'hidden' : 'visible');
-    const msg = h.models.length
-      ? 'No KRU in this run: only a KRU has Kronecker factors. ‖W‖₂ of every model below.'
-      : '';
+    // Before the first step a run with KRUs has no factor rows yet: say nothing rather than "no KRU".
+    const msg =
+      h.models.length && !h.models.some((m) => m.kind === 'kru')
+        ? 'No KRU in this run: only a KRU has Kronecker factors. ‖W‖₂ of every model below.'
+        : '';
     if (this.message.textContent !== msg) this.message.textContent = msg;
 
     const steps = h.steps.view();

@@ -266,25 +266,33 @@ test.describe('performance', () => {
   });
 });
 
-test('settings round-trip through the URL; a bad link falls back to the defaults with a message', async ({
+test('settings round-trip through the URL; a bad key is reported and falls back while the others apply', async ({
   page,
 }) => {
+  // A link in the earlier one-N format is migrated to the model list.
   await open(page, '?task=copy&T=12&N=16&factors=4,4&lambda=0.3&seed=7&spt=3');
   await expect(page.getByTestId('notice')).toHaveCount(0);
   await expect(page.getByTestId('lambda-input')).toHaveValue('0.3');
   await expect(page.getByTestId('seed-input')).toHaveValue('7');
   await expect(page.getByTestId('pending')).toHaveCount(0);
-  // Changing a setting rewrites the link (debounced).
+  await expect.poll(() => new URL(page.url()).searchParams.get('models')).toBe('kru:kru,rnn:rnn');
+  // Changing a live setting rewrites the link (debounced): it shows what is running.
   await page.getByTestId('lambda-input').fill('2');
   await page.getByTestId('lambda-input').press('Enter');
-  await expect.poll(() => new URL(page.url()).searchParams.get('lambda')).toBe('2');
-  expect(new URL(page.url()).searchParams.get('factors')).toBe('4,4');
+  await expect.poll(() => new URL(page.url()).searchParams.get('kru.lambda')).toBe('2');
+  expect(new URL(page.url()).searchParams.get('kru.factors')).toBe('4,4');
+  expect(new URL(page.url()).searchParams.get('rnn.N')).toBe('16');
+  // An edit that waits for Reset is not in the link until it applies.
+  await page.getByTestId('seed-input').fill('8');
+  await expect(page.getByTestId('pending')).toContainText('seed');
+  await page.waitForTimeout(500);
+  expect(new URL(page.url()).searchParams.get('seed')).toBe('7');
 
-  await open(page, '?lambda=lots&seed=7');
-  await expect(page.getByTestId('notice')).toContainText('not valid');
-  await expect(page.getByTestId('notice')).toContainText('lambda');
+  await open(page, '?models=kru:kru,rnn:rnn&kru.lambda=lots&seed=9');
+  await expect(page.getByTestId('notice')).toContainText('could not be used');
+  await expect(page.getByTestId('notice')).toContainText('λ (soft unitary) must be a number, got "lots"; using 0.01');
   await expect(page.getByTestId('lambda-input')).toHaveValue('0.01');
-  await expect(page.getByTestId('seed-input')).toHaveValue('1');
+  await expect(page.getByTestId('seed-input')).toHaveValue('9');
 });
 
 test('settings import: a bad file changes nothing; a good one fills the settings and marks them pending', async ({
@@ -308,7 +316,7 @@ test('settings import: a bad file changes nothing; a good one fills the settings
   const text = await (await download.createReadStream()).toArray();
   const settings = JSON.parse(Buffer.concat(text).toString('utf8'));
   expect(settings.kind).toBe('kru-explorer-settings');
-  settings.config.lambda = 0.25;
+  settings.config.models[0].lambda = 0.25;
   settings.config.seed = 42;
   await input.setInputFiles({
     name: 'good.json',
