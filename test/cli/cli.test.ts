@@ -7,7 +7,7 @@ import { fromModelFile, toModelFile } from '../../src/model/model-file';
 import { initRnnArrays } from '../../src/model/models';
 import type { ModelSpec } from '../../src/model/config';
 import { Rng } from '../../src/util/rng';
-import { defaultModel, defaultRunConfig, settingsToJson, type RunConfig } from '../../src/settings';
+import { defaultRunConfig, settingsToJson } from '../../src/settings';
 import { cli, tempDir } from './helpers';
 
 const tmp = tempDir();
@@ -206,18 +206,8 @@ describe('help', () => {
 
 describe('train --config', () => {
   it('trains every model of a settings file on the same batches, one line per model per logged step', async () => {
-    const kru = { ...defaultModel('kru', 16), label: 'KRU N=16', lr: 3e-3 };
-    const config: RunConfig = {
-      ...defaultRunConfig(),
-      task: { name: 'copy', T: 3, permuted: false },
-      batch: 4,
-      models: [
-        kru,
-        { ...kru, id: 'kru-l0', label: 'KRU λ=0', lambda: 0 },
-        { ...defaultModel('rnn', 4), id: 'rnn4', label: 'RNN N=4' },
-      ],
-    };
-    const file = tmp.file('run.json', settingsToJson(config, { stepsPerTick: 1 }));
+    // The same file the app's e2e test imports: a KRU with N = 128, the same KRU at λ = 0, an RNN with N = 16.
+    const file = 'docs/examples/three-models.json';
     const save = join(tmp.dir, 'm.json');
     const r = await cli('train', '--config', file, '--steps', '4', '--log-every', '2', '--save', save);
     expect(r.err).toEqual([]);
@@ -225,17 +215,21 @@ describe('train --config', () => {
     expect(rows.map((x) => `${x.model}@${x.step}`)).toEqual([
       'kru@2',
       'kru-l0@2',
-      'rnn4@2',
+      'rnn16@2',
       'kru@4',
       'kru-l0@4',
-      'rnn4@4',
+      'rnn16@4',
     ]);
     expect(rows[1].lambda).toBe(0);
-    expect(rows[0].factorDeviation).toHaveLength(4);
+    expect(rows[0].factorDeviation).toHaveLength(7);
+    // Same batches and the same start: the two KRUs differ only by the penalty, so their first steps agree closely.
+    expect(rows[1].loss as number).toBeCloseTo(rows[0].loss as number, 2);
     // The three models' files, named by id.
-    for (const id of ['kru', 'kru-l0', 'rnn4'])
+    for (const id of ['kru', 'kru-l0', 'rnn16'])
       expect(existsSync(join(tmp.dir, `m-${id}.json`)), id).toBe(true);
-    expect(fromModelFile(JSON.parse(readFileSync(join(tmp.dir, 'm-rnn4.json'), 'utf8'))).spec.hidden).toBe(4);
+    expect(fromModelFile(JSON.parse(readFileSync(join(tmp.dir, 'm-rnn16.json'), 'utf8'))).spec.hidden).toBe(
+      16,
+    );
   });
 
   it('refuses a bad settings file, and run flags beside --config', async () => {

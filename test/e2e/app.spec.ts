@@ -141,7 +141,13 @@ test('hovering a plot shows the values under the pointer in its readout', async 
       return same;
     })
     .toBe(true);
-  for (const id of ['view-loss', 'view-deviation', 'view-grad-profile', 'view-grad-heatmap', 'view-spectrum']) {
+  for (const id of [
+    'view-loss',
+    'view-deviation',
+    'view-grad-profile',
+    'view-grad-heatmap',
+    'view-spectrum',
+  ]) {
     const view = page.getByTestId(id);
     const readout = view.locator('.kru-chart-readout');
     const before = await readout.textContent();
@@ -150,9 +156,13 @@ test('hovering a plot shows the values under the pointer in its readout', async 
     const box = await overlay.boundingBox();
     expect(box, `${id} has a pointer overlay`).not.toBeNull();
     await overlay.hover({ position: { x: box!.width * 0.3, y: box!.height * 0.5 } });
-    await expect.poll(() => readout.textContent(), { message: `${id} readout follows the pointer` }).not.toBe(before);
+    await expect
+      .poll(() => readout.textContent(), { message: `${id} readout follows the pointer` })
+      .not.toBe(before);
     await page.getByTestId('step-count').hover(); // away from every plot
-    await expect.poll(() => readout.textContent(), { message: `${id} readout returns on leave` }).toBe(before);
+    await expect
+      .poll(() => readout.textContent(), { message: `${id} readout returns on leave` })
+      .toBe(before);
   }
 });
 
@@ -290,7 +300,9 @@ test('settings round-trip through the URL; a bad key is reported and falls back 
 
   await open(page, '?models=kru:kru,rnn:rnn&kru.lambda=lots&seed=9');
   await expect(page.getByTestId('notice')).toContainText('could not be used');
-  await expect(page.getByTestId('notice')).toContainText('λ (soft unitary) must be a number, got "lots"; using 0.01');
+  await expect(page.getByTestId('notice')).toContainText(
+    'λ (soft unitary) must be a number, got "lots"; using 0.01',
+  );
   await expect(page.getByTestId('lambda-input')).toHaveValue('0.01');
   await expect(page.getByTestId('seed-input')).toHaveValue('9');
 });
@@ -360,4 +372,47 @@ test('the run controls are reachable and usable from the keyboard', async ({ pag
   await page.getByTestId('pause').focus();
   await page.keyboard.press('Space');
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+});
+
+test('a three-model run from one settings file: every view shows the three models by label', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await open(page);
+  await page
+    .getByTestId('import-settings')
+    .setInputFiles(fileURLToPath(new URL('../../docs/examples/three-models.json', import.meta.url)));
+  await expect(page.getByTestId('pending')).toContainText('task');
+  await page.getByTestId('reset').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  await expect
+    .poll(() => new URL(page.url()).searchParams.get('models'))
+    .toBe('kru:kru,kru-l0:kru,rnn16:rnn');
+  for (let i = 0; i < 3; i++) {
+    await page.getByTestId('step').click();
+    await expect.poll(() => stepCount(page)).toBe(i + 1);
+  }
+  const labels = ['KRU N=128', 'KRU λ=0', 'RNN N=16'];
+  for (const id of [
+    'view-loss',
+    'view-deviation',
+    'view-grad-heatmap',
+    'view-grad-profile',
+    'view-spectrum',
+    'view-params',
+  ]) {
+    for (const label of labels) await expect(page.getByTestId(id), `${id}: ${label}`).toContainText(label);
+  }
+  // Only KRUs have Kronecker factors; both are drawn.
+  for (const label of labels.slice(0, 2))
+    await expect(page.getByTestId('view-singular-values')).toContainText(label);
+  // Parameter counts per model: 2·Σp_f² = 56 for 7 complex 2×2 factors, N² = 256 for the RNN.
+  const rows = page.getByTestId('view-params').locator('tbody tr');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toContainText('56');
+  await expect(rows.nth(2)).toContainText('256');
+  // Each KRU has its own live λ control.
+  await expect(page.getByTestId('lambda-input')).toHaveValue('0.01');
+  await expect(page.getByTestId('lambda-input-kru-l0')).toHaveValue('0');
+  expect(errors).toEqual([]);
 });
