@@ -1,6 +1,7 @@
 // WebGPU implementations of the fused recurrence kernels (contract: docs/model.md, "Fused kernels").
 import { getKernel, registerKernel } from '@tensorflow/tfjs-core';
-import { kruRecurrenceGradWebgpu, kruRecurrenceWebgpu } from './kru';
+import { kruRecurrenceWebgpu } from './kru-forward';
+import { kruRecurrenceGradWebgpu } from './kru-backward';
 import { rnnRecurrenceGradWebgpu, rnnRecurrenceWebgpu } from './rnn';
 
 export { setWebgpuKernelLayout, type LayoutKind } from './program';
