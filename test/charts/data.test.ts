@@ -146,7 +146,13 @@ describe('domains and log-safe transforms', () => {
 describe('path building', () => {
   it('breaks on gaps and shows lone points', () => {
     const ds = { length: 4, idx: Int32Array.from([0, 1, 2, 3]), y: Float64Array.from([1, NaN, 2, 3]) };
-    expect(linePath(ds, (i) => i, (v) => v)).toBe('M0,1h0M2,2L3,3');
+    expect(
+      linePath(
+        ds,
+        (i) => i,
+        (v) => v,
+      ),
+    ).toBe('M0,1h0M2,2L3,3');
   });
   it('the affine fast path equals the generic one (linear and log)', () => {
     const ds = { length: 3, idx: Int32Array.from([0, 1, 2]), y: Float64Array.from([1, 10, 0]) };
@@ -154,7 +160,11 @@ describe('path building', () => {
     const [ax, bx] = affine([5, 7], [0, 100]);
     const [ay, by] = affine([0, 1], [50, 0]); // log10 domain [1, 10]
     expect(linePathAffine(ds, xs, ax, bx, ay, by, true, 1)).toBe(
-      linePath(ds, (i) => ax * xs[i] + bx, (v) => ay * Math.log10(Math.max(v, 1)) + by),
+      linePath(
+        ds,
+        (i) => ax * xs[i] + bx,
+        (v) => ay * Math.log10(Math.max(v, 1)) + by,
+      ),
     );
   });
 });

@@ -45,7 +45,11 @@ describe('HeatBins', () => {
     expect(binColumnsFor(1)).toBe(2);
   });
   it('lut and lutIndex', () => {
-    const lut = makeLut((t) => `rgb(${Math.round(t * 255)},0,0)`, (c) => [Number(c.slice(4).split(',')[0]), 0, 0], 4);
+    const lut = makeLut(
+      (t) => `rgb(${Math.round(t * 255)},0,0)`,
+      (c) => [Number(c.slice(4).split(',')[0]), 0, 0],
+      4,
+    );
     expect(Array.from(lut)).toEqual([0, 0, 0, 255, 85, 0, 0, 255, 170, 0, 0, 255, 255, 0, 0, 255]);
     expect(lutIndex(-5, 0, 1)).toBe(0);
     expect(lutIndex(5, 0, 1)).toBe(255);

@@ -204,7 +204,13 @@ export function formatValue(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   const a = Math.abs(v);
-  const s = a >= 1e4 || a < 1e-3 ? v.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e') : trim(v.toPrecision(3));
+  const s =
+    a >= 1e4 || a < 1e-3
+      ? v
+          .toExponential(2)
+          .replace(/\.?0+e/, 'e')
+          .replace('e+', 'e')
+      : trim(v.toPrecision(3));
   return s.replace(/-/g, '−');
 }
 
@@ -213,7 +219,17 @@ function trim(s: string): string {
 }
 
 const SUPERSCRIPT: Record<string, string> = {
-  '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹',
+  '-': '⁻',
+  '0': '⁰',
+  '1': '¹',
+  '2': '²',
+  '3': '³',
+  '4': '⁴',
+  '5': '⁵',
+  '6': '⁶',
+  '7': '⁷',
+  '8': '⁸',
+  '9': '⁹',
 };
 
 /** Label for 10^k on a log axis: plain for 0.01…1000, else 10 with a superscript exponent. */

@@ -171,7 +171,10 @@ export class IncrementalEma {
  * source, the transform or the bucket count changes, or when the series shrank (a new run).
  */
 export class LineCache {
-  private readonly lines = new Map<string, { source: object; tag: string; dec: Decimator; ema: IncrementalEma | null }>();
+  private readonly lines = new Map<
+    string,
+    { source: object; tag: string; dec: Decimator; ema: IncrementalEma | null }
+  >();
   private used = new Set<string>();
 
   /**
@@ -184,14 +187,25 @@ export class LineCache {
     src: ArrayLike<number>,
     rows: number,
     buckets: number,
-    opts: { stride?: number; offset?: number; map?: (v: number) => number; tag?: string; smoothing?: number } = {},
+    opts: {
+      stride?: number;
+      offset?: number;
+      map?: (v: number) => number;
+      tag?: string;
+      smoothing?: number;
+    } = {},
   ): { points: Downsampled; dec: Decimator } {
     this.used.add(key);
     const smoothing = opts.smoothing ?? 0;
     const tag = `${opts.tag ?? ''}|${opts.stride ?? 1}|${opts.offset ?? 0}|${smoothing}|${Math.max(2, Math.floor(buckets))}`;
     let e = this.lines.get(key);
     if (!e || e.source !== source || e.tag !== tag || e.dec.rows > rows) {
-      e = { source, tag, dec: new Decimator(buckets), ema: smoothing > 0 ? new IncrementalEma(smoothing) : null };
+      e = {
+        source,
+        tag,
+        dec: new Decimator(buckets),
+        ema: smoothing > 0 ? new IncrementalEma(smoothing) : null,
+      };
       this.lines.set(key, e);
     }
     if (e.ema) {

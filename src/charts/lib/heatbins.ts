@@ -100,7 +100,11 @@ export function binColumnsFor(pixels: number): number {
 }
 
 /** RGBA lookup table of `size` entries sampled from a colour interpolator (e.g. d3.interpolateViridis). */
-export function makeLut(interpolate: (t: number) => string, parse: (c: string) => [number, number, number], size = 256): Uint8ClampedArray {
+export function makeLut(
+  interpolate: (t: number) => string,
+  parse: (c: string) => [number, number, number],
+  size = 256,
+): Uint8ClampedArray {
   const lut = new Uint8ClampedArray(size * 4);
   for (let i = 0; i < size; i++) {
     const [r, g, b] = parse(interpolate(size === 1 ? 0 : i / (size - 1)));

@@ -15,7 +15,12 @@ export function stepDomain(h: History): [number, number] {
 }
 
 /** Path of picked points against training step; values below `floor` are drawn on it (log axes). */
-export function stepPath(panel: XYPanel, steps: ArrayLike<number>, pts: Downsampled, floor = -Infinity): string {
+export function stepPath(
+  panel: XYPanel,
+  steps: ArrayLike<number>,
+  pts: Downsampled,
+  floor = -Infinity,
+): string {
   const [ax, bx] = affine(panel.x.domain(), panel.x.range());
   const logY = panel.logY;
   const yd = panel.y.domain().map((v) => (logY ? Math.log10(v) : v));
