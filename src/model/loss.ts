@@ -44,7 +44,13 @@ export function targetPositions(targets: ArrayLike<number>, B: number, T: number
 }
 
 /** Mean loss of the predictions Y [rows, K] over the rows with weight 1. */
-export function taskLoss(Y: tf.Tensor2D, values: tf.Tensor1D, weights: tf.Tensor1D, count: number, kind: LossKind): tf.Scalar {
+export function taskLoss(
+  Y: tf.Tensor2D,
+  values: tf.Tensor1D,
+  weights: tf.Tensor1D,
+  count: number,
+  kind: LossKind,
+): tf.Scalar {
   return tf.tidy(() => {
     const perRow =
       kind === 'mse'
@@ -55,7 +61,12 @@ export function taskLoss(Y: tf.Tensor2D, values: tf.Tensor1D, weights: tf.Tensor
 }
 
 /** Fraction of the weighted positions whose argmax equals the class target. */
-export function accuracy(Y: tf.Tensor2D, values: tf.Tensor1D, weights: tf.Tensor1D, count: number): tf.Scalar {
+export function accuracy(
+  Y: tf.Tensor2D,
+  values: tf.Tensor1D,
+  weights: tf.Tensor1D,
+  count: number,
+): tf.Scalar {
   return tf.tidy(() => {
     const hit = tf.cast(tf.equal(tf.argMax(Y, 1), tf.cast(values, 'int32')), 'float32');
     return tf.div(tf.sum(tf.mul(hit, weights)), Math.max(count, 1)) as tf.Scalar;

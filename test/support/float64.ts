@@ -25,7 +25,10 @@ export interface RnnParams64 {
 export const MODRELU_EPS = 1e-6;
 
 /** Explicit W = W_0 ⊗ … ⊗ W_{F-1} as (re, im) N×N row-major arrays. */
-export function kronExplicit(sizes: number[], factors: ArrayLike<number>): { re: Float64Array; im: Float64Array; n: number } {
+export function kronExplicit(
+  sizes: number[],
+  factors: ArrayLike<number>,
+): { re: Float64Array; im: Float64Array; n: number } {
   let re = new Float64Array([1]);
   let im = new Float64Array([0]);
   let n = 1;
@@ -41,8 +44,10 @@ export function kronExplicit(sizes: number[], factors: ArrayLike<number>): { re:
       for (let j0 = 0; j0 < n; j0++)
         for (let i1 = 0; i1 < p; i1++)
           for (let j1 = 0; j1 < p; j1++) {
-            const ar = re[i0 * n + j0], ai = im[i0 * n + j0];
-            const br = fr[i1 * p + j1], bi = fi[i1 * p + j1];
+            const ar = re[i0 * n + j0],
+              ai = im[i0 * n + j0];
+            const br = fr[i1 * p + j1],
+              bi = fi[i1 * p + j1];
             const idx = (i0 * p + i1) * m + (j0 * p + j1);
             nr[idx] = ar * br - ai * bi;
             ni[idx] = ar * bi + ai * br;
@@ -54,7 +59,12 @@ export function kronExplicit(sizes: number[], factors: ArrayLike<number>): { re:
   return { re, im, n };
 }
 
-function kruActivation(act: KruParams64['activation'], ar: number, ai: number, beta: number): [number, number] {
+function kruActivation(
+  act: KruParams64['activation'],
+  ar: number,
+  ai: number,
+  beta: number,
+): [number, number] {
   switch (act) {
     case 'crelu':
       return [Math.max(ar, 0), Math.max(ai, 0)];
@@ -71,7 +81,14 @@ function kruActivation(act: KruParams64['activation'], ar: number, ai: number, b
 }
 
 /** KRU hidden states H [B, T, 2N]; probe (optional) [B, T, 2N] is added after the activation. */
-export function kruForward64(p: KruParams64, x: ArrayLike<number>, B: number, T: number, D: number, probe?: ArrayLike<number>): Float64Array {
+export function kruForward64(
+  p: KruParams64,
+  x: ArrayLike<number>,
+  B: number,
+  T: number,
+  D: number,
+  probe?: ArrayLike<number>,
+): Float64Array {
   const { re: Wr, im: Wi, n: N } = kronExplicit(p.sizes, p.factors);
   const H = new Float64Array(B * T * 2 * N);
   for (let bi = 0; bi < B; bi++) {
@@ -81,7 +98,8 @@ export function kruForward64(p: KruParams64, x: ArrayLike<number>, B: number, T:
       const nr = new Float64Array(N);
       const ni = new Float64Array(N);
       for (let i = 0; i < N; i++) {
-        let sr = p.b[i], si = p.b[N + i];
+        let sr = p.b[i],
+          si = p.b[N + i];
         for (let j = 0; j < N; j++) {
           sr += Wr[i * N + j] * hr[j] - Wi[i * N + j] * hi[j];
           si += Wr[i * N + j] * hi[j] + Wi[i * N + j] * hr[j];
@@ -110,7 +128,14 @@ function rnnActivation(act: RnnParams64['activation'], a: number): number {
 }
 
 /** RNN hidden states H [B, T, N]. */
-export function rnnForward64(p: RnnParams64, x: ArrayLike<number>, B: number, T: number, D: number, probe?: ArrayLike<number>): Float64Array {
+export function rnnForward64(
+  p: RnnParams64,
+  x: ArrayLike<number>,
+  B: number,
+  T: number,
+  D: number,
+  probe?: ArrayLike<number>,
+): Float64Array {
   const N = p.b.length;
   const H = new Float64Array(B * T * N);
   for (let bi = 0; bi < B; bi++) {
@@ -131,7 +156,13 @@ export function rnnForward64(p: RnnParams64, x: ArrayLike<number>, B: number, T:
 }
 
 /** Read-out y = V h + c for every (b, t): [B*T, K]. */
-export function readout64(H: Float64Array, V: Float64Array, c: Float64Array, rows: number, width: number): Float64Array {
+export function readout64(
+  H: Float64Array,
+  V: Float64Array,
+  c: Float64Array,
+  rows: number,
+  width: number,
+): Float64Array {
   const K = c.length;
   const Y = new Float64Array(rows * K);
   for (let r = 0; r < rows; r++)
@@ -147,7 +178,12 @@ export function readout64(H: Float64Array, V: Float64Array, c: Float64Array, row
  * Batch-mean task loss over the positions that have a target. targets: [B*T], NaN where there is no loss;
  * class indices for 'xent', real values for 'mse'.
  */
-export function taskLoss64(Y: Float64Array, K: number, targets: ArrayLike<number>, loss: 'xent' | 'mse'): number {
+export function taskLoss64(
+  Y: Float64Array,
+  K: number,
+  targets: ArrayLike<number>,
+  loss: 'xent' | 'mse',
+): number {
   let total = 0;
   let count = 0;
   for (let r = 0; r < targets.length; r++) {
