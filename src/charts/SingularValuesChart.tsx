@@ -1,13 +1,15 @@
 // Each KRU's factor singular values over training (small multiples: a block of panels per KRU, one panel per
 // factor), with the unitary target σ = 1, and beside them the full W's spectral norm ‖W‖₂ of every model.
-// RNNs have no factors: a run without a KRU says so and shows only ‖W‖₂.
+// RNNs have no factors: a run without a KRU says so and shows only ‖W‖₂. Every λ / lr change is marked: in a
+// KRU's factor panels its own changes (lines only, the panels are small), in the ‖W‖₂ panel every model's,
+// labelled. A reset is not marked: it starts a new History, so the run (and its step axis) starts over.
 import type { Column, History } from '../history/history';
 import { palette, type ModelStyle } from './palette';
 import { formatValue, linearDomain, logDomain, nearestIndex, type Downsampled } from './lib/data';
 import { LineCache } from './lib/decimate';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
-import { singularValuesLegend, stylesOf } from './lib/models';
-import { XYPanel, setAttr, svgEl } from './lib/panel';
+import { changeText, singularValuesLegend, styleOf, stylesOf } from './lib/models';
+import { XYPanel, changesNear, drawChangeMarks, setAttr, svgEl } from './lib/panel';
 import { positiveOnly, stepDomain, stepPath } from './lib/series';
 
 export interface SingularValuesChartProps {
@@ -36,6 +38,9 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
   private readonly svg: SVGSVGElement;
   /** Factor panels by `${model id}:${factor}`. */
   private readonly factorPanels = new Map<string, XYPanel>();
+  /** Change-mark layers: one per factor panel (same keys) and the ‖W‖₂ panel's. */
+  private readonly factorChanges = new Map<string, SVGGElement>();
+  private readonly normChanges: SVGGElement;
   private readonly heads: SVGTextElement[] = [];
   private readonly message: SVGTextElement;
   private readonly norm: XYPanel;
@@ -56,6 +61,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
       yLabel: '‖W‖₂',
       title: 'spectral norm of the full W',
     });
+    this.normChanges = svgEl(this.norm.plot, 'g');
     this.message = svgEl(this.svg, 'text', { class: 'kru-axis-label', x: M.left, y: 24 });
     this.norm.onHover((pt) => {
       this.hover = pt ? { block: null, px: pt[0] } : null;
@@ -73,6 +79,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
         this.readout();
       });
       this.factorPanels.set(key, panel);
+      this.factorChanges.set(key, svgEl(panel.plot, 'g'));
     }
     return panel;
   }
@@ -180,6 +187,10 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
           panel.line(`s${i}`, stepPath(panel, steps, pts[j][offset + i]), b.m.color, 1.4, dash);
         }
         panel.hrule('one', 1, f === 0 && j === 0 ? 'σ = 1' : '', palette.target);
+        drawChangeMarks(panel, this.factorChanges.get(`${b.m.id}:${f}`)!, h.changes, styles, {
+          filter: (c) => c.model === b.m.id,
+          labels: false,
+        });
         panel.end();
         offset += b.fs[f];
       }
@@ -189,6 +200,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
       if (used.has(key)) continue;
       panel.root.remove();
       this.factorPanels.delete(key);
+      this.factorChanges.delete(key);
     }
     while (this.heads.length > blocks.length) this.heads.pop()!.remove();
     if (this.hover?.block != null && !used.has(`${this.hover.block}:${this.hover.factor}`)) this.hover = null;
@@ -219,6 +231,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     norm.begin();
     for (const [m, q] of normPts) norm.line(m.id, stepPath(norm, steps, q), m.color, 1.6, m.dash);
     norm.hrule('one', 1, '‖W‖₂ = 1', palette.target);
+    if (n) drawChangeMarks(norm, this.normChanges, h.changes, styles);
     norm.end();
     this.readout();
   }
@@ -264,6 +277,12 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
           { text: m.label, color: m.color },
           ` ‖W‖₂ ${formatValue(c.spectralNorm.view()[i])}`,
         );
+    }
+    if (hov && panel) {
+      const styles = stylesOf(h);
+      const own = hov.block === null ? h.changes : h.changes.filter((c) => c.model === hov.block);
+      for (const c of changesNear(panel, own, hov.px))
+        parts.push(` · ${changeText(c, styleOf(styles, c.model).label)}`);
     }
     setReadout(el, parts);
   }

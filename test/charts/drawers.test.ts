@@ -94,13 +94,13 @@ const MODELS: ModelInfo[] = [
   { id: 'kru-l0', label: 'KRU λ=0', kind: 'kru' },
   { id: 'rnn', label: 'RNN', kind: 'rnn' },
 ];
-function series(k: number, lambda: number, F: number, lr = 0.01): ModelSeries {
+function series(k: number, lambda: number, F: number, lr = 0.01, acc = NaN): ModelSeries {
   const f = (w: number, v: () => number) => Float32Array.from({ length: k * w }, v);
   return {
     loss: f(1, () => Math.random()),
     lambda: f(1, () => lambda),
     lr: f(1, () => lr),
-    accuracy: f(1, () => NaN),
+    accuracy: f(1, () => (Number.isNaN(acc) ? NaN : acc * Math.random())),
     reg: f(1, () => 2),
     lambdaReg: f(1, () => 2 * lambda),
     factorDeviation: f(F, () => Math.random()),
@@ -111,7 +111,7 @@ function series(k: number, lambda: number, F: number, lr = 0.01): ModelSeries {
     gradNorm: f(1, () => 1),
   };
 }
-const det = (kind: 'kru' | 'rnn') => ({
+const det = (kind: 'kru' | 'rnn', testAccuracy: number | null = null) => ({
   kind,
   singularValues: Float32Array.from([2, 1, 0.5, 0.1]),
   eigenRe: Float32Array.from([1, 0, 0.5, 0.2]),
@@ -119,9 +119,16 @@ const det = (kind: 'kru' | 'rnn') => ({
   groupGradNorms: { W: 0.1 },
   paramCounts: { recurrent: 16, total: 40 },
   factorSizes: kind === 'kru' ? [2, 2] : [4],
-  testAccuracy: null,
+  testAccuracy,
 });
-function snap(steps: number[], lambda: number, models = MODELS, rnnLr = 0.01): Snapshot {
+function snap(
+  steps: number[],
+  lambda: number,
+  models = MODELS,
+  rnnLr = 0.01,
+  acc = NaN,
+  testAccuracy: number | null = null,
+): Snapshot {
   const k = steps.length;
   const series_: Record<string, ModelSeries> = {};
   const detail: Record<string, ModelDetail> = {};
@@ -131,8 +138,9 @@ function snap(steps: number[], lambda: number, models = MODELS, rnnLr = 0.01): S
       m.id === 'kru' ? lambda : 0,
       m.kind === 'kru' ? 2 : 1,
       m.kind === 'rnn' ? rnnLr : 0.01,
+      acc,
     );
-    detail[m.id] = det(m.kind);
+    detail[m.id] = det(m.kind, testAccuracy);
   }
   return {
     steps: Int32Array.from(steps),
@@ -153,6 +161,7 @@ const mods = {
   prof: () => import('../../src/charts/GradProfile'),
   sv: () => import('../../src/charts/SingularValuesChart'),
   spec: () => import('../../src/charts/SpectrumChart'),
+  acc: () => import('../../src/charts/AccuracyChart'),
 };
 
 describe('chart drawers render k models', () => {
@@ -163,8 +172,8 @@ describe('chart drawers render k models', () => {
       };
       for (const models of [MODELS, [MODELS[2]], [MODELS[0], MODELS[2]]]) {
         const h = new History();
-        h.append(snap([1, 2, 3], 0.01, models));
-        h.append(snap([4, 5], 1, models, 0.001));
+        h.append(snap([1, 2, 3], 0.01, models, 0.01, 1));
+        h.append(snap([4, 5], 1, models, 0.001, 1));
         const plot = new El('div');
         const readout = new El('div');
         const d = mod.create({ plot, readout } as unknown as ChartRoots);
@@ -176,7 +185,9 @@ describe('chart drawers render k models', () => {
         expect(paths.length).toBeGreaterThanOrEqual(models.length);
         const text = readout.textContent;
         for (const m of models) expect(text).toContain(m.label);
-        if (name === 'loss' || name === 'dev') {
+        // Every chart with a training-step axis marks every λ and lr change (the σ chart labels them in its
+        // ‖W‖₂ panel; its factor panels draw the lines only).
+        if (name === 'loss' || name === 'dev' || name === 'sv' || name === 'acc') {
           const labels = plot
             .all()
             .filter((e) => /kru-(lambda|lr)-label/.test(e.getAttribute('class') ?? ''));
@@ -192,4 +203,37 @@ describe('chart drawers render k models', () => {
       }
     });
   }
+});
+
+describe('accuracy chart', () => {
+  async function drawn(acc: number, testAccuracy: number | null) {
+    const { create } = await import('../../src/charts/AccuracyChart');
+    const h = new History();
+    h.append(snap([1, 2, 3], 0.01, MODELS, 0.01, acc, testAccuracy));
+    const plot = new El('div');
+    const readout = new El('div');
+    const d = create({ plot, readout } as unknown as ChartRoots) as unknown as Drawer<object> & {
+      width: number;
+    };
+    d.width = 800;
+    d.draw({ history: h, version: 1 });
+    return { plot, readout: readout.textContent };
+  }
+
+  it('says when the task has no accuracy (adding) and draws no lines', async () => {
+    const { plot, readout } = await drawn(NaN, null);
+    expect(plot.textContent).toContain('No accuracy for this task');
+    expect(readout).toContain('no accuracy for this task');
+    const lines = plot
+      .all()
+      .filter((e) => e.tagName === 'path' && e.getAttribute('class') !== 'domain' && e.getAttribute('d'));
+    expect(lines).toEqual([]);
+  });
+
+  it("names each model's held-out test accuracy in the readout (digits)", async () => {
+    const { plot, readout } = await drawn(1, 0.875);
+    expect(plot.textContent).not.toContain('No accuracy');
+    for (const m of MODELS) expect(readout).toContain(m.label);
+    expect(readout.match(/held-out test accuracy 0\.875/g)).toHaveLength(MODELS.length);
+  });
 });

@@ -132,7 +132,7 @@ export function singularValuesLegend(h: History): LegendItem[] {
     items.push({ label: 'unitary target σ = 1', color: palette.target, dash: '6 4', width: 1.2 });
   }
   items.push(...modelLegend(styles, ' ‖W‖₂', 2.5));
-  return items;
+  return h.changes.length ? [...items, ...changeLegend(h)] : items;
 }
 
 export function gradProfileLegend(h: History): LegendItem[] {
@@ -147,4 +147,41 @@ export function spectrumLegend(h: History): LegendItem[] {
     ...modelLegend(stylesOf(h)),
     { label: 'unitary: σ = 1, |λ| = 1', color: palette.target, dash: '6 4', width: 1.3 },
   ];
+}
+
+/**
+ * Whether the run's task has an accuracy (copy memory, digits) rather than none (the adding problem, whose
+ * accuracy column is all NaN). A task has it on every row or on none, so the first row decides.
+ */
+export function hasAccuracy(h: History): boolean {
+  return h.models.some((m) => {
+    const c = h.series[m.id]?.accuracy;
+    return !!c && c.length > 0 && Number.isFinite(c.view()[0]);
+  });
+}
+
+/** Each model's latest held-out test accuracy, for the models that have one (digits), in run order. */
+export function testAccuracies(
+  h: History,
+  styles: ModelStyle[] = stylesOf(h),
+): Array<{ m: ModelStyle; value: number }> {
+  const out: Array<{ m: ModelStyle; value: number }> = [];
+  for (const m of styles) {
+    const v = h.detail[m.id]?.testAccuracy;
+    if (typeof v === 'number' && Number.isFinite(v)) out.push({ m, value: v });
+  }
+  return out;
+}
+
+export function accuracyLegend(h: History): LegendItem[] {
+  const styles = stylesOf(h);
+  const test = new Map(testAccuracies(h, styles).map(({ m, value }) => [m.id, value]));
+  const items: LegendItem[] = styles.map((m) => ({
+    label: test.has(m.id)
+      ? `${m.label} training (held-out test ${formatValue(test.get(m.id)!)})`
+      : `${m.label} training`,
+    color: m.color,
+    dash: m.dash || undefined,
+  }));
+  return h.changes.length ? [...items, ...changeLegend(h)] : items;
 }

@@ -331,7 +331,8 @@ export class XYPanel {
  * each labelled at the top with the model and the new value ("KRU λ=1", "RNN lr=0.001"). Labels go in up to
  * three rows; one that would overlap the previous label of every row is dropped (the readout names the change
  * on hover). λ labels carry the class kru-lambda-label, lr labels kru-lr-label. `filter` limits the marks to
- * some models (a per-model panel); `stroke` overrides the line colour (e.g. over a heatmap).
+ * some models (a per-model panel); `stroke` overrides the line colour (e.g. over a heatmap); `labels: false`
+ * draws the lines only (small multiples, where another panel of the chart carries the labels).
  * Elements are pooled: the x domain moves on every frame, so mostly only positions are rewritten.
  */
 export function drawChangeMarks(
@@ -339,7 +340,7 @@ export function drawChangeMarks(
   group: SVGGElement,
   changes: readonly SettingChange[],
   styles: readonly ModelStyle[],
-  opts: { filter?: (c: SettingChange) => boolean; stroke?: string } = {},
+  opts: { filter?: (c: SettingChange) => boolean; stroke?: string; labels?: boolean } = {},
 ): void {
   const [x0, x1] = panel.x.domain();
   let nLines = 0;
@@ -357,6 +358,7 @@ export function drawChangeMarks(
     setAttr(l, 'x1', px);
     setAttr(l, 'x2', px);
     setAttr(l, 'y2', panel.h);
+    if (opts.labels === false) continue;
     const label = changeLabel(c, m.label);
     const w = label.length * 5.6 + 6; // ≈ 10 px text
     // Right of the mark, or left of it near the right edge (the layer is clipped to the plot).
