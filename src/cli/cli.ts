@@ -4,6 +4,7 @@
 import { CliError } from './args';
 import type { CliIO } from './common';
 import { inspect } from './inspect';
+import { presets } from './presets';
 import { train } from './train';
 
 export type { CliIO } from './common';
@@ -14,25 +15,28 @@ export const USAGE = `kru — train and inspect Kronecker Recurrent Units (Jose,
 
 Usage:
   npm run -s kru -- train --config run.json [--steps S] [options]
+  npm run -s kru -- train --preset NAME [--steps S] [options]
+  npm run -s kru -- presets
   npm run -s kru -- train --task copy|adding|digits --model kru|rnn [options]
   npm run -s kru -- inspect --model model.json --data data.json [--backend …] [--impl …]
   npm run -s kru -- --help | train --help | inspect --help
 
-stdout is JSON only (train: one line per model per logged step; inspect: one object); -s keeps npm's own banner off it.
+stdout is JSON only (train: one line per model per logged step; inspect: one object; presets: one array); -s keeps npm's own banner off it.
 Errors: one line on stderr and exit code 2 (bad flags or files, nothing done) or 1 (failure while running).`;
 
 /** Runs the CLI on argv (without "node script"); returns the exit code. Never throws. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined) throw new CliError('missing command: train or inspect (see --help)');
+    if (command === undefined) throw new CliError('missing command: train, inspect or presets (see --help)');
     if (command === '--help' || command === '-h' || command === 'help') {
       io.out(USAGE);
       return 0;
     }
     if (command === 'train') return await train(rest, io);
     if (command === 'inspect') return await inspect(rest, io);
-    throw new CliError(`unknown command "${command}" (expected train or inspect; see --help)`);
+    if (command === 'presets') return presets(rest, io);
+    throw new CliError(`unknown command "${command}" (expected train, inspect or presets; see --help)`);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     io.err(`error: ${message.replace(/\s*\n\s*/g, ' ')}`);

@@ -1,5 +1,6 @@
 // The train command's run flags, derived from the settings table: one flag per row (the run's rows, and the
 // rows of the chosen --model kind), its --help line from the row's help, its check from the row's schema.
+import { product } from '../core/factor-layout';
 import { MODEL_KINDS, type ModelKind } from '../core/vocabulary';
 import { defaultFactors } from '../model/config';
 import {
@@ -102,10 +103,10 @@ export function runConfigFromFlags(f: FlagReader): RunConfig {
   for (const { path, row } of MODEL_ROWS[kind]) if (f.has(row.flag)) setPath(model, path, read(f, row));
   if (f.has('id') && !f.has('label')) model.label = model.id;
   if (model.kind === 'kru' && f.has('factors')) {
-    const product = model.factors.reduce((a, b) => a * b, 1);
-    if (product !== model.hidden) {
+    const size = product(model.factors);
+    if (size !== model.hidden) {
       throw new CliError(
-        `--factors ${model.factors.join(',')} multiply to ${product}, but --hidden is ${model.hidden}`,
+        `--factors ${model.factors.join(',')} multiply to ${size}, but --hidden is ${model.hidden}`,
       );
     }
   } else if (model.kind === 'kru') model.factors = defaultFactors(model.hidden);

@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Experiment } from '../engine/experiment';
 import type { Snapshot } from '../engine/types';
+import { PRESETS, presetByName } from '../presets';
 import { settingsFromJson, type RunConfig } from '../settings';
 import type { DigitsData } from '../tasks/digits';
 import { CliError, FlagReader, parseFlags } from './args';
@@ -13,10 +14,11 @@ import { hasRunFlags, runConfigFromFlags, runFlagKinds, runFlagsHelp } from './r
 export const TRAIN_HELP = `kru train — train a run, one JSON line per model per logged step on stdout.
 
   --config FILE                    a settings file (the app's "Export settings"): the task and every model
+  --preset NAME                    a preset run (kru presets lists them); --steps defaults to the preset's
   or, for a run of one model, the flags below (--task and --model required):
 ${runFlagsHelp()}
 
-  --steps S                        training steps (default 100)
+  --steps S                        training steps (default 100, or the preset's)
   --backend ${BACKENDS.join('|')}      tfjs backend (default cpu)
   --log-every K                    print every K-th step, and the last (default 1)
   --save FILE                      write the trained model (docs/model-format.md) at the end; with several
@@ -37,6 +39,7 @@ export interface TrainPlan {
 const TRAIN_FLAGS = {
   ...runFlagKinds(),
   config: 'value',
+  preset: 'value',
   steps: 'value',
   backend: 'value',
   'log-every': 'value',
@@ -55,21 +58,36 @@ export async function planTrain(argv: string[]): Promise<TrainPlan | 'help'> {
   const f = new FlagReader(parseFlags(argv, TRAIN_FLAGS, 'train'));
   if (f.bool('help')) return 'help';
   let config: RunConfig;
+  let steps = 100;
   const file = f.string('config');
-  if (file !== undefined) {
+  const presetName = f.string('preset');
+  if (file !== undefined || presetName !== undefined) {
+    if (file !== undefined && presetName !== undefined)
+      throw new CliError('--config and --preset cannot be combined');
+    const whole = file !== undefined ? '--config' : '--preset';
     const clash = hasRunFlags(f);
-    if (clash)
-      throw new CliError(`--${clash} cannot be combined with --config (the file describes the whole run)`);
-    const parsed = settingsFromJson(await readText(file, '--config'));
-    if (!parsed.ok) throw new CliError(`--config ${file}: ${parsed.error}`);
-    config = parsed.value.config;
+    if (clash) throw new CliError(`--${clash} cannot be combined with ${whole} (it describes the whole run)`);
+    if (file !== undefined) {
+      const parsed = settingsFromJson(await readText(file, '--config'));
+      if (!parsed.ok) throw new CliError(`--config ${file}: ${parsed.error}`);
+      config = parsed.value.config;
+    } else {
+      const preset = presetByName(presetName!);
+      if (!preset) {
+        throw new CliError(
+          `--preset must be one of ${PRESETS.map((p) => p.name).join(', ')}, got "${presetName}"`,
+        );
+      }
+      config = preset.config;
+      steps = preset.steps;
+    }
   } else config = runConfigFromFlags(f);
   const save = f.string('save') ?? null;
   if (save !== null)
     for (const m of config.models) checkWritable(saveTarget(save, m.id, config.models.length), '--save');
   return {
     config,
-    steps: f.positiveInt('steps', 100),
+    steps: f.positiveInt('steps', steps),
     logEvery: f.positiveInt('log-every', 1),
     backend: f.choice('backend', BACKENDS, 'cpu'),
     save,

@@ -9,24 +9,18 @@ import {
   realEigenvalues,
   realSingularValues,
 } from '../linalg';
+import { factorCopy, factorLayout } from '../core/factor-layout';
 
 /** Beyond this size the RNN's exact spectrum (O(N³) in plain JS) is not computed. */
 export const MAX_DENSE_SPECTRUM = 256;
 
-/** Re and im parts of each factor of a packed factor array (docs/model.md layout). */
+/** Re and im parts of each factor of a packed factor array (float64 copies). */
 export function factorParts(
   sizes: number[],
   factors: ArrayLike<number>,
-): Array<{ p: number; re: number[]; im: number[] }> {
-  const out: Array<{ p: number; re: number[]; im: number[] }> = [];
-  let off = 0;
-  for (const p of sizes) {
-    const re = Array.prototype.slice.call(factors, off, off + p * p) as number[];
-    const im = Array.prototype.slice.call(factors, off + p * p, off + 2 * p * p) as number[];
-    out.push({ p, re, im });
-    off += 2 * p * p;
-  }
-  return out;
+): Array<{ p: number; re: Float64Array; im: Float64Array }> {
+  const layout = factorLayout(sizes);
+  return sizes.map((p, f) => ({ p, ...factorCopy(factors, layout, f) }));
 }
 
 /** Per-factor singular values, each descending. */

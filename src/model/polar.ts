@@ -6,6 +6,7 @@
 // - in float64 on the host, Newton's X ← (X + X⁻ᴴ) / 2, which converges from any invertible matrix: used once
 //   at initialisation (a gaussian start is far from unitary) and as the tests' reference.
 import * as tf from '@tensorflow/tfjs-core';
+import { factorCopy, factorLayout } from '../core/factor-layout';
 
 const NEWTON_SCHULZ_STEPS = 6;
 
@@ -16,12 +17,7 @@ export function polarFactors(
   steps = NEWTON_SCHULZ_STEPS,
 ): tf.Tensor1D {
   return tf.tidy(() => {
-    const offsets: number[] = [];
-    let off = 0;
-    for (const p of sizes) {
-      offsets.push(off);
-      off += 2 * p * p;
-    }
+    const { offsets } = factorLayout(sizes);
     const out: tf.Tensor[] = new Array(sizes.length);
     for (const p of new Set(sizes)) {
       const idx = sizes.flatMap((q, f) => (q === p ? [f] : []));
@@ -134,17 +130,13 @@ export function polarFactor64(
 
 /** Every factor of a packed factor array replaced by its polar factor (float64 on the host, rounded to float32). */
 export function polarFactorsHost(sizes: number[], factors: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(factors.length);
-  let off = 0;
-  for (const p of sizes) {
-    const q = polarFactor64(
-      Array.prototype.slice.call(factors, off, off + p * p) as number[],
-      Array.prototype.slice.call(factors, off + p * p, off + 2 * p * p) as number[],
-      p,
-    );
-    out.set(q.re, off);
-    out.set(q.im, off + p * p);
-    off += 2 * p * p;
-  }
+  const layout = factorLayout(sizes);
+  const out = new Float32Array(layout.packedLength);
+  sizes.forEach((p, f) => {
+    const x = factorCopy(factors, layout, f);
+    const q = polarFactor64(x.re, x.im, p);
+    out.set(q.re, layout.offsets[f]);
+    out.set(q.im, layout.imOffsets[f]);
+  });
   return out;
 }

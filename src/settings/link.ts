@@ -1,6 +1,7 @@
 // Settings ⇄ URL query, derived from the settings table. Run rows are `key=value`; the models are listed as
 // `models=id:kind,…` and each model's rows are `id.key=value` (`kru.lambda=0.01`). Reading is forgiving per key:
 // a bad value is reported and that one setting keeps its default, while every other key still applies.
+import { product } from '../core/factor-layout';
 import { KIND_LABEL, MODEL_KINDS, type ModelKind } from '../core/vocabulary';
 import { defaultFactors } from '../model/config';
 import { getPath, readText, rowsOf, setPath } from './rows';
@@ -115,7 +116,7 @@ function readModel(params: URLSearchParams, id: string, kind: ModelKind, problem
     if (r.ok) setPath(m, path, r.value);
     else problems.push(`${id}: ${r.error}; using ${row.formatText(getPath(m, path) as never)}`);
   }
-  if (m.kind === 'kru' && m.factors.reduce((a, b) => a * b, 1) !== m.hidden) {
+  if (m.kind === 'kru' && product(m.factors) !== m.hidden) {
     const fallback = defaultFactors(m.hidden);
     problems.push(
       `${id}: the factor sizes ${m.factors.join(',')} do not multiply to N = ${m.hidden}; using ${fallback.join(',')}`,

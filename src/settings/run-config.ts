@@ -1,5 +1,6 @@
 // The run config's schema and defaults, derived from the settings table, and the one parser every input
 // (links, settings files, the CLI, the worker's API) goes through.
+import { product } from '../core/factor-layout';
 import { z } from 'zod';
 import { KIND_LABEL, MODEL_KINDS, type ModelKind } from '../core/vocabulary';
 import { defaultFactors } from '../model/config';
@@ -24,8 +25,6 @@ function shapeOf(table: Table): Record<string, z.ZodType> {
     shape[name] = isRow(v) ? v.schema : z.object(shapeOf(v)).strict();
   return shape;
 }
-
-const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 
 export const ModelSpecSchema = z.discriminatedUnion(
   'kind',

@@ -242,7 +242,7 @@ describe('train --config', () => {
     expect(r.err).toEqual([`error: --config ${bad}: batch: must be an integer ≥ 1 and ≤ 1024`]);
     const good = tmp.file('good-run.json', settingsToJson(defaultRunConfig(), { stepsPerTick: 1 }));
     expect((await cli('train', '--config', good, '--lambda', '1')).err).toEqual([
-      'error: --lambda cannot be combined with --config (the file describes the whole run)',
+      'error: --lambda cannot be combined with --config (it describes the whole run)',
     ]);
   });
 });
