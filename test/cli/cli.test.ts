@@ -8,6 +8,7 @@ import { initRnnArrays } from '../../src/model/models';
 import type { ModelSpec } from '../../src/model/config';
 import { Rng } from '../../src/util/rng';
 import { defaultRunConfig, settingsToJson } from '../../src/settings';
+import { PRESETS } from '../../src/presets';
 import { cli, tempDir } from './helpers';
 
 const tmp = tempDir();
@@ -243,6 +244,29 @@ describe('train --config', () => {
     const good = tmp.file('good-run.json', settingsToJson(defaultRunConfig(), { stepsPerTick: 1 }));
     expect((await cli('train', '--config', good, '--lambda', '1')).err).toEqual([
       'error: --lambda cannot be combined with --config (it describes the whole run)',
+    ]);
+  });
+});
+
+describe('presets', () => {
+  it('lists every preset with its caption, and trains one by name', async () => {
+    const list = await cli('presets');
+    expect(list.code).toBe(0);
+    const presets = JSON.parse(list.out.join('\n')) as Array<{
+      name: string;
+      caption: string;
+      models: unknown[];
+    }>;
+    expect(presets.map((p) => p.name)).toEqual(PRESETS.map((p) => p.name));
+    for (const p of presets) expect(p.caption.length).toBeGreaterThan(40);
+    const r = await cli('train', '--preset', 'exploding-gradients', '--steps', '1');
+    expect(r.err).toEqual([]);
+    expect(r.out.map((l) => (JSON.parse(l) as { model: string }).model)).toEqual(['kru', 'rnn', 'rnn-clip']);
+    expect((await cli('train', '--preset', 'nope')).err[0]).toMatch(
+      /^error: --preset must be one of copy-memory, /,
+    );
+    expect((await cli('train', '--preset', 'copy-memory', '--hidden', '4')).err).toEqual([
+      'error: --hidden cannot be combined with --preset (it describes the whole run)',
     ]);
   });
 });
