@@ -1,5 +1,8 @@
-// Page layout: header, control panel, status line, the seven views and the credits.
+// Page layout: header and explainer, control panel (run buttons, presets, settings), status line, notices, the
+// preset's "What to watch" banner, the eight views and the credits.
 import { FileControls, LiveControls, RunControls } from './controls';
+import { Explainer } from './explainer';
+import { PresetBanner, PresetsPanel } from './presets';
 import { StructuralSettings } from './run-settings';
 import { NoticeBanner, StatusLine } from './status';
 import { Views } from './views';
@@ -19,10 +22,12 @@ export function App() {
           fewer parameters, and a soft penalty of strength λ pulls each of them towards unitary: here one
           trains beside a plain RNN on the same batches while you move λ.
         </p>
+        <Explainer />
       </header>
       <div className="layout">
         <aside className="sidebar" aria-label="Controls">
           <RunControls />
+          <PresetsPanel />
           <LiveControls />
           <StructuralSettings />
           <FileControls />
@@ -30,6 +35,7 @@ export function App() {
         <main id="views" tabIndex={-1}>
           <StatusLine />
           <NoticeBanner />
+          <PresetBanner />
           <Views />
         </main>
       </div>

@@ -5,6 +5,7 @@ import * as Comlink from 'comlink';
 import { create } from 'zustand';
 import type { WorkerStatus, WorkerUpdate } from '../engine/protocol';
 import { History } from '../history/history';
+import { PRESETS, presetByName, type Preset } from '../presets';
 import {
   defaultAppSettings,
   defaultRunConfig,
@@ -39,6 +40,10 @@ export interface AppState {
   history: History;
   version: number;
   notice: Notice | null;
+  /** The preset last loaded (by name), or null. It is "active" while the running config has its structure. */
+  preset: string | null;
+  /** Bumped on every preset load (the views scroll to its focus and set the loss scale once per load). */
+  presetLoads: number;
 }
 
 const initialStatus: WorkerStatus = {
@@ -63,6 +68,8 @@ export const useApp = create<AppState>()(() => ({
   history: new History(),
   version: 0,
   notice: null,
+  preset: null,
+  presetLoads: 0,
 }));
 
 const set = useApp.setState;
@@ -81,6 +88,28 @@ function message(e: unknown): string {
 /** Names of the structural settings edited since the last reset (empty when nothing is pending). */
 export function pendingChanges(s: AppState): string[] {
   return s.applied ? structuralDiff(s.draft, s.applied) : [];
+}
+
+/** A preset's config as the store holds configs (normalised by the schema: same key order as `applied`). */
+const presetConfigs = new Map<string, RunConfig | null>();
+function presetConfig(p: Preset): RunConfig | null {
+  if (!presetConfigs.has(p.name)) {
+    const r = parseRunConfig(p.config);
+    presetConfigs.set(p.name, r.ok ? r.value : null);
+  }
+  return presetConfigs.get(p.name)!;
+}
+
+/** Whether `config` is preset `p`'s run up to live settings (λ and lr may have been moved since). */
+export function isPresetRun(p: Preset, config: RunConfig | null): boolean {
+  const own = presetConfig(p);
+  return !!own && !!config && structuralDiff(config, own).length === 0;
+}
+
+/** The preset whose run is running now (loaded by name and structurally unchanged), or null. */
+export function activePreset(s: Pick<AppState, 'preset' | 'applied'>): Preset | null {
+  const p = s.preset ? presetByName(s.preset) : undefined;
+  return p && isPresetRun(p, s.applied) ? p : null;
 }
 
 export function draftError(s: AppState): string | null {
@@ -143,7 +172,10 @@ function syncUrl(): void {
   urlTimer = setTimeout(() => {
     const s = get();
     if (!s.applied) return;
-    const query = settingsToParams({ config: s.applied, app: s.app });
+    // While a preset's run is running the link names it first, so that opening the link shows its caption.
+    const p = activePreset(s);
+    const query = new URLSearchParams(p ? { preset: p.name } : {});
+    for (const [k, v] of settingsToParams({ config: s.applied, app: s.app })) query.set(k, v);
     const old = new URLSearchParams(location.search);
     for (const k of MACHINE_KEYS) {
       const v = old.get(k);
@@ -169,12 +201,28 @@ export async function start(): Promise<void> {
     problems.push(`Some of the link's settings could not be used: ${fromUrl.problems.join('; ')}.`);
   }
   if (fromUrl.value) set({ draft: fromUrl.value.config, app: fromUrl.value.app });
+  // `?preset=NAME`: alone, it loads that preset's run; beside the run's own settings (a link the page wrote
+  // while the preset ran, maybe with λ or lr moved since) those settings are the run and the name only brings
+  // back the caption, shown while the run still has the preset's structure.
+  const presetName = params.get('preset');
+  if (presetName !== null) {
+    const p = presetByName(presetName);
+    if (!p) {
+      problems.push(
+        `There is no preset "${presetName}" (the presets: ${PRESETS.map((x) => x.name).join(', ')}); ` +
+          (fromUrl.value ? "using the link's other settings." : 'using the default run.'),
+      );
+    } else {
+      if (!fromUrl.value) set({ draft: p.config });
+      set((s) => ({ preset: p.name, presetLoads: s.presetLoads + 1 }));
+    }
+  }
   if (!machine.ok)
     problems.push(`The link's ${machine.error}: choosing the backend and threads automatically.`);
   if (problems.length) set({ notice: { kind: 'error', text: problems.join(' ') } });
   const { backend: prefer, threads } = machine.ok ? machine.value : {};
   useApp.subscribe((s, prev) => {
-    if (s.applied !== prev.applied || s.app !== prev.app) syncUrl();
+    if (s.applied !== prev.applied || s.app !== prev.app || s.preset !== prev.preset) syncUrl();
   });
   const w = worker();
   try {
@@ -245,7 +293,9 @@ export async function reset(): Promise<void> {
     return;
   }
   minRunId = lastSeenRunId + 1;
-  set({ applied: check.value, notice: null });
+  // A reset with other structural settings leaves the preset: its caption no longer describes the run.
+  const p = get().preset ? presetByName(get().preset!) : undefined;
+  set({ applied: check.value, notice: null, ...(p && !isPresetRun(p, check.value) ? { preset: null } : {}) });
   try {
     const st = await worker().reset(check.value);
     if (st.runId < minRunId) {
@@ -263,6 +313,17 @@ export async function loadRun(config: RunConfig, opts: { play?: boolean } = {}):
   set({ draft: config });
   await reset();
   if (opts.play) play();
+}
+
+/** Loads preset `name` and starts it (the Presets panel, "show me" links); an unknown name is reported. */
+export async function loadPreset(name: string): Promise<void> {
+  const p = presetByName(name);
+  if (!p) {
+    set({ notice: { kind: 'error', text: `There is no preset "${name}". Nothing was changed.` } });
+    return;
+  }
+  set((s) => ({ preset: p.name, presetLoads: s.presetLoads + 1 }));
+  await loadRun(p.config, { play: true });
 }
 
 export function newSeed(): Promise<void> {

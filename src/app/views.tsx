@@ -1,7 +1,8 @@
-// The seven live views, each framed with a title and a plain-language caption saying what to look for.
+// The eight live views, each framed with a title and a plain-language caption saying what to look for.
 import { useId, useState, type ReactNode } from 'react';
 import type { History } from '../history/history';
 import {
+  AccuracyChart,
   DeviationChart,
   GradHeatmap,
   GradProfile,
@@ -10,6 +11,8 @@ import {
   SingularValuesChart,
   SpectrumChart,
 } from '../charts';
+import { presetByName } from '../presets';
+import { useApp } from './store';
 import { useViewData, type ViewData } from './view-scheduler';
 
 interface FrameProps {
@@ -25,7 +28,13 @@ interface FrameProps {
 function ViewFrame(p: FrameProps) {
   const id = useId();
   return (
-    <section className={`view ${p.className ?? ''}`} data-testid={p.testId} aria-labelledby={id} {...p.data}>
+    <section
+      className={`view ${p.className ?? ''}`}
+      data-testid={p.testId}
+      aria-labelledby={id}
+      tabIndex={-1}
+      {...p.data}
+    >
       <header>
         <h2 id={id}>{p.title}</h2>
         {p.tools && <div className="tools">{p.tools}</div>}
@@ -59,7 +68,19 @@ function lossData(h: History): Record<`data-${string}`, string | number> {
 function LossView() {
   const { history, version } = useViewData('loss');
   const [smoothing, setSmoothing] = useState(0.6);
-  const [logY, setLogY] = useState(false);
+  // Log-y by default: the losses span decades (copy memory's falls from about 1 to about 0.01, and the first
+  // steps can spike far above where training settles), which a linear axis squashes into a flat line at the
+  // bottom after the first few steps. The checkbox still switches to linear.
+  const [logY, setLogY] = useState(true);
+  // A preset that asks for a scale sets it once per load (the user's choice wins after that); adjusted while
+  // rendering, React's pattern for state that follows a prop, so the first draw already has the right scale.
+  const loads = useApp((s) => s.presetLoads);
+  const presetLog = useApp((s) => (s.preset ? presetByName(s.preset)?.logLoss : undefined));
+  const [seenLoads, setSeenLoads] = useState(0);
+  if (loads !== seenLoads) {
+    setSeenLoads(loads);
+    if (presetLog !== undefined) setLogY(presetLog);
+  }
   const smoothId = useId();
   const logId = useId();
   return (
@@ -107,6 +128,13 @@ export function Views() {
   return (
     <div className="views">
       <LossView />
+      <ViewFrame
+        testId="view-accuracy"
+        title="Accuracy"
+        caption="The share of targets each model gets right on its training batch (copy memory: the symbols it must repeat; digits: the class of each image), and for digits its latest accuracy on held-out images in the legend. The adding problem is a regression and has no accuracy."
+      >
+        <Live id="accuracy" chart={AccuracyChart} />
+      </ViewFrame>
       <ViewFrame
         testId="view-singular-values"
         title="Singular values of the KRUs' factors"

@@ -2,9 +2,12 @@
 // reset repeats a run exactly, the main thread stays responsive, and settings round-trip through URL and JSON.
 import { expect, test, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
+import { EXPLAINER_PRESETS } from '../../src/app/explainer-links';
+import { PRESETS, presetByName } from '../../src/presets';
 
 const VIEWS = [
   'view-loss',
+  'view-accuracy',
   'view-singular-values',
   'view-deviation',
   'view-grad-heatmap',
@@ -415,4 +418,100 @@ test('a three-model run from one settings file: every view shows the three model
   await expect(page.getByTestId('lambda-input')).toHaveValue('0.01');
   await expect(page.getByTestId('lambda-input-kru-l0')).toHaveValue('0');
   expect(errors).toEqual([]);
+});
+
+/** The link's model list for a run config: `id:kind,…` in order. */
+const modelList = (p: (typeof PRESETS)[number]) => p.config.models.map((m) => `${m.id}:${m.kind}`).join(',');
+
+test('each preset button loads its run, starts it, shows its caption, and pauses', async ({ page }) => {
+  test.setTimeout(60_000 + PRESETS.length * 45_000);
+  const errors = watchErrors(page);
+  await open(page);
+  await expect(page.getByTestId('preset-banner')).toHaveCount(0);
+  for (const p of PRESETS) {
+    const button = page.getByTestId(`preset-${p.name}`);
+    await expect(button).toHaveText(p.title);
+    await button.click();
+    // The run applies: the link lists the preset's models in order and names the preset.
+    // (Polled together: copy memory has the default run's model ids.)
+    const link = () => new URL(page.url()).searchParams;
+    await expect
+      .poll(() => [link().get('preset'), link().get('models'), link().get('task')])
+      .toEqual([p.name, modelList(p), p.config.task.name]);
+    await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running', { timeout: 60_000 });
+    await expect(button).toHaveAttribute('aria-pressed', 'true');
+    await expect(page.getByTestId('preset-title')).toHaveText(p.title);
+    await expect(page.getByTestId('preset-caption')).toHaveText(p.caption);
+    if (p.logLoss) await expect(page.getByTestId('view-loss').getByLabel('log scale')).toBeChecked();
+    // Its focus view was scrolled into sight.
+    await expect(page.getByTestId(`view-${p.focus}`)).toBeInViewport();
+    await waitForSteps(page, 1);
+    await page.getByTestId('pause').click();
+    await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+    const stopped = await stepCount(page);
+    await page.waitForTimeout(600);
+    expect(await stepCount(page), `${p.name} stays paused`).toBe(stopped);
+  }
+  // A reset with other structural settings leaves the preset: no caption, no preset in the link.
+  await page.getByTestId('new-seed').click();
+  await expect(page.getByTestId('preset-banner')).toHaveCount(0);
+  await expect.poll(() => new URL(page.url()).searchParams.get('preset')).toBeNull();
+  expect(errors).toEqual([]);
+});
+
+test('?preset=copy-memory opens with its run and caption; an unknown preset is reported', async ({
+  page,
+}) => {
+  const copy = presetByName('copy-memory')!;
+  await open(page, '?preset=copy-memory');
+  await expect(page.getByTestId('preset-caption')).toHaveText(copy.caption);
+  await expect(page.getByTestId('notice')).toHaveCount(0);
+  const link = () => new URL(page.url()).searchParams;
+  await expect
+    .poll(() => [link().get('preset'), link().get('models'), link().get('task')])
+    .toEqual(['copy-memory', modelList(copy), 'copy']);
+  // The link the page wrote brings the same run and caption back.
+  await open(page, new URL(page.url()).search);
+  await expect(page.getByTestId('preset-caption')).toHaveText(copy.caption);
+
+  await open(page, '?preset=no-such-preset');
+  await expect(page.getByTestId('notice')).toContainText('There is no preset "no-such-preset"');
+  await expect(page.getByTestId('notice')).toContainText('using the default run');
+  await expect(page.getByTestId('preset-banner')).toHaveCount(0);
+  await expect.poll(() => new URL(page.url()).searchParams.get('models')).toBe('kru:kru,rnn:rnn');
+});
+
+test('a "show me" button in the explainer loads its preset; another scrolls to its view', async ({
+  page,
+}) => {
+  await open(page);
+  const explainer = page.getByTestId('explainer');
+  await explainer.locator('summary').click();
+  await expect(explainer.getByRole('heading', { name: 'Why complex numbers' })).toBeVisible();
+  const p = presetByName(EXPLAINER_PRESETS.lambda)!;
+  await explainer.getByTestId(`show-preset-${p.name}`).first().click();
+  await expect.poll(() => new URL(page.url()).searchParams.get('models')).toBe(modelList(p));
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running', { timeout: 60_000 });
+  await expect(page.getByTestId('preset-caption')).toHaveText(p.caption);
+  await page.getByTestId('pause').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await explainer.getByTestId('show-view-spectrum').first().click();
+  await expect(page.getByTestId('view-spectrum')).toBeInViewport();
+});
+
+test('the accuracy view: training accuracy per model on copy memory; the adding problem says it has none', async ({
+  page,
+}) => {
+  await open(page); // the default run: the adding problem
+  await page.getByTestId('step').click();
+  await waitForSteps(page, 1);
+  const acc = page.getByTestId('view-accuracy');
+  await expect(acc.locator('.kru-chart-readout')).toContainText('no accuracy for this task');
+  await open(page, '?preset=copy-memory');
+  await page.getByTestId('step').click();
+  await waitForSteps(page, 1);
+  for (const m of presetByName('copy-memory')!.config.models)
+    await expect(acc.locator('.kru-chart-readout')).toContainText(`${m.label} accuracy`);
 });
