@@ -1,7 +1,7 @@
 // The Presets panel (one button per preset: load its run and start it), the "What to watch" banner shown while
 // a preset's run is running, and the "show me" buttons the explainer uses. Presets are data (src/presets): the
 // page reads their title, caption, focus view and loss scale, nothing else.
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { PRESETS, presetByName, type ViewId } from '../presets';
 import { activePreset, loadPreset, useApp } from './store';
 
@@ -60,16 +60,33 @@ export function PresetBanner() {
     const raf = requestAnimationFrame(() => scrollToView(focus));
     return () => cancelAnimationFrame(raf);
   }, [loads, focus]);
+  // The banner stays in sight while scrolling; its caption can be folded away to free the screen, until the
+  // next preset load (folding remembers the load it was done in).
+  const [foldedIn, setFoldedIn] = useState(-1);
+  const folded = foldedIn === loads;
   if (!preset) return null;
   return (
     <section className="preset-banner" aria-label="What to watch" data-testid="preset-banner">
-      <h2>
-        What to watch: <span data-testid="preset-title">{preset.title}</span>
-      </h2>
-      <p data-testid="preset-caption">{preset.caption}</p>
-      <button type="button" className="link" onClick={() => scrollToView(preset.focus)}>
-        Show the {VIEW_NAMES[preset.focus]} view
-      </button>
+      <header>
+        <h2>
+          What to watch: <span data-testid="preset-title">{preset.title}</span>
+        </h2>
+        <button
+          type="button"
+          className="link"
+          aria-expanded={!folded}
+          onClick={() => setFoldedIn(folded ? -1 : loads)}
+          data-testid="preset-fold"
+        >
+          {folded ? 'show the caption' : 'fold'}
+        </button>
+      </header>
+      <div hidden={folded}>
+        <p data-testid="preset-caption">{preset.caption}</p>
+        <button type="button" className="link" onClick={() => scrollToView(preset.focus)}>
+          Show the {VIEW_NAMES[preset.focus]} view
+        </button>
+      </div>
     </section>
   );
 }

@@ -15,6 +15,8 @@ export interface LossChartProps extends StepChartProps {
 }
 
 const HEIGHT = 260;
+/** On a log axis, λ·R lines may extend it this many decades below the lowest task loss (see plot). */
+const REG_DECADES = 3;
 
 interface Line {
   key: string;
@@ -62,10 +64,12 @@ class LossDrawer extends StepChartDrawer<LossChartProps> {
     const tag = p.logY ? 'log' : 'lin';
     const buckets = panel.w / 2; // min+max per 2 px: ≤ 1 point per pixel
     const ext: [number, number] = [Infinity, -Infinity];
+    const regExt: [number, number] = [Infinity, -Infinity];
     const drawn: Array<{ l: Line; raw: Downsampled; smooth: Downsampled | null }> = [];
     for (const l of lines) {
       const raw = this.cache.points(`${l.key}-raw`, l.col, l.col.view(), l.rows, buckets, { map, tag });
-      raw.dec.extent(ext); // raw values stay in view: with smoothing they are drawn faintly
+      // Raw values stay in view: with smoothing they are drawn faintly.
+      raw.dec.extent(l.key.endsWith(':lambda-reg') ? regExt : ext);
       const smooth =
         s > 0
           ? this.cache.points(l.key, l.col, l.col.view(), l.rows, buckets, { map, tag, smoothing: s }).points
@@ -75,17 +79,27 @@ class LossDrawer extends StepChartDrawer<LossChartProps> {
     this.cache.sweep();
     const base = h.baseline;
     let yd: [number, number];
-    if (p.logY) yd = logDomain(ext[0], ext[1], [base], 1e-8);
-    else {
+    if (p.logY) {
+      // λ·R of a KRU that starts unitary begins near 0: on a log axis it would stretch the axis down many
+      // decades and flatten the task losses. It may widen the axis by at most REG_DECADES below the lowest
+      // task loss; lower values are drawn on the floor.
+      const lo = Number.isFinite(ext[0])
+        ? Math.min(ext[0], Math.max(regExt[0], ext[0] / 10 ** REG_DECADES))
+        : regExt[0];
+      yd = logDomain(lo, Math.max(ext[1], regExt[1]), [base], 1e-8);
+    } else {
+      ext[0] = Math.min(ext[0], regExt[0]);
+      ext[1] = Math.max(ext[1], regExt[1]);
       yd = linearDomain(ext[0], ext[1], [base, 0]);
       if (ext[0] >= 0) yd[0] = 0; // losses are ≥ 0: start the axis at 0, not below
     }
     panel.setScales(stepDomain(h), yd, p.logY);
+    const floor = p.logY ? yd[0] : -Infinity;
     for (const { l, raw, smooth } of drawn) {
       if (smooth) {
-        panel.line(`${l.key}-raw`, stepPath(panel, steps, raw), l.color, 1, l.dash, 0.22);
-        panel.line(l.key, stepPath(panel, steps, smooth), l.color, l.width + 0.4, l.dash);
-      } else panel.line(l.key, stepPath(panel, steps, raw), l.color, l.width, l.dash);
+        panel.line(`${l.key}-raw`, stepPath(panel, steps, raw, floor), l.color, 1, l.dash, 0.22);
+        panel.line(l.key, stepPath(panel, steps, smooth, floor), l.color, l.width + 0.4, l.dash);
+      } else panel.line(l.key, stepPath(panel, steps, raw, floor), l.color, l.width, l.dash);
     }
     if (Number.isFinite(base)) panel.hrule('baseline', base, 'memoryless baseline', theme.muted);
   }
