@@ -6,7 +6,7 @@ import { denseSpectrum, kruStepSummary } from '../engine/spectra';
 import { Trainer, disposeDeviceBatch, disposeLossAndGrads, toDeviceBatch } from '../engine/trainer';
 import { stepNorms } from '../kernels/ops';
 import { factorDeviation } from '../linalg';
-import type { ModelSpec } from '../model/config';
+import type { NetSpec } from '../model/config';
 import { formatZodIssue, fromModelFile, paramsToFile } from '../model/model-file';
 import { orthogonalDeviation, type ParamArrays } from '../model/models';
 import { CliError, FlagReader, parseFlags } from './args';
@@ -49,7 +49,7 @@ export interface InspectData {
 }
 
 /** Validates a data file against a model spec; the message names the path of the first problem. */
-export function parseInspectData(json: unknown, spec: ModelSpec): InspectData {
+export function parseInspectData(json: unknown, spec: NetSpec): InspectData {
   const r = DataSchema.safeParse(json);
   if (!r.success) throw new Error(formatZodIssue(r.error, json));
   const { inputs, targets, loss } = r.data;
@@ -128,7 +128,7 @@ export async function inspect(argv: string[], io: CliIO): Promise<number> {
 
 /** Loss, gradients (file layout), g_t and spectra of one model on one batch. */
 export async function inspectModel(
-  spec: ModelSpec,
+  spec: NetSpec,
   arrays: ParamArrays,
   lambda: number,
   data: InspectData,

@@ -2,7 +2,7 @@
 // trains in lockstep on identical batches drawn from one seeded stream. Pure TypeScript on tfjs-core: the same
 // class runs in the Web Worker, in Node tests and in the CLI.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelSpec as NetSpec } from '../model/config';
+import type { NetSpec } from '../model/config';
 import { initKruArrays, initRnnArrays, paramCounts, type ParamArrays } from '../model/models';
 import { polarFactorsHost } from '../model/polar';
 import { toModelFile, type ModelFile } from '../model/model-file';

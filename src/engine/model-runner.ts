@@ -2,14 +2,14 @@
 // LocalRunner trains in this thread; the app's training worker can put a model in a worker of its own
 // (workers/remote-runner.ts), so that the KRU and the RNN step in parallel on two cores while staying
 // in lockstep on identical batches.
-import type { ModelSpec } from '../model/config';
+import type { NetSpec } from '../model/config';
 import type { ParamArrays } from '../model/models';
 import type { Batch, LossKind } from '../tasks/types';
 import type { Tensor1D } from '@tensorflow/tfjs-core';
 import { Trainer, disposeDeviceBatch, toDeviceBatch, type DeviceBatch, type TrainerOptions } from './trainer';
 
 export interface ModelRunner {
-  readonly spec: ModelSpec;
+  readonly spec: NetSpec;
   /** Parameter names, in the order of the packed metrics' per-group norms. */
   readonly names: string[];
   /** True when the work happens elsewhere: the Experiment starts such steps before the local ones. */
@@ -31,7 +31,7 @@ export interface BatchKind {
 
 /** Everything needed to build a model's trainer anywhere: a plain, structured-cloneable object. */
 export interface RunnerInit {
-  spec: ModelSpec;
+  spec: NetSpec;
   arrays: ParamArrays;
   options: TrainerOptions;
   batchKind: BatchKind;
@@ -47,7 +47,7 @@ export class LocalRunner implements ModelRunner {
     this.batchKind = init.batchKind;
   }
 
-  get spec(): ModelSpec {
+  get spec(): NetSpec {
     return this.trainer.spec;
   }
 

@@ -1,6 +1,6 @@
 // One model's metrics per step as rows (the engine appends one per step), and their packing into the
 // column-wise ModelSeries that a snapshot carries.
-import type { ModelSpec as NetSpec } from '../model/config';
+import type { NetSpec } from '../model/config';
 import { kruStepSummary } from './spectra';
 import type { UnpackedMetrics } from './trainer';
 import type { ModelSeries } from './types';

@@ -1,7 +1,7 @@
 // One model, its optimiser and its training step. Backend-agnostic: everything stays on the device until one
 // packed metrics tensor per step is read back asynchronously by the caller (no dataSync on the hot path).
 import * as tf from '@tensorflow/tfjs-core';
-import type { Impl, ModelSpec, OptimizerName } from '../model/config';
+import type { Impl, NetSpec, OptimizerName } from '../model/config';
 import {
   hiddenStates,
   orthogonalDeviation,
@@ -92,7 +92,7 @@ export class Trainer {
   private powerVec: tf.Variable | null = null;
 
   constructor(
-    readonly spec: ModelSpec,
+    readonly spec: NetSpec,
     arrays: ParamArrays,
     private readonly options: TrainerOptions,
   ) {

@@ -43,7 +43,8 @@ export interface RnnSpec {
   activation: RnnActivation;
 }
 
-export type ModelSpec = KruSpec | RnnSpec;
+/** What the model code needs of a network (not to be confused with a run's ModelSpec in src/settings). */
+export type NetSpec = KruSpec | RnnSpec;
 
 /** Factor sizes 2×2×…×2 when hidden is a power of two, else one hidden×hidden factor. */
 export function defaultFactors(hidden: number): number[] {

@@ -3,7 +3,7 @@
 // flat layouts, so the file can be produced or consumed by other tools (numpy, a notebook) without our code.
 // float32 values written as JS numbers read back to the same float32, so export → import → export is exact.
 import { z } from 'zod';
-import { KRU_ACTIVATIONS, RNN_ACTIVATIONS, type KruSpec, type ModelSpec, type RnnSpec } from './config';
+import { KRU_ACTIVATIONS, RNN_ACTIVATIONS, type KruSpec, type NetSpec, type RnnSpec } from './config';
 import { paramShapes, type ParamArrays } from './models';
 import { factorLayout, product } from '../core/factor-layout';
 
@@ -74,7 +74,7 @@ function vec(a: ArrayLike<number>, off: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => a[off + i]);
 }
 
-function requireArrays(spec: ModelSpec, arrays: ParamArrays): void {
+function requireArrays(spec: NetSpec, arrays: ParamArrays): void {
   for (const [name, shape] of Object.entries(paramShapes(spec))) {
     const size = product(shape);
     const a = arrays[name];
@@ -87,8 +87,8 @@ function requireArrays(spec: ModelSpec, arrays: ParamArrays): void {
 /** The file-layout params of a model from its flat arrays (also used for gradients, which share the layout). */
 export function paramsToFile(spec: KruSpec, arrays: ParamArrays): KruFileParams;
 export function paramsToFile(spec: RnnSpec, arrays: ParamArrays): RnnFileParams;
-export function paramsToFile(spec: ModelSpec, arrays: ParamArrays): KruFileParams | RnnFileParams;
-export function paramsToFile(spec: ModelSpec, arrays: ParamArrays): KruFileParams | RnnFileParams {
+export function paramsToFile(spec: NetSpec, arrays: ParamArrays): KruFileParams | RnnFileParams;
+export function paramsToFile(spec: NetSpec, arrays: ParamArrays): KruFileParams | RnnFileParams {
   requireArrays(spec, arrays);
   const { hidden: N, inputSize: D, outputSize: K } = spec;
   if (spec.kind === 'rnn') {
@@ -117,7 +117,7 @@ export function paramsToFile(spec: ModelSpec, arrays: ParamArrays): KruFileParam
 }
 
 /** A model file for the given spec and flat parameter arrays (docs/model.md layouts). λ defaults to 0. */
-export function toModelFile(spec: ModelSpec, arrays: ParamArrays, lambda = 0): ModelFile {
+export function toModelFile(spec: NetSpec, arrays: ParamArrays, lambda = 0): ModelFile {
   // Key order is the order a reader meets them in the file: format and kind first, parameters last.
   const dims = { hidden: spec.hidden, inputSize: spec.inputSize, outputSize: spec.outputSize };
   if (spec.kind === 'kru') {
@@ -251,7 +251,7 @@ function put(target: Float32Array, off: number, m: Matrix): number {
  * Validates a parsed model file (any JSON value) and converts it to a spec and flat float32 arrays.
  * Throws ModelFileError with a one-line message naming the first problem.
  */
-export function fromModelFile(json: unknown): { spec: ModelSpec; arrays: ParamArrays; lambda: number } {
+export function fromModelFile(json: unknown): { spec: NetSpec; arrays: ParamArrays; lambda: number } {
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     fail('(file)', `expected a JSON object, got ${describe(json)}`);
   const obj = json as Record<string, unknown>;

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { haarOrthogonal, haarUnitary } from '../linalg';
 import type { Rng } from '../util/rng';
-import type { Impl, KruInit, KruSpec, ModelSpec, RnnInit, RnnSpec } from './config';
+import type { Impl, KruInit, KruSpec, NetSpec, RnnInit, RnnSpec } from './config';
 import { kruRecurrenceReference, rnnRecurrenceReference } from './recurrence-reference';
 import { kruRecurrenceFused, rnnRecurrenceFused } from '../kernels/ops';
 import { hasFusedKernels } from '../kernels/ops';
@@ -20,7 +20,7 @@ function gaussian(rng: Rng, n: number, std: number): Float32Array {
 }
 
 /** Shapes of every parameter of a model, in a fixed order (the order of gradient groups and of the file). */
-export function paramShapes(spec: ModelSpec): Record<string, number[]> {
+export function paramShapes(spec: NetSpec): Record<string, number[]> {
   const { hidden: N, inputSize: D, outputSize: K } = spec;
   if (spec.kind === 'kru') {
     const shapes: Record<string, number[]> = {
@@ -37,7 +37,7 @@ export function paramShapes(spec: ModelSpec): Record<string, number[]> {
 }
 
 /** Recurrent and total number of real parameters. */
-export function paramCounts(spec: ModelSpec): { recurrent: number; total: number } {
+export function paramCounts(spec: NetSpec): { recurrent: number; total: number } {
   const shapes = paramShapes(spec);
   const total = Object.values(shapes).reduce((s, sh) => s + product(sh), 0);
   const recurrent = spec.kind === 'kru' ? product(shapes.factors) : spec.hidden * spec.hidden;
@@ -91,7 +91,7 @@ export function initRnnArrays(spec: RnnSpec, init: RnnInit, rng: Rng): ParamArra
 }
 
 /** Width of the hidden state as stored: 2N for the KRU ([Re | Im]), N for the RNN. */
-export function stateWidth(spec: ModelSpec): number {
+export function stateWidth(spec: NetSpec): number {
   return spec.kind === 'kru' ? 2 * spec.hidden : spec.hidden;
 }
 
@@ -102,7 +102,7 @@ export function usesFused(impl: Impl): boolean {
 
 /** Hidden states H [B, T, width]; probe (zeros) has the same shape and receives ∂L/∂h_t. */
 export function hiddenStates(
-  spec: ModelSpec,
+  spec: NetSpec,
   p: ParamTensors,
   x: tf.Tensor3D,
   probe: tf.Tensor3D,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromModelFile, toModelFile } from '../../src/model/model-file';
 import { initRnnArrays } from '../../src/model/models';
-import type { ModelSpec } from '../../src/model/config';
+import type { NetSpec } from '../../src/model/config';
 import { Rng } from '../../src/util/rng';
 import { defaultRunConfig, settingsToJson } from '../../src/settings';
 import { PRESETS } from '../../src/presets';
@@ -272,12 +272,12 @@ describe('presets', () => {
 });
 
 describe('errors: one line on stderr, non-zero exit, nothing written', () => {
-  const spec: ModelSpec = { kind: 'rnn', hidden: 3, inputSize: 2, outputSize: 2, activation: 'tanh' };
+  const spec: NetSpec = { kind: 'rnn', hidden: 3, inputSize: 2, outputSize: 2, activation: 'tanh' };
   const model = tmp.file(
     'rnn.json',
     toModelFile(spec, initRnnArrays(spec, { kind: 'gaussian', gain: 1 }, new Rng(1))),
   );
-  const mseModelSpec: ModelSpec = { ...spec, outputSize: 1 };
+  const mseModelSpec: NetSpec = { ...spec, outputSize: 1 };
   const mseModel = tmp.file(
     'rnn-mse.json',
     toModelFile(mseModelSpec, initRnnArrays(mseModelSpec, { kind: 'gaussian', gain: 1 }, new Rng(1))),

@@ -14,7 +14,7 @@ import {
   type KruParams64,
   type RnnParams64,
 } from '../support/float64';
-import type { ModelSpec } from '../../src/model/config';
+import type { NetSpec } from '../../src/model/config';
 import { initKruArrays, initRnnArrays, type ParamArrays } from '../../src/model/models';
 import { fromModelFile, toModelFile, type ModelFile } from '../../src/model/model-file';
 import { realSingularValues } from '../../src/linalg';
@@ -23,7 +23,7 @@ import { cli, tempDir } from './helpers';
 
 interface Case {
   name: string;
-  spec: ModelSpec;
+  spec: NetSpec;
   loss: 'xent' | 'mse';
   lambda: number;
   B: number;
@@ -57,7 +57,7 @@ const cases: Case[] = [
   },
 ];
 
-function params(spec: ModelSpec, rng: Rng): ParamArrays {
+function params(spec: NetSpec, rng: Rng): ParamArrays {
   // Gaussian (non-unitary) factors so λ·R has a gradient; non-zero biases and a positive β exercise every entry.
   const p =
     spec.kind === 'kru'

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ModelSpec } from '../../src/model/config';
+import type { NetSpec } from '../../src/model/config';
 import { initKruArrays, initRnnArrays, paramShapes, type ParamArrays } from '../../src/model/models';
 import {
   MODEL_FORMAT,
@@ -15,7 +15,7 @@ import {
 import { Rng } from '../../src/util/rng';
 import { unitaryPenalty64 } from '../support/float64';
 
-function randomArrays(spec: ModelSpec, seed: number): ParamArrays {
+function randomArrays(spec: NetSpec, seed: number): ParamArrays {
   const rng = new Rng(seed);
   const a =
     spec.kind === 'kru'
@@ -26,7 +26,7 @@ function randomArrays(spec: ModelSpec, seed: number): ParamArrays {
   return a;
 }
 
-const kruCrelu: ModelSpec = {
+const kruCrelu: NetSpec = {
   kind: 'kru',
   hidden: 4,
   inputSize: 3,
@@ -34,7 +34,7 @@ const kruCrelu: ModelSpec = {
   factors: [2, 2],
   activation: 'crelu',
 };
-const kruModrelu: ModelSpec = {
+const kruModrelu: NetSpec = {
   kind: 'kru',
   hidden: 6,
   inputSize: 2,
@@ -42,7 +42,7 @@ const kruModrelu: ModelSpec = {
   factors: [2, 3],
   activation: 'modrelu',
 };
-const rnn: ModelSpec = { kind: 'rnn', hidden: 5, inputSize: 3, outputSize: 2, activation: 'tanh' };
+const rnn: NetSpec = { kind: 'rnn', hidden: 5, inputSize: 3, outputSize: 2, activation: 'tanh' };
 
 /** A deep copy through JSON text, i.e. what a file on disk gives back. */
 const viaText = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;

@@ -13,7 +13,7 @@ import {
   type KruParams64,
   type RnnParams64,
 } from '../support/float64';
-import type { ModelSpec } from '../../src/model/config';
+import type { NetSpec } from '../../src/model/config';
 import { initKruArrays, initRnnArrays, type ParamArrays } from '../../src/model/models';
 import { Trainer, disposeDeviceBatch, disposeLossAndGrads, toDeviceBatch } from '../../src/engine/trainer';
 import { registerFusedKernels } from '../../src/kernels/register';
@@ -23,7 +23,7 @@ import type { LossKind } from '../../src/tasks/types';
 
 interface Case {
   name: string;
-  spec: ModelSpec;
+  spec: NetSpec;
   loss: LossKind;
   B: number;
   T: number;
@@ -110,7 +110,7 @@ function makeData(c: Case, rng: Rng) {
   return { x, targets };
 }
 
-function params(spec: ModelSpec, rng: Rng): ParamArrays {
+function params(spec: NetSpec, rng: Rng): ParamArrays {
   // Gaussian KRU factors (not unitary) so that λ·R has a non-trivial gradient; biases non-zero so that
   // every parameter is exercised; modReLU β mildly positive.
   const p =
