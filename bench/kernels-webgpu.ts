@@ -6,7 +6,7 @@ import * as support from '../test/support/backend';
 import { registerFusedKernels } from '../src/kernels/register';
 import { kruRecurrenceFused, rnnRecurrenceFused } from '../src/kernels/ops';
 import { registerWebgpuFusedKernels } from '../src/kernels/webgpu';
-import { defaultFactors } from '../src/model/config';
+import { defaultFactors } from '../src/core/factor-layout';
 import { packedLength } from '../src/core/factor-layout';
 
 process.env.KRU_BACKEND = 'webgpu';

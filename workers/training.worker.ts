@@ -8,7 +8,7 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { selectBackend } from '../src/engine/backend';
 import { Experiment } from '../src/engine/experiment';
 import { inSecondWorker, trainingPlacement, type TrainingThreads } from '../src/engine/placement';
-import type { BackendPreference, UpdateListener, WorkerUpdate } from '../src/engine/protocol';
+import type { BackendPreference, TrainingApi, UpdateListener, WorkerUpdate } from '../src/engine/protocol';
 import { Session } from '../src/engine/session';
 import type { RunConfig } from '../src/engine/types';
 import { snapshotBuffers } from '../src/engine/transfer';
@@ -79,7 +79,7 @@ const session = new Session({
   now: () => performance.now(),
 });
 
-const api = {
+const api: TrainingApi = {
   /** Registers the page's listener (a comlink.proxy); replaces any previous one. */
   subscribe(l: UpdateListener) {
     // The page passes comlink.proxy(fn); here it arrives as a remote function whose calls return promises.
@@ -102,7 +102,5 @@ const api = {
   exportModel: (id: string) => session.exportModel(id),
   status: () => session.status(),
 };
-
-export type TrainingApi = typeof api;
 
 Comlink.expose(api);

@@ -2,7 +2,7 @@
 // card per model with its kind's rows. They rebuild the models, so they apply on Reset; a pending-changes line
 // says what is waiting.
 import { KIND_LABEL, MODEL_KINDS, type ModelKind } from '../core/vocabulary';
-import { defaultFactors } from '../model/config';
+import { defaultFactors } from '../core/factor-layout';
 import {
   defaultModel,
   freshId,

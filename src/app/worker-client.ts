@@ -1,7 +1,7 @@
-// The one training worker of the page, created lazily and wrapped with comlink. Only types cross from the
-// worker's module, so the main bundle never contains TensorFlow.js.
+// The one training worker of the page, created lazily and wrapped with comlink. The worker's API type lives in
+// src/engine/protocol.ts, so the main bundle never contains TensorFlow.js.
 import * as Comlink from 'comlink';
-import type { TrainingApi } from '../../workers/training.worker';
+import type { TrainingApi } from '../engine/protocol';
 
 let remote: Comlink.Remote<TrainingApi> | null = null;
 

@@ -2,7 +2,7 @@
 // rows of the chosen --model kind), its --help line from the row's help, its check from the row's schema.
 import { product } from '../core/factor-layout';
 import { MODEL_KINDS, type ModelKind } from '../core/vocabulary';
-import { defaultFactors } from '../model/config';
+import { defaultFactors } from '../core/factor-layout';
 import {
   defaultModel,
   defaultRunConfig,

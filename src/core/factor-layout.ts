@@ -114,3 +114,15 @@ export function factorCopy(
   }
   return { re, im };
 }
+
+/** Factor sizes 2×2×…×2 when hidden is a power of two, else one hidden×hidden factor. */
+export function defaultFactors(hidden: number): number[] {
+  const f: number[] = [];
+  let n = hidden;
+  while (n > 1 && n % 2 === 0) {
+    f.push(2);
+    n /= 2;
+  }
+  if (n > 1) f.push(n);
+  return f.length ? f : [1];
+}

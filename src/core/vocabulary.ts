@@ -31,3 +31,6 @@ export interface RnnInit {
 
 /** Display name of a model kind. */
 export const KIND_LABEL: Record<ModelKind, string> = { kru: 'KRU', rnn: 'RNN' };
+
+/** ε inside modReLU's |z| = sqrt(Re² + Im² + ε): one value for the reference, both kernels and the docs. */
+export const MODRELU_EPS = 1e-6;

@@ -1,13 +1,14 @@
 // Types shared by the training worker and the page: the worker's status and its updates. Types only, so the
 // page imports this file without pulling in TensorFlow.js.
 import type { BackendName } from './backend-names';
-import type { Snapshot } from './types';
+import type { TrainingThreads } from './placement';
+import type { RunConfig, Snapshot } from './types';
 
 export type BackendPreference = BackendName;
 
 export type RunState = 'starting' | 'ready' | 'running' | 'error';
 
-export type { TrainingThreads } from './placement';
+export type { TrainingThreads };
 
 export interface WorkerStatus {
   /** Generation of the current run; bumped by every reset so the page can drop stale snapshots. */
@@ -36,3 +37,23 @@ export interface WorkerUpdate {
 }
 
 export type UpdateListener = (update: WorkerUpdate) => void;
+
+/** What the training worker exposes over comlink (workers/training.worker.ts implements it). */
+export interface TrainingApi {
+  /** Registers the page's listener (a comlink.proxy); replaces any previous one. */
+  subscribe(listener: UpdateListener): WorkerStatus;
+  /** Picks the backend and placement (from the link), then builds the run unless it is already built. */
+  init(
+    config: RunConfig,
+    opts?: { prefer?: BackendPreference; threads?: TrainingThreads },
+  ): Promise<WorkerStatus>;
+  reset(config: RunConfig): Promise<WorkerStatus>;
+  play(): WorkerStatus;
+  pause(): WorkerStatus;
+  step(): Promise<WorkerStatus>;
+  setLambda(id: string, lambda: number): Promise<void>;
+  setLearningRate(id: string, lr: number): Promise<void>;
+  setStepsPerTick(k: number): WorkerStatus;
+  exportModel(id: string): Promise<unknown>;
+  status(): WorkerStatus;
+}

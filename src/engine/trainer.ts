@@ -1,7 +1,8 @@
 // One model, its optimiser and its training step. Backend-agnostic: everything stays on the device until one
 // packed metrics tensor per step is read back asynchronously by the caller (no dataSync on the hot path).
 import * as tf from '@tensorflow/tfjs-core';
-import type { Impl, NetSpec, OptimizerName } from '../model/config';
+import type { NetSpec } from '../model/config';
+import type { Impl, OptimizerName } from '../core/vocabulary';
 import {
   hiddenStates,
   orthogonalDeviation,

@@ -1,6 +1,6 @@
 // Reading the fused kernels' attrs, shared by every backend's implementation (attrs arrive untyped).
 import type { NamedAttrMap } from '@tensorflow/tfjs-core';
-import { KRU_ACTIVATIONS, RNN_ACTIVATIONS, type KruActivation, type RnnActivation } from '../model/config';
+import { KRU_ACTIVATIONS, RNN_ACTIVATIONS, type KruActivation, type RnnActivation } from '../core/vocabulary';
 
 export function readKruAttrs(attrs: NamedAttrMap | undefined): {
   sizes: number[];

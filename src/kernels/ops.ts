@@ -1,7 +1,7 @@
 // The public fused-recurrence ops. Each is one registered kernel per direction (see docs/model.md, "Fused
 // kernels"): per-op dispatch cost, not arithmetic, dominates an op-by-op recurrence in tfjs.
 import * as tf from '@tensorflow/tfjs-core';
-import type { KruActivation, RnnActivation } from '../model/config';
+import type { KruActivation, RnnActivation } from '../core/vocabulary';
 
 export const KRU_RECURRENCE = 'KruRecurrence';
 export const KRU_RECURRENCE_GRAD = 'KruRecurrenceGrad';

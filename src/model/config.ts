@@ -1,26 +1,9 @@
 // Model shapes: what the model code needs to know of a network (sizes, factors, activation). The option names
-// live in src/core/vocabulary.ts (re-exported here for the model and kernel code).
+// live in src/core/vocabulary.ts, the factor layout in src/core/factor-layout.ts.
 
-export {
-  IMPLS,
-  KRU_ACTIVATIONS,
-  KRU_INITS,
-  OPTIMIZERS,
-  RNN_ACTIVATIONS,
-  RNN_INITS,
-  TASK_NAMES,
-  type Impl,
-  type KruActivation,
-  type KruInit,
-  type OptimizerName,
-  type RnnActivation,
-  type RnnInit,
-  type TaskName,
-} from '../core/vocabulary';
+export { MODRELU_EPS } from '../core/vocabulary';
+export { defaultFactors } from '../core/factor-layout';
 import type { KruActivation, RnnActivation } from '../core/vocabulary';
-
-/** ε inside modReLU's |z| = sqrt(Re² + Im² + ε): one value for the reference, both kernels and the docs. */
-export const MODRELU_EPS = 1e-6;
 
 /**
  * Shape of a KRU: W = W_0 ⊗ … ⊗ W_{F-1}, each W_f complex p_f×p_f, ∏ p_f = hidden. Specs are built from an
@@ -45,18 +28,6 @@ export interface RnnSpec {
 
 /** What the model code needs of a network (not to be confused with a run's ModelSpec in src/settings). */
 export type NetSpec = KruSpec | RnnSpec;
-
-/** Factor sizes 2×2×…×2 when hidden is a power of two, else one hidden×hidden factor. */
-export function defaultFactors(hidden: number): number[] {
-  const f: number[] = [];
-  let n = hidden;
-  while (n > 1 && n % 2 === 0) {
-    f.push(2);
-    n /= 2;
-  }
-  if (n > 1) f.push(n);
-  return f.length ? f : [1];
-}
 
 /** Parses "2,2,4" into [2, 2, 4]; throws with a readable message. */
 export function parseFactors(text: string): number[] {

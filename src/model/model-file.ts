@@ -3,7 +3,8 @@
 // flat layouts, so the file can be produced or consumed by other tools (numpy, a notebook) without our code.
 // float32 values written as JS numbers read back to the same float32, so export → import → export is exact.
 import { z } from 'zod';
-import { KRU_ACTIVATIONS, RNN_ACTIVATIONS, type KruSpec, type NetSpec, type RnnSpec } from './config';
+import { type KruSpec, type NetSpec, type RnnSpec } from './config';
+import { KRU_ACTIVATIONS, RNN_ACTIVATIONS } from '../core/vocabulary';
 import { paramShapes, type ParamArrays } from './models';
 import { factorLayout, product } from '../core/factor-layout';
 

@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { haarOrthogonal, haarUnitary } from '../linalg';
 import type { Rng } from '../util/rng';
-import type { Impl, KruInit, KruSpec, NetSpec, RnnInit, RnnSpec } from './config';
+import type { KruSpec, NetSpec, RnnSpec } from './config';
+import type { Impl, KruInit, RnnInit } from '../core/vocabulary';
 import { kruRecurrenceReference, rnnRecurrenceReference } from './recurrence-reference';
 import { kruRecurrenceFused, rnnRecurrenceFused } from '../kernels/ops';
 import { hasFusedKernels } from '../kernels/ops';

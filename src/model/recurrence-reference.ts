@@ -1,7 +1,7 @@
 // The op-by-op recurrences: the readable reference that the fused kernels (src/kernels) are tested against,
 // and the path used on backends without fused kernels. Same signatures as the fused ops.
 import * as tf from '@tensorflow/tfjs-core';
-import { MODRELU_EPS, type KruActivation, type RnnActivation } from './config';
+import { MODRELU_EPS, type KruActivation, type RnnActivation } from '../core/vocabulary';
 import { factorLayout, product } from '../core/factor-layout';
 
 export interface KruAttrs {

@@ -1,6 +1,6 @@
 // Settings ⇄ JSON file (what the app exports and imports, and what `kru train --config` reads). A file is
 // checked whole: a bad file is refused with one readable message and changes nothing.
-import { defaultFactors } from '../model/config';
+import { defaultFactors } from '../core/factor-layout';
 import {
   parseRunConfig,
   formatIssues,

@@ -3,7 +3,7 @@
 // a bad value is reported and that one setting keeps its default, while every other key still applies.
 import { product } from '../core/factor-layout';
 import { KIND_LABEL, MODEL_KINDS, type ModelKind } from '../core/vocabulary';
-import { defaultFactors } from '../model/config';
+import { defaultFactors } from '../core/factor-layout';
 import { getPath, readText, rowsOf, setPath } from './rows';
 import { defaultAppSettings, defaultModel, defaultRunConfig, parseRunConfig } from './run-config';
 import {

@@ -3,7 +3,7 @@
 import { product } from '../core/factor-layout';
 import { z } from 'zod';
 import { KIND_LABEL, MODEL_KINDS, type ModelKind } from '../core/vocabulary';
-import { defaultFactors } from '../model/config';
+import { defaultFactors } from '../core/factor-layout';
 import { isRow, type Table } from './rows';
 import {
   APP_TABLE,

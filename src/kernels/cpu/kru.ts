@@ -2,7 +2,7 @@
 // kernels in ./index.ts wrap these; keeping the numerics free of tfjs makes them easy to benchmark. The
 // per-factor loops and the batched state layout they share are in ./kru-factor.ts.
 
-import { MODRELU_EPS, type KruActivation as KruActivationName } from '../../model/config';
+import { MODRELU_EPS, type KruActivation as KruActivationName } from '../../core/vocabulary';
 import { scratch, simdLoops } from './wasm';
 import { factorApply, factorBackward, splitFactors } from './kru-factor';
 

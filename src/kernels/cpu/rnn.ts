@@ -5,7 +5,7 @@
 // a rank-B update per step). It runs as WebAssembly SIMD (./wasm) where the engine has it, like the KRU's
 // factor loops, so the two models' kernels are built alike; matMulABt is the JS fallback.
 
-import type { RnnActivation as RnnActivationName } from '../../model/config';
+import type { RnnActivation as RnnActivationName } from '../../core/vocabulary';
 import { scratch, simdLoops, type SimdLoops } from './wasm';
 
 export interface RnnDims {

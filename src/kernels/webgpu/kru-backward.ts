@@ -16,7 +16,7 @@ import {
   scratchStartWgsl,
   sequenceLayout,
 } from './program';
-import type { KruActivation } from '../../model/config';
+import type { KruActivation } from '../../core/vocabulary';
 import { readKruAttrs } from '../attrs';
 import { KRU_RECURRENCE_GRAD } from '../ops';
 import { COMPLEX_WGSL, OutputRegions, activationGradWgsl, applyFactorFns, factorAxes } from './kru-wgsl';

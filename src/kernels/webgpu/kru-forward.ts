@@ -17,7 +17,7 @@ import {
   scratchStartWgsl,
   sequenceLayout,
 } from './program';
-import type { KruActivation } from '../../model/config';
+import type { KruActivation } from '../../core/vocabulary';
 import { readKruAttrs } from '../attrs';
 import { KRU_RECURRENCE } from '../ops';
 import { COMPLEX_WGSL, OutputRegions, activationWgsl, applyFactorFns, factorAxes } from './kru-wgsl';

@@ -2,7 +2,7 @@
 // applied along its tensor axis (per thread layout), complex products, the activations and their Jacobians,
 // and the flat output buffer's regions. Everything here returns WGSL text; nothing touches the backend.
 import { factorLayout } from '../../core/factor-layout';
-import { MODRELU_EPS, type KruActivation } from '../../model/config';
+import { MODRELU_EPS, type KruActivation } from '../../core/vocabulary';
 import type { SequenceLayout } from './program';
 
 /** modReLU's ε as a WGSL float literal. */

@@ -17,7 +17,7 @@ import {
   sequenceLayout,
 } from './program';
 
-import type { RnnActivation } from '../../model/config';
+import type { RnnActivation } from '../../core/vocabulary';
 import { readRnnActivation } from '../attrs';
 
 function rnnForwardCode(N: number, D: number, act: RnnActivation, layout: SequenceLayout): string {
