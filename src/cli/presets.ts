@@ -10,6 +10,7 @@ export function presets(argv: string[], io: CliIO): number {
     title: p.title,
     caption: p.caption,
     steps: p.steps,
+    focus: p.focus,
     models: p.config.models.map((m) => ({ id: m.id, label: m.label, kind: m.kind })),
   }));
   io.out(JSON.stringify(list, null, 2));

@@ -2,7 +2,7 @@
 // preset tests and by scripts/preset-report.ts, which prints the same numbers for docs/presets.md.
 import { Experiment } from '../../src/engine/experiment';
 import type { Snapshot } from '../../src/engine/types';
-import type { Preset } from '../../src/presets';
+import { presetByName, type Preset } from '../../src/presets';
 import type { RunConfig } from '../../src/settings';
 
 export interface ModelMeasure {
@@ -79,7 +79,8 @@ export async function measureRun(
         tail[id].loss = tail[id].loss.slice(-window);
         tail[id].acc = tail[id].acc.slice(-window);
         const running = { loss: mean(tail[id].loss), accuracy: mean(tail[id].acc) };
-        if (st.hitStep === null && opts.hit?.(running, s.baseline) && tail[id].loss.length >= window) st.hitStep = done;
+        if (st.hitStep === null && opts.hit?.(running, s.baseline) && tail[id].loss.length >= window)
+          st.hitStep = done;
       }
     }
   } finally {
@@ -107,6 +108,30 @@ export async function measureRun(
   };
 }
 
-export function measurePreset(p: Preset, opts: Parameters<typeof measureRun>[2] = {}): Promise<PresetMeasure> {
+export function measurePreset(
+  p: Preset,
+  opts: Parameters<typeof measureRun>[2] = {},
+): Promise<PresetMeasure> {
   return measureRun(p.config, p.steps, opts);
+}
+
+/** Long enough for the longest preset run on a busy 2-core machine. */
+export const LONG = 900_000;
+
+export function presetNamed(name: string): Preset {
+  const p = presetByName(name);
+  if (!p) throw new Error(`no preset ${name}`);
+  return p;
+}
+
+/** One readable block per run in the test log: what the claim was checked against. */
+export function logMeasure(name: string, m: PresetMeasure): void {
+  const rows = Object.entries(m.models).map(
+    ([id, x]) =>
+      `${id}: loss ${x.loss.toPrecision(3)} (${((100 * x.loss) / m.baseline).toFixed(1)}% of baseline), acc ${x.accuracy.toFixed(3)}, ` +
+      `dev ${x.deviation.toExponential(2)}, g1/gT ${x.gradRatio.toExponential(2)} (step 1: ${x.firstGradRatio.toExponential(2)})`,
+  );
+  console.log(
+    `${name}, ${m.steps} steps in ${m.seconds.toFixed(0)} s (${m.msPerStep.toFixed(0)} ms/step):\n  ${rows.join('\n  ')}`,
+  );
 }
