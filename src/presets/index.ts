@@ -30,7 +30,7 @@ export const PRESETS: readonly Preset[] = [
       'Both models see 10 random symbols, wait 10 steps, and must then repeat the symbols. The KRU (N = 128, ' +
       'modReLU, λ = 1: 56 recurrent parameters) learns it: by step 1,000 its accuracy is over 0.99 and its loss ' +
       'under 5% of the memoryless baseline. The plain RNN of the same size (16,384 recurrent parameters) is still ' +
-      'above 80% of the baseline',
+      'above 80% of the baseline.',
     steps: 1000,
     focus: 'loss',
     logLoss: true,
@@ -42,7 +42,7 @@ export const PRESETS: readonly Preset[] = [
     caption:
       'Adding problem over 50 steps, N = 64. Watch the gradient profile: by step 200 the tanh RNN passes back to ' +
       'the first position over 1,000 times less (relative to the last position) than the unitary modReLU KRU ' +
-      'does — its early inputs get almost no learning signal, while the KRU’s line stays far flatter',
+      'does — its early inputs get almost no learning signal, while the KRU’s line stays far flatter.',
     steps: 200,
     focus: 'grad-profile',
     config: run(adding50, [kru(64, { activation: 'modrelu', lambda: 10, lr: 3e-3 }), rnn(64, { lr: 3e-3 })]),
@@ -83,7 +83,7 @@ export const PRESETS: readonly Preset[] = [
     caption:
       'Three identical KRUs (N = 16, same start, same batches) at λ = 0, 0.01 and 10. By step 300 the λ = 10 ' +
       'KRU is within 1e-3 of unitary (‖WᴴW − I‖²) while the λ = 0 one has drifted at least 100 times further. ' +
-      'Their task losses stay side by side: on this short run the pull costs the task nothing visible',
+      'Their task losses stay side by side: on this short run the pull costs the task nothing visible.',
     steps: 300,
     focus: 'deviation',
     config: run(adding50, [
@@ -117,7 +117,7 @@ export const PRESETS: readonly Preset[] = [
       'A large state with few recurrent parameters: the KRU (N = 128, 5,313 parameters in all, 56 of them ' +
       'recurrent) against an RNN with as many parameters in all (N = 63, 5,238; 3,969 recurrent) on copy ' +
       'memory. By step 1,000 the KRU is over 0.99 accurate with its loss under 5% of the baseline; the RNN is ' +
-      'still above 80% of the baseline. (On the 8×8 digits the RNN does as well or better: see docs/presets.md.)',
+      'still above 80% of the baseline.',
     steps: 1000,
     focus: 'loss',
     logLoss: true,
@@ -132,7 +132,7 @@ export const PRESETS: readonly Preset[] = [
     caption:
       'One N = 64 four ways: six 2×2 factors (48 recurrent parameters), three 4×4 (96), two 8×8 (256) and one ' +
       '64×64 (8,192: a full complex matrix). After 1,000 steps of copy memory the three factored KRUs are all ' +
-      'below 90% of the memoryless baseline; the single big factor is still on it',
+      'below 90% of the memoryless baseline; the single big factor is still on it.',
     steps: 1000,
     focus: 'params',
     config: run(copy10, [
