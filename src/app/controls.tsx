@@ -2,7 +2,8 @@
 // settings and model files. The structural settings are in run-settings.tsx.
 import { useId, useRef, useState } from 'react';
 import type { ModelSpec } from '../settings';
-import { APP_TABLE } from '../settings/table';
+import { APP_TABLE, MODEL_TABLES } from '../settings/table';
+import { schemaError } from './setting-field';
 import { fmt, NumberField } from './fields';
 import {
   LAMBDA_STEPS,
@@ -82,6 +83,10 @@ function testId(base: string, m: ModelSpec, first: boolean): string {
   return first ? base : `${base}-${m.id}`;
 }
 
+/** The live fields check what they accept against the same rows as links, files and the CLI. */
+const LAMBDA_ROW = MODEL_TABLES.kru.lambda;
+const LR_ROW = MODEL_TABLES.kru.lr;
+
 function LambdaControl({ model, first }: { model: Extract<ModelSpec, { kind: 'kru' }>; first: boolean }) {
   const sliderId = useId();
   const lambda = model.lambda;
@@ -111,10 +116,10 @@ function LambdaControl({ model, first }: { model: Extract<ModelSpec, { kind: 'kr
       <NumberField
         label="λ exactly"
         value={lambda}
-        min={0}
-        max={1000}
+        min={LAMBDA_ROW.min}
+        max={LAMBDA_ROW.max}
         testId={testId('lambda-input', model, first)}
-        validate={(v) => (v < 0 ? 'λ must be ≥ 0' : v > 1000 ? 'λ must be ≤ 1000' : null)}
+        validate={(v) => schemaError(LAMBDA_ROW, v)}
         onCommit={(v) => setLambda(model.id, v)}
         hint="Enter to apply"
       />
@@ -142,7 +147,8 @@ function LearningRateControl({ model, first }: { model: ModelSpec; first: boolea
         label="Learning rate exactly"
         value={model.lr}
         testId={testId('lr-input', model, first)}
-        validate={(v) => (v <= 0 ? 'must be > 0' : v > 10 ? 'must be ≤ 10' : null)}
+        max={LR_ROW.max}
+        validate={(v) => schemaError(LR_ROW, v)}
         onCommit={(v) => setLearningRate(model.id, v)}
       />
     </div>

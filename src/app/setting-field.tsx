@@ -18,7 +18,8 @@ interface Props {
   wide?: boolean;
 }
 
-function schemaError(row: Row, v: unknown): string | null {
+/** The row's message for a value it refuses, or null. */
+export function schemaError(row: Row, v: unknown): string | null {
   const r = row.schema.safeParse(v);
   return r.success ? null : r.error.issues[0].message;
 }
