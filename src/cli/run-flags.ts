@@ -43,23 +43,40 @@ function kindsWith(flag: string): ModelKind[] {
   return MODEL_KINDS.filter((k) => MODEL_ROWS[k].some((r) => r.row.flag === flag));
 }
 
-function helpLine(row: Row, kinds?: ModelKind[]): string {
-  const value = row.field === 'bool' ? '' : row.options ? ` ${row.options.join('|')}` : ' X';
-  const only = kinds && kinds.length < MODEL_KINDS.length ? ` (${kinds.join(', ')} only)` : '';
-  return `  --${(row.flag + value).padEnd(30)} ${row.help}${only}`;
+/** What a row accepts, in words: "2…2000", "crelu|modrelu|…", "off or > 0…1000000". */
+function accepts(row: Row): string {
+  if (row.options) return row.options.join('|');
+  if (row.field === 'factors') return 'p,p,…';
+  if (row.field === 'text') return 'TEXT';
+  const range = `${row.min}…${row.max}`;
+  if (row.field === 'optional-number') return `off or ${range}`;
+  return row.field === 'int' ? `integer ${range}` : range;
 }
 
-/** The --help lines of the run flags, generated from the rows. */
+function helpLine(flag: string, rows: Array<{ kind?: ModelKind; row: Row }>): string {
+  const value = rows[0].row.field === 'bool' ? '' : ' X';
+  const only = rows[0].kind && rows.length < MODEL_KINDS.length && rows.every((r) => r.row === rows[0].row);
+  const parts = rows.map(({ kind, row }) => {
+    const what = row.field === 'bool' ? row.help : `${row.help} (${accepts(row)})`;
+    return rows.length > 1 ? `${kind}: ${what}` : what;
+  });
+  const suffix = only && rows.length === 1 ? ` (${rows[0].kind} only)` : '';
+  return `  --${(flag + value).padEnd(30)} ${parts.join('; ')}${suffix}`;
+}
+
+/** The --help lines of the run flags, generated from the rows (a flag several kinds share lists each kind's). */
 export function runFlagsHelp(): string {
-  const lines = RUN_ROWS.map(({ row }) => helpLine(row));
-  lines.push(`  --${'model kru|rnn'.padEnd(30)} the model kind (required without --config)`);
-  const seen = new Set<string>();
+  const lines = RUN_ROWS.map(({ row }) => helpLine(row.flag, [{ row }]));
+  lines.push(`  --${'model kru|rnn'.padEnd(30)} the model kind (required without --config or --preset)`);
+  const byFlag = new Map<string, Array<{ kind: ModelKind; row: Row }>>();
   for (const kind of MODEL_KINDS) {
-    for (const { row } of MODEL_ROWS[kind]) {
-      if (seen.has(row.flag)) continue;
-      seen.add(row.flag);
-      lines.push(helpLine(row, kindsWith(row.flag)));
-    }
+    for (const { row } of MODEL_ROWS[kind])
+      (byFlag.get(row.flag) ?? byFlag.set(row.flag, []).get(row.flag)!).push({ kind, row });
+  }
+  for (const [flag, rows] of byFlag) {
+    // The same row in every kind (id, N, lr, …): one line without kinds.
+    const same = rows.length === MODEL_KINDS.length && rows.every((r) => r.row === rows[0].row);
+    lines.push(helpLine(flag, same ? [{ row: rows[0].row }] : rows));
   }
   return lines.join('\n');
 }
