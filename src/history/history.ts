@@ -36,6 +36,9 @@ export class Column {
 
 export type SeriesColumns = { [K in keyof ModelSeries]: Column };
 
+/** Changes of one setting closer together than this many steps are one change (a slider drag). */
+export const MERGE_STEPS = 20;
+
 /** A live change of one model's setting, at the first step that used the new value. */
 export interface SettingChange {
   step: number;
@@ -81,7 +84,7 @@ export class History {
         let prev = had ? last(cols[setting]) : rows[setting][0];
         for (let i = 0; i < k; i++) {
           const v = rows[setting][i];
-          if (v !== prev) this.changes.push({ step: s.steps[i], model: m.id, setting, from: prev, to: v });
+          if (v !== prev) this.recordChange({ step: s.steps[i], model: m.id, setting, from: prev, to: v });
           prev = v;
         }
       }
@@ -89,6 +92,24 @@ export class History {
     }
     this.steps.append(Float32Array.from(s.steps));
     this.version++;
+  }
+
+  /**
+   * One drag of a slider sends many values over a few steps; they are one change to the reader: a change of the
+   * same model's same setting within MERGE_STEPS of the last one extends it (its `to` moves) instead of adding a
+   * mark. The per-step columns still hold every value.
+   */
+  private recordChange(c: SettingChange): void {
+    for (let j = this.changes.length - 1; j >= 0; j--) {
+      const last = this.changes[j];
+      if (c.step - last.step > MERGE_STEPS) break;
+      if (last.model === c.model && last.setting === c.setting) {
+        last.to = c.to;
+        if (last.to === last.from) this.changes.splice(j, 1); // dragged back to where it started: no change
+        return;
+      }
+    }
+    this.changes.push(c);
   }
 
   /** The model's info (label, kind), or undefined when the run has no such model. */

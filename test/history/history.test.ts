@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { History } from '../../src/history/history';
+import { History, MERGE_STEPS } from '../../src/history/history';
 import type { ModelSeries, Snapshot } from '../../src/engine/types';
 
 function series(k: number, T: number, F: number, lambda: number): ModelSeries {
@@ -57,5 +57,28 @@ describe('History', () => {
     for (let i = 0; i < 50; i++) h.append(snap([2 * i + 1, 2 * i + 2], 0.1, 40));
     expect(h.series.kru.gradNormsOverTime.rows).toBe(100);
     expect(h.steps.view()[99]).toBe(100);
+  });
+
+  it('records one change for a slider drag (changes within MERGE_STEPS merge), and none when dragged back', () => {
+    const h = new History();
+    h.append(snap([1, 2], 0.01));
+    // A drag: a new λ at each of steps 3…7, ending at 1.
+    for (const [step, lambda] of [
+      [3, 0.02],
+      [4, 0.05],
+      [5, 0.2],
+      [6, 0.6],
+      [7, 1],
+    ])
+      h.append(snap([step], lambda));
+    expect(h.changes).toEqual([
+      { step: 3, model: 'kru', setting: 'lambda', from: expect.closeTo(0.01, 6), to: 1 },
+    ]);
+    // Much later, a second change is its own mark.
+    h.append(snap([7 + MERGE_STEPS + 1], 2));
+    expect(h.changes.map((c) => c.to)).toEqual([1, 2]);
+    // Dragged back to where it started within the window: the mark goes away.
+    h.append(snap([7 + MERGE_STEPS + 2], 1));
+    expect(h.changes.map((c) => c.to)).toEqual([1]);
   });
 });
