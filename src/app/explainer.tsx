@@ -74,8 +74,9 @@ export function Explainer() {
             A strictly unitary KRU puts each factor back onto the nearest unitary matrix after every step.
             That keeps W exactly unitary, but it confines the search to the unitary matrices and makes
             forgetting hard: W can no longer shrink what the state holds, only the input and the activation
-            can. The preset below trains the same KRU unconstrained, soft and strict side by side.{' '}
-            <Preset name={P.strict} />
+            can. That is the paper&apos;s argument; the preset below trains the same KRU unconstrained, soft
+            and strict side by side on copy memory, a task that never needs to forget, and there strictness
+            does not hurt (its caption gives the numbers). <Preset name={P.strict} />
           </p>
         </section>
         <section>
