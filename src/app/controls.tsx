@@ -1,6 +1,6 @@
 // The run's buttons, its live settings (each KRU's λ, each model's learning rate, the update rate) and the
 // settings and model files. The structural settings are in run-settings.tsx.
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { ModelSpec } from '../settings';
 import { APP_TABLE, MODEL_TABLES } from '../settings/table';
 import { schemaError } from './setting-field';
@@ -41,12 +41,39 @@ export function RunControls() {
   const playing = useApp((s) => s.playing);
   const state = useApp((s) => s.status.state);
   const busy = state === 'starting';
+  const playRef = useRef<HTMLButtonElement>(null);
+  const pauseRef = useRef<HTMLButtonElement>(null);
+  // The pressed button disables itself; hand focus to its twin once it is enabled, or focus falls to <body>.
+  const focusNext = useRef<HTMLButtonElement | null>(null);
+  useEffect(() => {
+    focusNext.current?.focus();
+    focusNext.current = null;
+  }, [playing]);
   return (
     <div className="run-controls" role="group" aria-label="Run">
-      <button type="button" data-testid="play" onClick={play} disabled={playing} className="primary">
+      <button
+        type="button"
+        data-testid="play"
+        ref={playRef}
+        onClick={() => {
+          if (document.activeElement === playRef.current) focusNext.current = pauseRef.current;
+          play();
+        }}
+        disabled={playing}
+        className="primary"
+      >
         ▶ Play
       </button>
-      <button type="button" data-testid="pause" onClick={pause} disabled={!playing}>
+      <button
+        type="button"
+        data-testid="pause"
+        ref={pauseRef}
+        onClick={() => {
+          if (document.activeElement === pauseRef.current) focusNext.current = playRef.current;
+          pause();
+        }}
+        disabled={!playing}
+      >
         ❚❚ Pause
       </button>
       <button
