@@ -9,6 +9,7 @@ import {
   LAMBDA_STEPS,
   lambdaFromSlider,
   LR_STEPS,
+  lambdaAfterKey,
   lrFromSlider,
   sliderFromLambda,
   sliderFromLr,
@@ -132,6 +133,12 @@ function LambdaControl({ model, first }: { model: Extract<ModelSpec, { kind: 'kr
         aria-valuetext={`λ = ${fmt(lambda)}`}
         data-testid={testId('lambda-slider', model, first)}
         onChange={(e) => setLambda(model.id, lambdaFromSlider(Number(e.target.value)))}
+        onKeyDown={(e) => {
+          const next = lambdaAfterKey(lambda, e.key);
+          if (next === null) return;
+          e.preventDefault(); // the range input's own step is ~3% of λ
+          if (next !== lambda) setLambda(model.id, next);
+        }}
       />
       <div className="scale" aria-hidden="true">
         <span>0</span>

@@ -517,3 +517,20 @@ test('the accuracy view: training accuracy per model on copy memory; the adding 
   for (const m of presetByName('copy-memory')!.config.models)
     await expect(acc.locator('.kru-chart-readout')).toContainText(`${m.label} accuracy`);
 });
+
+test('the λ slider moves in steps a person can use from the keyboard', async ({ page }) => {
+  await open(page);
+  const slider = page.getByTestId('lambda-slider');
+  const value = page.getByTestId('lambda-input');
+  await slider.focus();
+  await page.keyboard.press('ArrowUp');
+  await expect(value).toHaveValue('0.02');
+  await page.keyboard.press('PageUp');
+  await expect(value).toHaveValue('0.2');
+  await page.keyboard.press('ArrowDown');
+  await expect(value).toHaveValue('0.1');
+  await page.keyboard.press('Home');
+  await expect(value).toHaveValue('0');
+  await page.keyboard.press('End');
+  await expect(value).toHaveValue('10');
+});
