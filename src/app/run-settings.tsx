@@ -8,9 +8,8 @@ import {
   freshId,
   getPath,
   MAX_MODELS,
-  MODEL_TABLES,
-  rowsOf,
-  RUN_TABLE,
+  MODEL_ROWS,
+  RUN_ROWS,
   setPath,
   structuralDiff,
   type ModelSpec,
@@ -18,8 +17,6 @@ import {
 } from '../settings';
 import { SettingField } from './setting-field';
 import { draftError, reset, updateDraft, useApp } from './store';
-
-const RUN_ROWS = rowsOf(RUN_TABLE);
 
 /** Live rows are edited in the live panel; id is fixed once a model exists. */
 const hiddenInCard = (path: string[]) => path[0] === 'id' || path[0] === 'lambda' || path[0] === 'lr';
@@ -31,7 +28,7 @@ function withPath<T extends object>(obj: T, path: string[], value: unknown): T {
 }
 
 function ModelCard({ model, index, count }: { model: ModelSpec; index: number; count: number }) {
-  const rows = rowsOf(MODEL_TABLES[model.kind]).filter(({ path }) => !hiddenInCard(path));
+  const rows = MODEL_ROWS[model.kind].filter(({ path }) => !hiddenInCard(path));
   const edit = (fn: (m: ModelSpec) => ModelSpec) =>
     updateDraft((d) => ({ ...d, models: d.models.map((m, i) => (i === index ? fn(m) : m)) }));
   return (

@@ -1,27 +1,21 @@
 // The train command's run flags, derived from the settings table: one flag per row (the run's rows, and the
 // rows of the chosen --model kind), its --help line from the row's help, its check from the row's schema.
-import { product } from '../core/factor-layout';
 import { MODEL_KINDS, type ModelKind } from '../core/vocabulary';
-import { defaultFactors } from '../core/factor-layout';
+import { defaultFactors, product } from '../core/factor-layout';
 import {
   defaultModel,
   defaultRunConfig,
   MODEL_TABLES,
   parseRunConfig,
   readText,
-  rowsOf,
+  MODEL_ROWS,
+  RUN_ROWS,
   RUN_TABLE,
   setPath,
   type Row,
   type RunConfig,
 } from '../settings';
 import { CliError, FlagReader, type FlagKind } from './args';
-
-const RUN_ROWS = rowsOf(RUN_TABLE);
-const MODEL_ROWS = Object.fromEntries(MODEL_KINDS.map((k) => [k, rowsOf(MODEL_TABLES[k])])) as Record<
-  ModelKind,
-  ReturnType<typeof rowsOf>
->;
 
 /** Task rows that only some tasks read. */
 const TASK_ONLY: Record<string, { tasks: string[]; who: string }> = {

@@ -1,16 +1,16 @@
 // Settings ⇄ URL query, derived from the settings table. Run rows are `key=value`; the models are listed as
 // `models=id:kind,…` and each model's rows are `id.key=value` (`kru.lambda=0.01`). Reading is forgiving per key:
 // a bad value is reported and that one setting keeps its default, while every other key still applies.
-import { product } from '../core/factor-layout';
 import { KIND_LABEL, MODEL_KINDS, type ModelKind } from '../core/vocabulary';
-import { defaultFactors } from '../core/factor-layout';
-import { getPath, readText, rowsOf, setPath } from './rows';
+import { defaultFactors, product } from '../core/factor-layout';
+import { getPath, readText, setPath } from './rows';
 import { defaultAppSettings, defaultModel, defaultRunConfig, parseRunConfig } from './run-config';
 import {
-  APP_TABLE,
+  APP_ROWS,
   MAX_MODELS,
+  MODEL_ROWS,
   MODEL_TABLES,
-  RUN_TABLE,
+  RUN_ROWS,
   type AppSettings,
   type ModelSpec,
   type RunConfig,
@@ -20,13 +20,6 @@ export interface LinkSettings {
   config: RunConfig;
   app: AppSettings;
 }
-
-const RUN_ROWS = rowsOf(RUN_TABLE);
-const APP_ROWS = rowsOf(APP_TABLE);
-const MODEL_ROWS = Object.fromEntries(MODEL_KINDS.map((k) => [k, rowsOf(MODEL_TABLES[k])])) as Record<
-  ModelKind,
-  ReturnType<typeof rowsOf>
->;
 
 export function settingsToParams(s: LinkSettings): URLSearchParams {
   const p = new URLSearchParams();

@@ -189,11 +189,12 @@ export function rowsOf(table: Table, prefix: string[] = []): Array<{ path: strin
   return out;
 }
 
-/** The zod object schema of a table (strict: unknown keys are errors). */
-export function schemaOf<T extends Table>(table: T): z.ZodType<ValueOf<T>> {
+/** The zod shape of a table: each row's schema, each group a strict object (unknown keys are errors). */
+export function shapeOf(table: Table): Record<string, z.ZodType> {
   const shape: Record<string, z.ZodType> = {};
-  for (const [name, v] of Object.entries(table)) shape[name] = isRow(v) ? v.schema : schemaOf(v);
-  return z.object(shape).strict() as unknown as z.ZodType<ValueOf<T>>;
+  for (const [name, v] of Object.entries(table))
+    shape[name] = isRow(v) ? v.schema : z.object(shapeOf(v)).strict();
+  return shape;
 }
 
 export function getPath(obj: unknown, path: string[]): unknown {

@@ -4,7 +4,7 @@ import { product } from '../core/factor-layout';
 import { z } from 'zod';
 import { KIND_LABEL, MODEL_KINDS, type ModelKind } from '../core/vocabulary';
 import { defaultFactors } from '../core/factor-layout';
-import { isRow, type Table } from './rows';
+import { shapeOf } from './rows';
 import {
   APP_TABLE,
   MAX_MODELS,
@@ -18,13 +18,6 @@ import {
 } from './table';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
-
-function shapeOf(table: Table): Record<string, z.ZodType> {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [name, v] of Object.entries(table))
-    shape[name] = isRow(v) ? v.schema : z.object(shapeOf(v)).strict();
-  return shape;
-}
 
 export const ModelSpecSchema = z.discriminatedUnion(
   'kind',

@@ -3,6 +3,7 @@
 // CLI flags with their --help text and errors, the form fields with their ranges) is derived from these rows.
 // A new setting is one row here.
 import {
+  MODEL_KINDS,
   IMPLS,
   KRU_ACTIVATIONS,
   KRU_INITS,
@@ -13,7 +14,18 @@ import {
   type ModelKind,
 } from '../core/vocabulary';
 import type { TaskConfig } from '../tasks/types';
-import { bool, choice, factors, int, num, optionalNumber, text, type ValueOf } from './rows';
+import {
+  bool,
+  choice,
+  factors,
+  int,
+  num,
+  optionalNumber,
+  rowsOf,
+  text,
+  type Row,
+  type ValueOf,
+} from './rows';
 
 /** Settings of the run, shared by all its models. */
 export const RUN_TABLE = {
@@ -206,3 +218,11 @@ void sameTask;
 export function modelTable(kind: ModelKind): typeof MODEL_TABLES.kru | typeof MODEL_TABLES.rnn {
   return MODEL_TABLES[kind];
 }
+
+/** The tables' rows with their paths, flattened once for the code that walks them (links, CLI, form). */
+export const RUN_ROWS = rowsOf(RUN_TABLE);
+export const APP_ROWS = rowsOf(APP_TABLE);
+export const MODEL_ROWS = Object.fromEntries(MODEL_KINDS.map((k) => [k, rowsOf(MODEL_TABLES[k])])) as Record<
+  ModelKind,
+  Array<{ path: string[]; row: Row }>
+>;
