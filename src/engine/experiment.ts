@@ -59,28 +59,24 @@ export function dataRng(seed: number): Rng {
   return new Rng(seed).fork();
 }
 
-export function netSpec(spec: ModelSpec, task: Pick<Task, 'inputSize' | 'outputSize'>): NetSpec {
-  const base = { hidden: spec.hidden, inputSize: task.inputSize, outputSize: task.outputSize };
-  return spec.kind === 'kru'
-    ? { kind: 'kru', ...base, factors: spec.factors, activation: spec.activation }
-    : { kind: 'rnn', ...base, activation: spec.activation };
-}
-
 /** Everything needed to build one model's runner: initial weights and training options. */
 export function runnerInit(config: RunConfig, spec: ModelSpec, task: Task): RunnerInit {
-  const net = netSpec(spec, task);
   const rng = initRng(config.seed, spec);
-  const arrays =
-    net.kind === 'kru' && spec.kind === 'kru'
-      ? initKruArrays(net, spec.init, rng)
-      : initRnnArrays(
-          net as Extract<NetSpec, { kind: 'rnn' }>,
-          (spec as Extract<ModelSpec, { kind: 'rnn' }>).init,
-          rng,
-        );
+  const base = { hidden: spec.hidden, inputSize: task.inputSize, outputSize: task.outputSize };
+  let net: NetSpec;
+  let arrays: ParamArrays;
+  if (spec.kind === 'kru') {
+    const kru = { kind: 'kru' as const, ...base, factors: spec.factors, activation: spec.activation };
+    net = kru;
+    arrays = initKruArrays(kru, spec.init, rng);
+    // A strict model starts on the unitary group too (a gaussian start is far from it).
+    if (spec.strict) arrays.factors = polarFactorsHost(kru.factors, arrays.factors);
+  } else {
+    const rnn = { kind: 'rnn' as const, ...base, activation: spec.activation };
+    net = rnn;
+    arrays = initRnnArrays(rnn, spec.init, rng);
+  }
   const strict = spec.kind === 'kru' && spec.strict;
-  // A strict model starts on the unitary group too (a gaussian start is far from it).
-  if (strict && net.kind === 'kru') arrays.factors = polarFactorsHost(net.factors, arrays.factors);
   return {
     spec: net,
     arrays,
