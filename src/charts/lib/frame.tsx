@@ -1,7 +1,9 @@
 // The React side shared by every chart: a <figure> with title, legend, a plot area that an imperative drawer
 // owns, an empty-state overlay and a one-line readout. React renders the frame; d3 draws inside `plot`.
-// Redraws are coalesced into one requestAnimationFrame per frame and skipped when nothing they read changed.
+// Redraws go through the page's frame queue (a few per frame, under a time budget) and are skipped when nothing
+// they read changed.
 import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
+import { cancelFrameJob, queueFrameJob } from './frame-queue';
 
 export const EMPTY_TEXT = 'waiting for the first steps…';
 export const MIN_WIDTH = 300;
@@ -35,7 +37,6 @@ export abstract class BaseDrawer<P extends object> implements Drawer<P> {
   protected width = 0;
   private last: P | null = null;
   private drawnWidth = -1;
-  private raf = 0;
   private timer = 0;
   private lastRender = -Infinity;
   private readonly ro: ResizeObserver;
@@ -73,20 +74,20 @@ export abstract class BaseDrawer<P extends object> implements Drawer<P> {
     this.render(params, this.width);
   }
 
+  private readonly redraw = (): void => {
+    const p = this.last;
+    if (!p) return;
+    this.drawnWidth = -1; // force: params may equal the last ones that were skipped
+    this.draw(p);
+  };
+
   private schedule(): void {
-    if (this.raf) return;
-    this.raf = requestAnimationFrame(() => {
-      this.raf = 0;
-      const p = this.last;
-      if (!p) return;
-      this.drawnWidth = -1; // force: params may equal the last ones that were skipped
-      this.draw(p);
-    });
+    queueFrameJob(this.redraw);
   }
 
   destroy(): void {
     this.ro.disconnect();
-    if (this.raf) cancelAnimationFrame(this.raf);
+    cancelFrameJob(this.redraw);
     if (this.timer) clearTimeout(this.timer);
     this.teardown();
   }
@@ -95,7 +96,7 @@ export abstract class BaseDrawer<P extends object> implements Drawer<P> {
   protected abstract teardown(): void;
 }
 
-/** Mount a drawer made by `create` (a module-level factory) and hand it `params` once per animation frame. */
+/** Mount a drawer made by `create` (a module-level factory) and hand it `params` in the next free frame. */
 export function useChart<P extends object>(
   create: (roots: ChartRoots) => Drawer<P>,
   params: P,
@@ -113,8 +114,9 @@ export function useChart<P extends object>(
   }, [create]);
   // Every render (the parent re-renders on each version): the drawer itself skips unchanged params.
   useEffect(() => {
-    const id = requestAnimationFrame(() => drawerRef.current?.draw(params));
-    return () => cancelAnimationFrame(id);
+    const job = () => drawerRef.current?.draw(params);
+    queueFrameJob(job);
+    return () => cancelFrameJob(job);
   });
   return { plotRef, readoutRef };
 }
