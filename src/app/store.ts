@@ -14,6 +14,8 @@ import {
   settingsFromParams,
   settingsToJson,
   settingsToParams,
+  changeNotes,
+  sameShape,
   structuralDiff,
   type AppSettings,
   type RunConfig,
@@ -126,6 +128,10 @@ let historyRunId = -1;
 let pendingHistory: History | null = null;
 let pendingStatus: WorkerStatus | null = null;
 let frame = 0;
+/** Set by a reset that keeps the models' shapes: its run continues this History, after a mark with this note. */
+let carry: { history: History; note: string } | null = null;
+/** The continued History has not seen the new run's first rows yet (they must fit it: `accepts`). */
+let checkFirst = false;
 
 function publish(): void {
   frame = 0;
@@ -151,10 +157,16 @@ function onUpdate(u: WorkerUpdate): void {
   if (s.runId < minRunId) return;
   if (s.runId !== historyRunId) {
     historyRunId = s.runId;
-    pendingHistory = new History();
+    const c = carry;
+    carry = null;
+    checkFirst = !!c;
+    if (c) c.history.continueRun(c.note);
+    pendingHistory = c ? c.history : new History();
   }
   if (u.snapshot) {
     pendingHistory ??= get().history;
+    if (checkFirst && !pendingHistory.accepts(u.snapshot)) pendingHistory = new History(); // safety net
+    if (u.snapshot.steps.length) checkFirst = false;
     pendingHistory.append(u.snapshot);
   }
   pendingStatus = s;
@@ -285,13 +297,22 @@ export function step(): void {
   void worker().step();
 }
 
-/** Rebuilds the run from the draft (pending changes applied); the same settings and seed repeat the run exactly. */
-export async function reset(): Promise<void> {
+/**
+ * Rebuilds the run from the draft (pending changes applied); the same settings and seed repeat the run exactly.
+ * When the models keep their shapes the charts go on: the new run's steps follow the old ones after a reset mark
+ * that says what changed; `fresh` (presets, other models or task) starts the charts over.
+ */
+export async function reset(opts: { fresh?: boolean } = {}): Promise<void> {
   const check = parseRunConfig(get().draft);
   if (!check.ok) {
     set({ notice: { kind: 'error', text: `Cannot reset: ${check.error}. Nothing was changed.` } });
     return;
   }
+  const { applied, history } = get();
+  carry =
+    !opts.fresh && applied && history.steps.length && sameShape(applied, check.value)
+      ? { history, note: changeNotes(applied, check.value).join(', ') }
+      : null;
   minRunId = lastSeenRunId + 1;
   // A reset with other structural settings leaves the preset: its caption no longer describes the run.
   const p = get().preset ? presetByName(get().preset!) : undefined;
@@ -300,6 +321,7 @@ export async function reset(): Promise<void> {
     const st = await worker().reset(check.value);
     if (st.runId < minRunId) {
       // The worker refused the config (no new run): show its answer instead of waiting for one.
+      carry = null;
       minRunId = st.runId;
       onUpdate({ status: st });
     }
@@ -311,7 +333,7 @@ export async function reset(): Promise<void> {
 /** Replaces the draft with a whole run config and starts it (presets, "show me" links). */
 export async function loadRun(config: RunConfig, opts: { play?: boolean } = {}): Promise<void> {
   set({ draft: config });
-  await reset();
+  await reset({ fresh: true });
   if (opts.play) play();
 }
 

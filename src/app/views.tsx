@@ -1,5 +1,5 @@
 // The eight live views, each framed with a title and a plain-language caption saying what to look for.
-import { useId, useState, type ReactNode } from 'react';
+import { useId, useRef, useState, type ReactNode } from 'react';
 import type { History } from '../history/history';
 import {
   AccuracyChart,
@@ -13,10 +13,11 @@ import {
 } from '../charts';
 import { presetByName } from '../presets';
 import { useApp } from './store';
-import { useViewData, type ViewData } from './view-scheduler';
+import { useViewData, useViewVisibility, type ViewData } from './view-scheduler';
 
 interface FrameProps {
-  testId: string;
+  /** The view's key in the scheduler (its test id is `view-<key>`). */
+  view: string;
   title: string;
   caption: ReactNode;
   tools?: ReactNode;
@@ -27,10 +28,13 @@ interface FrameProps {
 
 function ViewFrame(p: FrameProps) {
   const id = useId();
+  const ref = useRef<HTMLElement>(null);
+  useViewVisibility(p.view, ref);
   return (
     <section
+      ref={ref}
       className={`view ${p.className ?? ''}`}
-      data-testid={p.testId}
+      data-testid={`view-${p.view}`}
       aria-labelledby={id}
       tabIndex={-1}
       {...p.data}
@@ -47,19 +51,21 @@ function ViewFrame(p: FrameProps) {
 
 /**
  * Test hooks on the loss view: λ of the first KRU's newest row received ('' without a KRU), λ changes seen
- * (any model), and every model's first-step loss ("id=loss" in model order, ';'-separated).
+ * (any model), and every model's first-step loss of the current run ("id=loss" in model order, ';'-separated;
+ * after a reset that continued the charts, the new run's first step).
  */
 function lossData(h: History): Record<`data-${string}`, string | number> {
   const kru = h.models.find((m) => m.kind === 'kru');
   const lamCol = kru ? h.series[kru.id]?.lambda : undefined;
   const lam = lamCol?.length ? String(lamCol.view()[lamCol.length - 1]) : '';
   const first = h.models
-    .filter((m) => (h.series[m.id]?.loss.length ?? 0) > 0)
-    .map((m) => `${m.id}=${h.series[m.id]!.loss.view()[0]}`)
+    .filter((m) => (h.series[m.id]?.loss.length ?? 0) > h.runStart)
+    .map((m) => `${m.id}=${h.series[m.id]!.loss.view()[h.runStart]}`)
     .join(';');
   return {
     'data-lambda': lam,
     'data-lambda-changes': h.changes.filter((c) => c.setting === 'lambda').length,
+    'data-resets': h.changes.filter((c) => c.setting === 'reset').length,
     'data-first-loss': first,
     'data-rows': h.steps.length,
   };
@@ -85,7 +91,7 @@ function LossView() {
   const logId = useId();
   return (
     <ViewFrame
-      testId="view-loss"
+      view="loss"
       className="wide"
       title="Training loss"
       caption={
@@ -129,49 +135,49 @@ export function Views() {
     <div className="views">
       <LossView />
       <ViewFrame
-        testId="view-accuracy"
+        view="accuracy"
         title="Accuracy"
         caption="The share of targets each model gets right on its training batch (copy memory: the symbols it must repeat; digits: the class of each image), and for digits its latest accuracy on held-out images in the legend. The adding problem is a regression and has no accuracy."
       >
         <Live id="accuracy" chart={AccuracyChart} />
       </ViewFrame>
       <ViewFrame
-        testId="view-singular-values"
+        view="singular-values"
         title="Singular values of the KRUs' factors"
         caption="Each line traces a singular value of one small factor W_f of a KRU (a row of panels per KRU); the last panel is every model's ‖W‖₂, for a KRU the product of its factors'. All at 1 means every factor, and so W, is unitary. With λ large they are pulled to 1; at λ = 0 they drift wherever the task pushes them."
       >
         <Live id="singular-values" chart={SingularValuesChart} />
       </ViewFrame>
       <ViewFrame
-        testId="view-deviation"
+        view="deviation"
         title="Distance from unitary"
         caption="‖WᴴW − I‖² for each model's recurrent matrix (0 = exactly unitary). A KRU's falls fast when its λ is large; nothing pulls an RNN's."
       >
         <Live id="deviation" chart={DeviationChart} />
       </ViewFrame>
       <ViewFrame
-        testId="view-grad-heatmap"
+        view="grad-heatmap"
         title="Gradient reaching each time step"
         caption="‖∂L/∂hₜ‖ at each sequence position t (up) as training goes on (right), one panel per model. Dark at the bottom means the early positions get almost no learning signal: the gradient vanished on its way back through time."
       >
         <Live id="grad-heatmap" chart={GradHeatmap} />
       </ViewFrame>
       <ViewFrame
-        testId="view-grad-profile"
+        view="grad-profile"
         title="Gradient profile now"
         caption="The latest ‖∂L/∂hₜ‖ at each time step, on a log scale, for each model. A flat line means gradients survive the whole sequence; watch a plain RNN's decay towards the early steps."
       >
         <Live id="grad-profile" chart={GradProfile} />
       </ViewFrame>
       <ViewFrame
-        testId="view-spectrum"
+        view="spectrum"
         title="Spectrum of W"
         caption="All singular values of each model's W, largest first, and its eigenvalues in the complex plane with the unit circle. Inside the circle memory fades, outside it explodes; a unitary W keeps every value on 1 and every eigenvalue on the circle."
       >
         <Live id="spectrum" chart={SpectrumChart} />
       </ViewFrame>
       <ViewFrame
-        testId="view-params"
+        view="params"
         title="Parameters and gradients"
         caption="Each model's parameter counts and the gradient norm of each of its parameter groups. A KRU's recurrent matrix costs 2·Σp_f² numbers instead of a dense N²."
       >

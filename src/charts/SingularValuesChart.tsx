@@ -280,7 +280,10 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     }
     if (hov && panel) {
       const styles = stylesOf(h);
-      const own = hov.block === null ? h.changes : h.changes.filter((c) => c.model === hov.block);
+      const own =
+        hov.block === null
+          ? h.changes
+          : h.changes.filter((c) => c.model === hov.block || c.setting === 'reset');
       for (const c of changesNear(panel, own, hov.px))
         parts.push(` · ${changeText(c, styleOf(styles, c.model).label)}`);
     }

@@ -39,13 +39,18 @@ export type SeriesColumns = { [K in keyof ModelSeries]: Column };
 /** Changes of one setting closer together than this many steps are one change (a slider drag). */
 export const MERGE_STEPS = 20;
 
-/** A live change of one model's setting, at the first step that used the new value. */
+/**
+ * A live change of one model's setting, at the first step that used the new value; or a reset of the whole run
+ * (`setting: 'reset'`, `model: ''`, `from`/`to` NaN), at the first step of the new run, with a note of what the
+ * reset changed ("seed 1→2").
+ */
 export interface SettingChange {
   step: number;
   model: string;
-  setting: 'lambda' | 'lr';
+  setting: 'lambda' | 'lr' | 'reset';
   from: number;
   to: number;
+  note?: string;
 }
 
 /** The full record of one run: every training step's metrics for each model, plus the latest detail. */
@@ -63,9 +68,60 @@ export class History {
   backend = '';
   /** Bumped on every append, so React can depend on it. */
   version = 0;
+  /** Row where the current run begins: 0, or the first row after the last reset that continued this timeline. */
+  runStart = 0;
+  /** Added to the current run's own step numbers, so a run continued after a reset follows the last step. */
+  private offset = 0;
+  /** The note of a reset whose run has not sent a row yet. */
+  private resetNote: string | null = null;
+
+  /**
+   * The next snapshots come from a new run (a reset) that continues this timeline: its steps follow the last one
+   * and a reset mark labelled `note` goes at its first step. Check `accepts` on its first snapshot.
+   */
+  continueRun(note: string): void {
+    const n = this.steps.length;
+    this.offset = n ? this.steps.view()[n - 1] : 0;
+    this.runStart = n;
+    this.resetNote = note;
+    this.version++;
+  }
+
+  /**
+   * Whether snapshot `s` can extend this timeline: the same models (ids and kinds, in order), sequence length and
+   * per-step widths of every column (hidden size, factors), so every chart keeps its axes.
+   */
+  accepts(s: Snapshot): boolean {
+    if (!this.steps.length) return true;
+    if (s.seqLength !== this.seqLength || s.models.length !== this.models.length) return false;
+    if (s.models.some((m, i) => m.id !== this.models[i].id || m.kind !== this.models[i].kind)) return false;
+    const k = s.steps.length;
+    if (!k) return true;
+    return s.models.every((m) => {
+      const rows = s.series[m.id];
+      const cols = this.series[m.id];
+      if (!rows || !cols) return !rows && !cols;
+      return (Object.keys(rows) as Array<keyof ModelSeries>).every(
+        (key) => cols[key] !== undefined && rows[key].length / k === cols[key].width,
+      );
+    });
+  }
 
   append(s: Snapshot): void {
     const k = s.steps.length;
+    const steps = Float32Array.from(s.steps, (v) => v + this.offset);
+    const newRun = this.resetNote !== null && k > 0;
+    if (newRun) {
+      this.changes.push({
+        step: steps[0],
+        model: '',
+        setting: 'reset',
+        from: NaN,
+        to: NaN,
+        note: this.resetNote!,
+      });
+      this.resetNote = null;
+    }
     this.models = s.models;
     this.seqLength = s.seqLength;
     this.baseline = s.baseline;
@@ -81,16 +137,17 @@ export class History {
       // Column widths are inferred from the first non-empty chunk.
       const cols = (this.series[m.id] ??= makeColumns(rows, k));
       for (const setting of ['lambda', 'lr'] as const) {
-        let prev = had ? last(cols[setting]) : rows[setting][0];
+        // A new run's first value is not a change: the reset mark covers it.
+        let prev = had && !newRun ? last(cols[setting]) : rows[setting][0];
         for (let i = 0; i < k; i++) {
           const v = rows[setting][i];
-          if (v !== prev) this.recordChange({ step: s.steps[i], model: m.id, setting, from: prev, to: v });
+          if (v !== prev) this.recordChange({ step: steps[i], model: m.id, setting, from: prev, to: v });
           prev = v;
         }
       }
       for (const key of Object.keys(rows) as Array<keyof ModelSeries>) cols[key].append(rows[key]);
     }
-    this.steps.append(Float32Array.from(s.steps));
+    this.steps.append(steps);
     this.version++;
   }
 
@@ -99,10 +156,10 @@ export class History {
    * same model's same setting within MERGE_STEPS of the last one extends it (its `to` moves) instead of adding a
    * mark. The per-step columns still hold every value.
    */
-  private recordChange(c: SettingChange): void {
+  private recordChange(c: SettingChange & { setting: 'lambda' | 'lr' }): void {
     for (let j = this.changes.length - 1; j >= 0; j--) {
       const last = this.changes[j];
-      if (c.step - last.step > MERGE_STEPS) break;
+      if (c.step - last.step > MERGE_STEPS || last.setting === 'reset') break;
       if (last.model === c.model && last.setting === c.setting) {
         last.to = c.to;
         if (last.to === last.from) this.changes.splice(j, 1); // dragged back to where it started: no change

@@ -4,11 +4,13 @@ import { product } from '../core/factor-layout';
 import { z } from 'zod';
 import { KIND_LABEL, MODEL_KINDS, type ModelKind } from '../core/vocabulary';
 import { defaultFactors } from '../core/factor-layout';
-import { shapeOf } from './rows';
+import { getPath, shapeOf, type Row } from './rows';
 import {
   APP_TABLE,
   MAX_MODELS,
+  MODEL_ROWS,
   MODEL_TABLES,
+  RUN_ROWS,
   RUN_TABLE,
   type AppSettings,
   type KruModelSpec,
@@ -144,5 +146,40 @@ export function structuralDiff(a: RunConfig, b: RunConfig): string[] {
   }
   const strip = (m: ModelSpec) => ({ ...m, lr: 0, ...(m.kind === 'kru' ? { lambda: 0 } : {}) });
   if (JSON.stringify(a.models.map(strip)) !== JSON.stringify(b.models.map(strip))) out.push('models');
+  return out;
+}
+
+/**
+ * Whether a run of `b` can continue the charts of a run of `a` after a reset: the same task and the same models
+ * (id, kind, hidden size, factors), so every chart keeps its axes and each model's lines go on.
+ */
+export function sameShape(a: RunConfig, b: RunConfig): boolean {
+  const shape = (c: RunConfig) =>
+    JSON.stringify([
+      c.task,
+      c.models.map((m) => [m.id, m.kind, m.hidden, m.kind === 'kru' ? m.factors : null]),
+    ]);
+  return shape(a) === shape(b);
+}
+
+/**
+ * What a reset from `a` to `b` changes, one short phrase per setting ("seed 1→2", "RNN clip off→1"), in table
+ * order; live settings (λ, lr) are left out: they are marked where they change. Models are matched by id.
+ */
+export function changeNotes(a: RunConfig, b: RunConfig): string[] {
+  const out: string[] = [];
+  const note = (label: string, row: Row, x: unknown, y: unknown) => {
+    if (JSON.stringify(x) === JSON.stringify(y)) return;
+    const fmt = (v: unknown) =>
+      v === undefined ? '–' : row.field === 'bool' ? (v ? 'on' : 'off') : row.formatText(v) || 'off';
+    out.push(`${label}${row.key} ${fmt(x)}→${fmt(y)}`);
+  };
+  for (const { path, row } of RUN_ROWS) note('', row, getPath(a, path), getPath(b, path));
+  for (const m of b.models) {
+    const old = a.models.find((o) => o.id === m.id && o.kind === m.kind);
+    if (!old) continue;
+    for (const { path, row } of MODEL_ROWS[m.kind])
+      if (!row.live) note(`${m.label} `, row, getPath(old, path), getPath(m, path));
+  }
   return out;
 }

@@ -81,4 +81,41 @@ describe('History', () => {
     h.append(snap([7 + MERGE_STEPS + 2], 1));
     expect(h.changes.map((c) => c.to)).toEqual([1]);
   });
+
+  it("continues through a reset: the new run's steps follow the last one after a reset mark", () => {
+    const h = new History();
+    h.append(snap([1, 2, 3], 0.1));
+    h.continueRun('seed 1→2');
+    expect(h.runStart).toBe(3);
+    // The new run counts its own steps from 1, at another λ: shifted, and the λ is no change mark.
+    const next = snap([1, 2], 1);
+    expect(h.accepts(next)).toBe(true);
+    h.append(next);
+    expect(Array.from(h.steps.view())).toEqual([1, 2, 3, 4, 5]);
+    expect(h.changes).toEqual([
+      { step: 4, model: '', setting: 'reset', from: NaN, to: NaN, note: 'seed 1→2' },
+    ]);
+    expect(h.series.kru.loss.rows).toBe(5);
+    // A λ change right after the reset is its own mark (it does not merge into a change before the reset).
+    h.append(snap([3], 2));
+    expect(h.changes.map((c) => [c.setting, c.step])).toEqual([
+      ['reset', 4],
+      ['lambda', 6],
+    ]);
+  });
+
+  it('accepts only snapshots of the same models with the same column widths', () => {
+    const h = new History();
+    h.append(snap([1], 0.1, 3));
+    expect(h.accepts(snap([1], 0.1, 3))).toBe(true);
+    expect(h.accepts(snap([1], 0.1, 4))).toBe(false); // another sequence length
+    const other = snap([1], 0.1, 3);
+    other.models = [{ id: 'rnn', label: 'RNN', kind: 'rnn' }];
+    other.series = { rnn: other.series.kru };
+    expect(h.accepts(other)).toBe(false); // other models
+    const wider = snap([1], 0.1, 3);
+    wider.series.kru.factorDeviation = new Float32Array(3); // three factors instead of two
+    expect(h.accepts(wider)).toBe(false);
+    expect(new History().accepts(other)).toBe(true); // an empty History takes anything
+  });
 });

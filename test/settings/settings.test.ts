@@ -15,6 +15,8 @@ import {
   settingsFromParams,
   settingsToJson,
   settingsToParams,
+  changeNotes,
+  sameShape,
   structuralDiff,
   type RunConfig,
 } from '../../src/settings';
@@ -90,6 +92,31 @@ describe('the table', () => {
     b.seed = 9;
     b.models[2].hidden = 17;
     expect(structuralDiff(a, b)).toEqual(['seed', 'models']);
+  });
+
+  it('say whether a reset keeps the charts (same task and model shapes) and what it changed', () => {
+    const a = threeModels();
+    const b = structuredClone(a);
+    b.seed = 2;
+    b.batch = 64;
+    (b.models[0] as { activation: string }).activation = 'modrelu';
+    (b.models[1] as { strict: boolean }).strict = true;
+    b.models[2].clip = 1;
+    b.models[2].lr = 0.5; // live: marked where it changes, not in the reset note
+    expect(sameShape(a, b)).toBe(true);
+    expect(changeNotes(a, b)).toEqual([
+      'batch 32→64',
+      'seed 1→2',
+      'KRU N=128 act crelu→modrelu',
+      'KRU λ=0 strict off→on',
+      'RNN N=16 clip off→1',
+    ]);
+    expect(changeNotes(a, a)).toEqual([]);
+    expect(sameShape(a, { ...b, task: { ...b.task, T: 20 } })).toBe(false);
+    const wider = structuredClone(a);
+    wider.models[2].hidden = 17;
+    expect(sameShape(a, wider)).toBe(false);
+    expect(sameShape(a, { ...a, models: a.models.slice(0, 2) })).toBe(false);
   });
 });
 

@@ -45,18 +45,20 @@ export function penalisedKrus(h: History, styles: ModelStyle[] = stylesOf(h)): M
 
 /** Dash of the λ·R lines (model colour). */
 export const LAMBDA_REG_DASH = '5 3';
-/** Dash of the vertical change marks (model colour): λ and lr. */
-export const CHANGE_DASH: Record<SettingChange['setting'], string> = { lambda: '2 3', lr: '1 2' };
+/** Dash of the vertical change marks (model colour): λ and lr; a reset's mark is solid (neutral colour). */
+export const CHANGE_DASH: Record<SettingChange['setting'], string> = { lambda: '2 3', lr: '1 2', reset: '' };
 
-const SETTING_NAME: Record<SettingChange['setting'], string> = { lambda: 'λ', lr: 'lr' };
+const SETTING_NAME: Record<'lambda' | 'lr', string> = { lambda: 'λ', lr: 'lr' };
 
-/** The mark label of a change: "KRU λ=1", "RNN lr=0.001". */
+/** The mark label of a change: "KRU λ=1", "RNN lr=0.001", "reset · seed 1→2". */
 export function changeLabel(c: SettingChange, label: string): string {
+  if (c.setting === 'reset') return c.note ? `reset · ${c.note}` : 'reset';
   return `${label} ${SETTING_NAME[c.setting]}=${formatValue(c.to)}`;
 }
 
-/** The readout text of a change: "KRU λ 0.01 → 1 at step 300". */
+/** The readout text of a change: "KRU λ 0.01 → 1 at step 300", "reset (seed 1→2) at step 301". */
 export function changeText(c: SettingChange, label: string): string {
+  if (c.setting === 'reset') return `reset${c.note ? ` (${c.note})` : ''} at step ${c.step}`;
   return `${label} ${SETTING_NAME[c.setting]} ${formatValue(c.from)} → ${formatValue(c.to)} at step ${c.step}`;
 }
 
@@ -75,6 +77,8 @@ export function changeLegend(h: History): LegendItem[] {
   ];
   if (h.changes.some((c) => c.setting === 'lr'))
     items.push({ label: 'lr changed', color: theme.muted, dash: CHANGE_DASH.lr, width: 1 });
+  if (h.changes.some((c) => c.setting === 'reset'))
+    items.push({ label: 'reset (new run)', color: theme.muted, width: 1.5 });
   return items;
 }
 

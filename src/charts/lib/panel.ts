@@ -328,10 +328,11 @@ export class XYPanel {
 
 /**
  * Vertical marks at λ and lr changes inside the x domain, in the changed model's colour (λ dashed, lr dotted),
- * each labelled at the top with the model and the new value ("KRU λ=1", "RNN lr=0.001"). Labels go in up to
- * three rows; one that would overlap the previous label of every row is dropped (the readout names the change
- * on hover). λ labels carry the class kru-lambda-label, lr labels kru-lr-label. `filter` limits the marks to
- * some models (a per-model panel); `stroke` overrides the line colour (e.g. over a heatmap); `labels: false`
+ * each labelled at the top with the model and the new value ("KRU λ=1", "RNN lr=0.001"), and at resets (solid,
+ * neutral, "reset · seed 1→2"). Labels go in up to three rows; one that would overlap the previous label of
+ * every row is dropped (the readout names the change on hover). Labels carry the class kru-lambda-label,
+ * kru-lr-label or kru-reset-label. `filter` limits the λ/lr marks to some models (a per-model panel; resets
+ * show on every panel); `stroke` overrides the line colour (e.g. over a heatmap); `labels: false`
  * draws the lines only (small multiples, where another panel of the chart carries the labels).
  * Elements are pooled: the x domain moves on every frame, so mostly only positions are rewritten.
  */
@@ -349,11 +350,13 @@ export function drawChangeMarks(
   const lines = group.getElementsByTagName('line');
   const texts = group.getElementsByTagName('text');
   for (const c of changes) {
-    if (c.step < x0 || c.step > x1 || (opts.filter && !opts.filter(c))) continue;
+    const reset = c.setting === 'reset'; // every model's: no filter, neutral colour, on every panel
+    if (c.step < x0 || c.step > x1 || (!reset && opts.filter && !opts.filter(c))) continue;
     const m = styleOf(styles, c.model);
     const px = Math.round(panel.x(c.step) * 10) / 10;
-    const l = lines[nLines++] ?? svgEl(group, 'line', { 'stroke-width': 1, y1: 0 });
+    const l = lines[nLines++] ?? svgEl(group, 'line', { y1: 0 });
     setAttr(l, 'stroke', opts.stroke ?? m.color);
+    setAttr(l, 'stroke-width', reset ? 1.5 : 1);
     setAttr(l, 'stroke-dasharray', CHANGE_DASH[c.setting]);
     setAttr(l, 'x1', px);
     setAttr(l, 'x2', px);
@@ -368,7 +371,7 @@ export function drawChangeMarks(
     if (row < 0) continue;
     rowEnd[row] = start + w + 6;
     const t = texts[nLabels++] ?? svgEl(group, 'text');
-    setAttr(t, 'class', c.setting === 'lambda' ? 'kru-lambda-label' : 'kru-lr-label');
+    setAttr(t, 'class', `kru-${c.setting === 'lambda' ? 'lambda' : c.setting}-label`);
     setAttr(t, 'style', `fill:${m.color}`);
     setAttr(t, 'text-anchor', left ? 'end' : 'start');
     setAttr(t, 'x', left ? px - 3 : px + 3);

@@ -1,8 +1,7 @@
 // What every "value against training step" line chart shares (the loss and the distance from unitary): an
 // SVG with an XYPanel, the λ and lr change marks of every model, a decimated-line cache, and a hover readout
 // that names the step, the chart's own values at it (one entry per model), and each KRU's λ. Subclasses draw
-// their lines and say what their readout lists. Only live changes (λ, lr) are marked; a reset is not: it
-// starts a new History, so the run and its step axis start over rather than continue past a mark.
+// their lines and say what their readout lists. Resets that continued the timeline are marked like the changes.
 import type { History } from '../../history/history';
 import type { ModelStyle } from '../palette';
 import { formatValue, nearestIndex } from './data';
