@@ -1,6 +1,7 @@
 // `kru train`: trains a run (a settings file, or one model from flags) and prints one JSON line per model per
 // logged step. Everything is checked before any training starts.
 import { writeFile } from 'node:fs/promises';
+import { divergenceHint } from '../engine/divergence';
 import { Experiment } from '../engine/experiment';
 import type { Snapshot } from '../engine/types';
 import { PRESETS, presetByName } from '../presets';
@@ -23,6 +24,11 @@ ${runFlagsHelp()}
   --log-every K                    print every K-th step, and the last (default 1)
   --save FILE                      write the trained model (docs/model-format.md) at the end; with several
                                    models, one file per model: FILE with "-<id>" before its extension
+  --keep-going                     when a model diverges, train the others on (default: stop, exit 1)
+
+A model diverges when its loss or gradient norm is NaN or infinite, or its loss is over 1e6 times the
+memoryless baseline. It then stops training, its lines carry "diverged": true, "divergedAt" (the step) and
+"reason", and unless --keep-going the run stops there with a one-line message and exit status 1.
 
 Each line: model (the model's id), step, loss, accuracy (null without one), reg, lambdaReg, lambda, lr, baseline,
 gradNorm, factorDeviation, fullDeviation, spectralNorm, gradNormsOverTime, msPerStep, backend, and testAccuracy
@@ -34,6 +40,7 @@ export interface TrainPlan {
   logEvery: number;
   backend: BackendFlag;
   save: string | null;
+  keepGoing: boolean;
 }
 
 const TRAIN_FLAGS = {
@@ -44,6 +51,7 @@ const TRAIN_FLAGS = {
   backend: 'value',
   'log-every': 'value',
   save: 'value',
+  'keep-going': 'bool',
   help: 'bool',
 } as const;
 
@@ -91,6 +99,7 @@ export async function planTrain(argv: string[]): Promise<TrainPlan | 'help'> {
     logEvery: f.positiveInt('log-every', 1),
     backend: f.choice('backend', BACKENDS, 'cpu'),
     save,
+    keepGoing: f.bool('keep-going'),
   };
 }
 
@@ -152,15 +161,31 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
   const e = await Experiment.create(config, { digits });
   try {
     const hasTest = !!e.task.testSet;
+    const reported = new Set<string>();
     let done = 0;
     while (done < steps) {
       const next = Math.min(steps, (Math.floor(done / logEvery) + 1) * logEvery);
       await e.step(next - done);
       done = next;
       const snap = await e.snapshot({ forceDetail: hasTest });
+      const diverged = e.divergences();
       for (const m of config.models) {
         const net = e.netSpec(m.id);
-        io.out(JSON.stringify(trainLine(snap, m.id, net.kind === 'kru' ? net.factors.length : 1, hasTest)));
+        const line = trainLine(snap, m.id, net.kind === 'kru' ? net.factors.length : 1, hasTest);
+        const d = diverged[m.id];
+        io.out(JSON.stringify(d ? { ...line, diverged: true, divergedAt: d.step, reason: d.reason } : line));
+      }
+      const fresh = config.models.filter((m) => diverged[m.id] && !reported.has(m.id));
+      for (const m of fresh) reported.add(m.id);
+      if (fresh.length && (!plan.keepGoing || reported.size === config.models.length)) {
+        const live = e.live();
+        const what = fresh.map((m) => {
+          const d = diverged[m.id];
+          const hint = divergenceHint(m, live[m.id].lr, live[m.id].lambda);
+          return `model "${m.id}" diverged at step ${d.step}: ${d.reason}; likely cause: ${hint}`;
+        });
+        const more = plan.keepGoing ? ' (no model is left training)' : ' (--keep-going trains the others on)';
+        throw new CliError(`${what.join('. ')}${more}`, 1);
       }
     }
     if (plan.save) {

@@ -11,6 +11,7 @@ import { createTask, type Task } from '../tasks';
 import type { DigitsData } from '../tasks/digits';
 import { Rng } from '../util/rng';
 import { LocalRunner, type ModelRunner, type RunnerInit } from './model-runner';
+import { blankRow, divergenceOf, type Divergence } from './divergence';
 import { deriveRow, packRows, type StepRow } from './series';
 import { denseSpectrum, kruSpectrum } from './spectra';
 import { unpackMetrics } from './trainer';
@@ -32,6 +33,10 @@ interface Slot {
   lr: number;
   rows: StepRow[];
   groupNorms: Record<string, number>;
+  /** Set when a step's metrics showed the model diverged: it steps no more and records blank rows. */
+  diverged: Divergence | null;
+  /** Its latest real row (the shape of the blank ones). */
+  lastRow: StepRow | null;
 }
 
 /** FNV-1a: a stable 32-bit hash of a string. */
@@ -127,7 +132,17 @@ export class Experiment {
         const init = runnerInit(c, spec, task);
         const runner = (await opts.place?.(i, init)) ?? new LocalRunner(init);
         const lambda = spec.kind === 'kru' ? spec.lambda : 0;
-        slots.push({ spec, net: init.spec, runner, lambda, lr: spec.lr, rows: [], groupNorms: {} });
+        slots.push({
+          spec,
+          net: init.spec,
+          runner,
+          lambda,
+          lr: spec.lr,
+          rows: [],
+          groupNorms: {},
+          diverged: null,
+          lastRow: null,
+        });
       }
     } catch (e) {
       for (const s of slots) s.runner.dispose();
@@ -180,12 +195,28 @@ export class Experiment {
   async step(k = 1): Promise<void> {
     if (this.disposed) throw new Error('experiment disposed');
     const start = performance.now();
-    type Pending = { slot: Slot; values: Promise<Float32Array>; lambda: number; lr: number };
+    // values null: the model has diverged and no longer steps (its row is blank, in order with the others).
+    type Pending = {
+      slot: Slot;
+      values: Promise<Float32Array> | null;
+      step: number;
+      lambda: number;
+      lr: number;
+    };
     const pending: Pending[] = [];
     const consume = async (p: Pending) => {
-      const m = unpackMetrics(await p.values, this.task.seqLength, p.slot.runner.names);
-      p.slot.groupNorms = m.groupNorms;
-      p.slot.rows.push(deriveRow(p.slot.net, m, p.lambda, p.lr));
+      const slot = p.slot;
+      if (!p.values) {
+        slot.rows.push(blankRow(slot.lastRow!, p.lambda, p.lr));
+        return;
+      }
+      const m = unpackMetrics(await p.values, this.task.seqLength, slot.runner.names);
+      const row = deriveRow(slot.net, m, p.lambda, p.lr);
+      slot.groupNorms = m.groupNorms;
+      slot.rows.push(row);
+      slot.lastRow = row;
+      const reason = slot.diverged ? null : divergenceOf(row, this.task.baseline);
+      if (reason) slot.diverged = { step: p.step, reason };
     };
     // Remote models first: their steps then run while the local ones compute.
     const order = [...this.slots].sort((a, b) => Number(b.runner.remote) - Number(a.runner.remote));
@@ -194,7 +225,8 @@ export class Experiment {
       for (const slot of order) {
         pending.push({
           slot,
-          values: slot.runner.step(batch, slot.lambda),
+          values: slot.diverged ? null : slot.runner.step(batch, slot.lambda),
+          step: this.stepCount + 1,
           lambda: slot.lambda,
           lr: slot.lr,
         });
@@ -208,6 +240,11 @@ export class Experiment {
     for (const p of pending) await consume(p);
     this.recentMs.push((performance.now() - start) / k);
     if (this.recentMs.length > 20) this.recentMs.shift();
+  }
+
+  /** The models that have diverged (by id): each stopped stepping at the step after the one that showed it. */
+  divergences(): Record<string, Divergence> {
+    return Object.fromEntries(this.slots.filter((s) => s.diverged).map((s) => [s.spec.id, s.diverged!]));
   }
 
   /** Mean wall time of the last 20 steps (NaN before the first). */

@@ -248,6 +248,48 @@ describe('train --config', () => {
   });
 });
 
+describe('train: divergence', () => {
+  // A KRU at learning rate 10 beside a sane RNN: the KRU's gradient is NaN by its second step.
+  function wildRun(): string {
+    const c = defaultRunConfig();
+    c.models[0].lr = 10;
+    return tmp.file('wild.json', settingsToJson(c, { stepsPerTick: 1 }));
+  }
+
+  it('stops at the first diverged model: its line says so, one line on stderr names the cause, exit 1', async () => {
+    const r = await cli('train', '--config', wildRun(), '--steps', '50', '--log-every', '5');
+    expect(r.code).toBe(1);
+    const rows = r.out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((x) => `${x.model}@${x.step}`)).toEqual(['kru@5', 'rnn@5']);
+    expect(rows[0]).toMatchObject({ diverged: true, divergedAt: 2, reason: 'the gradient norm is NaN' });
+    expect(rows[1].diverged).toBeUndefined();
+    expect(finiteDeep(rows[1].loss)).toBe(true);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(
+      /model "kru" diverged at step 2: the gradient norm is NaN; likely cause: a learning rate of 10/,
+    );
+    expect(r.err[0]).toContain('--keep-going');
+  });
+
+  it('--keep-going trains the others on: the diverged model stops (blank rows), the RNN keeps learning', async () => {
+    const r = await cli('train', '--config', wildRun(), '--steps', '30', '--log-every', '10', '--keep-going');
+    expect(r.code).toBe(0);
+    const rows = r.out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((x) => `${x.model}@${x.step}`)).toEqual([
+      'kru@10',
+      'rnn@10',
+      'kru@20',
+      'rnn@20',
+      'kru@30',
+      'rnn@30',
+    ]);
+    for (const x of rows.filter((x) => x.model === 'kru')) {
+      expect(x).toMatchObject({ diverged: true, divergedAt: 2, loss: null });
+    }
+    for (const x of rows.filter((x) => x.model === 'rnn')) expect(typeof x.loss).toBe('number');
+  });
+});
+
 describe('presets', () => {
   it('lists every preset with its caption, and trains one by name', async () => {
     const list = await cli('presets');
