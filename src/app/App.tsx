@@ -1,13 +1,79 @@
 // Page layout: header and explainer, control panel (run buttons, presets, settings), status line, notices, the
-// preset's "What to watch" banner, the eight views and the credits.
+// preset's "What to watch" banner, the eight views and the credits. Below 1024 px the run buttons stay in a bar
+// at the top and the rest of the controls move into a drawer (app.css).
+import { useEffect, useRef } from 'react';
 import { FileControls, LiveControls, RunControls } from './controls';
 import { Explainer } from './explainer';
+import { ShortcutHelp, useShortcuts } from './keyboard';
 import { PresetBanner, PresetsPanel } from './presets';
 import { StructuralSettings } from './run-settings';
 import { NoticeBanner, StatusLine } from './status';
+import { setUi, useUi } from './ui-state';
 import { Views } from './views';
 
+/** The run buttons, and on narrow screens the button that opens the settings drawer; the shortcut list. */
+function RunBar() {
+  const open = useUi((s) => s.drawerOpen);
+  return (
+    <div className="runbar">
+      <RunControls />
+      <div className="runbar-tools">
+        <button
+          type="button"
+          className="drawer-toggle"
+          data-testid="drawer-toggle"
+          aria-expanded={open}
+          aria-controls="drawer"
+          onClick={() => setUi({ drawerOpen: !open })}
+        >
+          ☰ Settings
+        </button>
+        <button
+          type="button"
+          data-testid="help-button"
+          title="Keyboard shortcuts (?)"
+          aria-label="Keyboard shortcuts"
+          onClick={() => setUi({ helpOpen: true })}
+        >
+          ?
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Presets and settings: a column beside the charts, or a drawer over them on narrow screens. */
+function Drawer() {
+  const open = useUi((s) => s.drawerOpen);
+  const closeRef = useRef<HTMLButtonElement>(null);
+  const wasOpen = useRef(false);
+  useEffect(() => {
+    // Focus follows the drawer: into it when it opens, back to its button when it closes.
+    if (open) closeRef.current?.focus();
+    else if (wasOpen.current) document.querySelector<HTMLElement>('[data-testid="drawer-toggle"]')?.focus();
+    wasOpen.current = open;
+  }, [open]);
+  return (
+    <div id="drawer" className="drawer" data-open={open ? 'true' : 'false'} data-testid="drawer">
+      <button
+        type="button"
+        ref={closeRef}
+        className="drawer-close"
+        data-testid="drawer-close"
+        onClick={() => setUi({ drawerOpen: false })}
+      >
+        ✕ Close settings
+      </button>
+      <PresetsPanel />
+      <LiveControls />
+      <StructuralSettings />
+      <FileControls />
+    </div>
+  );
+}
+
 export function App() {
+  useShortcuts();
   return (
     <>
       <a className="skip-link" href="#views">
@@ -26,11 +92,8 @@ export function App() {
       </header>
       <div className="layout">
         <aside className="sidebar" aria-label="Controls">
-          <RunControls />
-          <PresetsPanel />
-          <LiveControls />
-          <StructuralSettings />
-          <FileControls />
+          <RunBar />
+          <Drawer />
         </aside>
         <main id="views" tabIndex={-1}>
           <StatusLine />
@@ -51,6 +114,7 @@ export function App() {
           <a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>.
         </p>
       </footer>
+      <ShortcutHelp />
     </>
   );
 }

@@ -13,11 +13,13 @@ import {
 } from '../charts';
 import { presetByName } from '../presets';
 import { useApp } from './store';
+import { setUi, useUi } from './ui-state';
 import { useViewData, useViewVisibility, type ViewData } from './view-scheduler';
+import type { ViewId } from '../presets';
 
 interface FrameProps {
   /** The view's key in the scheduler (its test id is `view-<key>`). */
-  view: string;
+  view: ViewId;
   title: string;
   caption: ReactNode;
   tools?: ReactNode;
@@ -26,25 +28,47 @@ interface FrameProps {
   data?: Record<`data-${string}`, string | number>;
 }
 
+/** Type scale of an enlarged view: the chart is laid out at 1/zoom of the screen and scaled up, type included. */
+function enlargedZoom(): number {
+  return Math.max(1, Math.min(2.2, window.innerWidth / 820, window.innerHeight / 520));
+}
+
 function ViewFrame(p: FrameProps) {
   const id = useId();
   const ref = useRef<HTMLElement>(null);
   useViewVisibility(p.view, ref);
+  const enlarged = useUi((s) => s.enlarged === p.view);
   return (
     <section
       ref={ref}
-      className={`view ${p.className ?? ''}`}
+      className={`view ${p.className ?? ''}${enlarged ? ' enlarged' : ''}`}
       data-testid={`view-${p.view}`}
       aria-labelledby={id}
+      aria-modal={enlarged ? true : undefined}
+      role={enlarged ? 'dialog' : undefined}
       tabIndex={-1}
       {...p.data}
     >
-      <header>
-        <h2 id={id}>{p.title}</h2>
-        {p.tools && <div className="tools">{p.tools}</div>}
-      </header>
-      <p className="caption">{p.caption}</p>
-      <div className="chart">{p.children}</div>
+      <div className="view-body" style={enlarged ? { zoom: enlargedZoom() } : undefined}>
+        <header>
+          <h2 id={id}>{p.title}</h2>
+          <div className="tools">
+            {p.tools}
+            <button
+              type="button"
+              className="enlarge"
+              data-testid={`enlarge-${p.view}`}
+              aria-pressed={enlarged}
+              title={enlarged ? 'Back to the page (Esc)' : 'Enlarge this chart (F)'}
+              onClick={() => setUi({ enlarged: enlarged ? null : p.view })}
+            >
+              {enlarged ? '✕ Close' : '⤢ Enlarge'}
+            </button>
+          </div>
+        </header>
+        <p className="caption">{p.caption}</p>
+        <div className="chart">{p.children}</div>
+      </div>
     </section>
   );
 }
@@ -131,58 +155,66 @@ function Live({ id, chart: Chart }: { id: string; chart: (p: ViewData) => ReactN
 }
 
 export function Views() {
+  // Two independent columns (one on narrow screens): the short views on the left, the tall ones on the right,
+  // so that no short view sits beside a tall one over an empty area.
   return (
     <div className="views">
       <LossView />
-      <ViewFrame
-        view="accuracy"
-        title="Accuracy"
-        caption="The share of targets each model gets right on its training batch (copy memory: the symbols it must repeat; digits: the class of each image), and for digits its latest accuracy on held-out images in the legend. The adding problem is a regression and has no accuracy."
-      >
-        <Live id="accuracy" chart={AccuracyChart} />
-      </ViewFrame>
-      <ViewFrame
-        view="singular-values"
-        title="Singular values of the KRUs' factors"
-        caption="Each line traces a singular value of one small factor W_f of a KRU (a row of panels per KRU); the last panel is every model's ‖W‖₂, for a KRU the product of its factors'. All at 1 means every factor, and so W, is unitary. With λ large they are pulled to 1; at λ = 0 they drift wherever the task pushes them."
-      >
-        <Live id="singular-values" chart={SingularValuesChart} />
-      </ViewFrame>
-      <ViewFrame
-        view="deviation"
-        title="Distance from unitary"
-        caption="‖WᴴW − I‖² for each model's recurrent matrix (0 = exactly unitary). A KRU's falls fast when its λ is large; nothing pulls an RNN's."
-      >
-        <Live id="deviation" chart={DeviationChart} />
-      </ViewFrame>
-      <ViewFrame
-        view="grad-heatmap"
-        title="Gradient reaching each time step"
-        caption="‖∂L/∂hₜ‖ at each sequence position t (up) as training goes on (right), one panel per model. Dark at the bottom means the early positions get almost no learning signal: the gradient vanished on its way back through time."
-      >
-        <Live id="grad-heatmap" chart={GradHeatmap} />
-      </ViewFrame>
-      <ViewFrame
-        view="grad-profile"
-        title="Gradient profile now"
-        caption="The latest ‖∂L/∂hₜ‖ at each time step, on a log scale, for each model. A flat line means gradients survive the whole sequence; watch a plain RNN's decay towards the early steps."
-      >
-        <Live id="grad-profile" chart={GradProfile} />
-      </ViewFrame>
-      <ViewFrame
-        view="spectrum"
-        title="Spectrum of W"
-        caption="All singular values of each model's W, largest first, and its eigenvalues in the complex plane with the unit circle. Inside the circle memory fades, outside it explodes; a unitary W keeps every value on 1 and every eigenvalue on the circle."
-      >
-        <Live id="spectrum" chart={SpectrumChart} />
-      </ViewFrame>
-      <ViewFrame
-        view="params"
-        title="Parameters and gradients"
-        caption="Each model's parameter counts and the gradient norm of each of its parameter groups. A KRU's recurrent matrix costs 2·Σp_f² numbers instead of a dense N²."
-      >
-        <Live id="params" chart={ParamsTable} />
-      </ViewFrame>
+      <div className="views-columns">
+        <div className="views-col">
+          <ViewFrame
+            view="accuracy"
+            title="Accuracy"
+            caption="The share of targets each model gets right on its training batch (copy memory: the symbols it must repeat; digits: the class of each image), and for digits its latest accuracy on held-out images in the legend. The adding problem is a regression and has no accuracy."
+          >
+            <Live id="accuracy" chart={AccuracyChart} />
+          </ViewFrame>
+          <ViewFrame
+            view="deviation"
+            title="Distance from unitary"
+            caption="‖WᴴW − I‖² for each model's recurrent matrix (0 = exactly unitary). A KRU's falls fast when its λ is large; nothing pulls an RNN's."
+          >
+            <Live id="deviation" chart={DeviationChart} />
+          </ViewFrame>
+          <ViewFrame
+            view="grad-profile"
+            title="Gradient profile now"
+            caption="The latest ‖∂L/∂hₜ‖ at each time step, on a log scale, for each model. A flat line means gradients survive the whole sequence; watch a plain RNN's decay towards the early steps."
+          >
+            <Live id="grad-profile" chart={GradProfile} />
+          </ViewFrame>
+          <ViewFrame
+            view="params"
+            title="Parameters and gradients"
+            caption="Each model's parameter counts and the gradient norm of each of its parameter groups. A KRU's recurrent matrix costs 2·Σp_f² numbers instead of a dense N²."
+          >
+            <Live id="params" chart={ParamsTable} />
+          </ViewFrame>
+        </div>
+        <div className="views-col">
+          <ViewFrame
+            view="singular-values"
+            title="Singular values of the KRUs' factors"
+            caption="Each line traces a singular value of one small factor W_f of a KRU (a row of panels per KRU); the last panel is every model's ‖W‖₂, for a KRU the product of its factors'. All at 1 means every factor, and so W, is unitary. With λ large they are pulled to 1; at λ = 0 they drift wherever the task pushes them."
+          >
+            <Live id="singular-values" chart={SingularValuesChart} />
+          </ViewFrame>
+          <ViewFrame
+            view="grad-heatmap"
+            title="Gradient reaching each time step"
+            caption="‖∂L/∂hₜ‖ at each sequence position t (up) as training goes on (right), one panel per model. Dark at the bottom means the early positions get almost no learning signal: the gradient vanished on its way back through time."
+          >
+            <Live id="grad-heatmap" chart={GradHeatmap} />
+          </ViewFrame>
+          <ViewFrame
+            view="spectrum"
+            title="Spectrum of W"
+            caption="All singular values of each model's W, largest first, and its eigenvalues in the complex plane with the unit circle. Inside the circle memory fades, outside it explodes; a unitary W keeps every value on 1 and every eigenvalue on the circle."
+          >
+            <Live id="spectrum" chart={SpectrumChart} />
+          </ViewFrame>
+        </div>
+      </div>
     </div>
   );
 }

@@ -1,0 +1,17 @@
+// Page state that is about presentation, not the run: which view is enlarged, whether the shortcut list or the
+// settings drawer (narrow screens) is open. Kept apart from the run's store so that none of it reaches links,
+// settings files or the worker.
+import { create } from 'zustand';
+import type { ViewId } from '../presets';
+
+export interface UiState {
+  /** The view shown full-screen, or null. */
+  enlarged: ViewId | null;
+  helpOpen: boolean;
+  drawerOpen: boolean;
+}
+
+export const useUi = create<UiState>()(() => ({ enlarged: null, helpOpen: false, drawerOpen: false }));
+
+export const setUi = useUi.setState;
+export const getUi = useUi.getState;

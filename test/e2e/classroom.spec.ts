@@ -1,0 +1,192 @@
+// End-to-end: what a class sees — phone and half-screen layouts, the settings drawer, keyboard shortcuts and
+// their help, a chart enlarged for a projector, one λ drag as one mark, and an accessibility check (axe-core)
+// in light and dark schemes.
+import { expect, test, type Page } from '@playwright/test';
+import { createRequire } from 'node:module';
+
+const VIEWS = [
+  'loss',
+  'accuracy',
+  'singular-values',
+  'deviation',
+  'grad-heatmap',
+  'grad-profile',
+  'spectrum',
+  'params',
+] as const;
+
+async function open(page: Page, query = ''): Promise<void> {
+  await page.goto(`/${query}`);
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+}
+
+async function stepCount(page: Page): Promise<number> {
+  return Number(await page.getByTestId('step-count').textContent());
+}
+
+async function steps(page: Page, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const before = await stepCount(page);
+    await page.getByTestId('step').click();
+    await expect.poll(() => stepCount(page)).toBe(before + 1);
+  }
+}
+
+for (const [width, height] of [
+  [390, 844],
+  [800, 900],
+] as const) {
+  test(`at ${width} px: no sideways scrolling, every view readable, settings in a drawer`, async ({
+    page,
+  }) => {
+    await page.setViewportSize({ width, height });
+    await open(page);
+    await steps(page, 3);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow, 'sideways scroll').toBe(0);
+    for (const v of VIEWS) {
+      const view = page.getByTestId(`view-${v}`);
+      await view.scrollIntoViewIfNeeded();
+      const box = (await view.boundingBox())!;
+      expect(box.x, v).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width, v).toBeLessThanOrEqual(width);
+      // Charts stack at a readable size: each chart is at least 300 px wide (the drawers' minimum).
+      const plot = view.locator('.kru-chart-plot, table').first();
+      await expect(plot, v).toBeVisible();
+      expect((await plot.boundingBox())!.width, v).toBeGreaterThanOrEqual(Math.min(300, width - 60));
+    }
+    // The run buttons stay at hand at the top; the presets and settings are in a drawer.
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await expect(page.getByTestId('play')).toBeInViewport();
+    const drawer = page.getByTestId('drawer');
+    await expect(drawer.getByTestId('preset-copy-memory')).toBeHidden();
+    await page.getByTestId('drawer-toggle').click();
+    await expect(drawer.getByTestId('preset-copy-memory')).toBeVisible();
+    await expect(page.getByTestId('drawer-close')).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(drawer.getByTestId('preset-copy-memory')).toBeHidden();
+    await expect(page.getByTestId('drawer-toggle')).toBeFocused();
+  });
+}
+
+test('keyboard shortcuts run the training and go to views; ? lists them', async ({ page }) => {
+  await open(page);
+  await page.locator('body').click({ position: { x: 5, y: 5 } }); // focus on the page, not a control
+  await page.keyboard.press('s');
+  await expect.poll(() => stepCount(page)).toBe(1);
+  await page.keyboard.press(' ');
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running');
+  await page.keyboard.press(' ');
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+  await page.keyboard.press('r');
+  await expect(page.getByTestId('step-count')).toHaveText('0');
+  // Typing in a field is never a shortcut.
+  const lambda = page.getByTestId('lambda-input');
+  await lambda.fill('');
+  await lambda.pressSequentially('0.5');
+  await expect(lambda).toHaveValue('0.5');
+  await expect(page.getByTestId('step-count')).toHaveText('0');
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('7');
+  await expect(page.getByTestId('view-spectrum')).toBeInViewport();
+  await expect(page.getByTestId('view-spectrum')).toBeFocused();
+  await page.keyboard.press('?');
+  const help = page.getByTestId('shortcut-help');
+  await expect(help).toBeVisible();
+  await expect(help).toContainText('Play or pause');
+  await expect(help).toContainText('Enlarge the chart');
+  await page.keyboard.press('Escape');
+  await expect(help).toBeHidden();
+});
+
+test('a chart enlarges to fill the screen with larger type, and Escape brings it back', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await open(page);
+  await steps(page, 3);
+  const view = page.getByTestId('view-spectrum');
+  await view.scrollIntoViewIfNeeded();
+  const svg = view.locator('.kru-chart-plot svg').first();
+  await expect(svg).toBeVisible();
+  const before = (await svg.boundingBox())!;
+  const fontBefore = await view.locator('h2').evaluate((h) => h.getBoundingClientRect().height);
+  await page.getByTestId('enlarge-spectrum').click();
+  await expect(page.getByTestId('enlarge-spectrum')).toHaveAttribute('aria-pressed', 'true');
+  const box = (await view.boundingBox())!;
+  expect(box.width).toBeGreaterThanOrEqual(1430);
+  expect(box.height).toBeGreaterThanOrEqual(890);
+  await expect.poll(async () => (await svg.boundingBox())!.width).toBeGreaterThan(before.width * 1.5);
+  expect(await view.locator('h2').evaluate((h) => h.getBoundingClientRect().height)).toBeGreaterThan(
+    fontBefore * 1.3,
+  );
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('enlarge-spectrum')).toHaveAttribute('aria-pressed', 'false');
+  await expect.poll(async () => Math.round((await svg.boundingBox())!.width)).toBe(Math.round(before.width));
+  // F enlarges the view that has focus.
+  await page.getByTestId('view-deviation').focus();
+  await page.keyboard.press('f');
+  await expect(page.getByTestId('enlarge-deviation')).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('enlarge-deviation')).toHaveAttribute('aria-pressed', 'false');
+});
+
+test('one drag of the λ slider while training is one change, labelled with its final value', async ({
+  page,
+}) => {
+  await open(page);
+  await page.getByTestId('play').click();
+  await expect.poll(() => stepCount(page)).toBeGreaterThanOrEqual(2);
+  const slider = page.getByTestId('lambda-slider');
+  const box = (await slider.boundingBox())!;
+  const y = box.y + box.height / 2;
+  const x0 = box.x + box.width * 0.4; // about λ = 0.01 (the start)
+  await page.mouse.move(x0, y);
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) {
+    await page.mouse.move(x0 + (box.width * 0.45 * i) / 12, y);
+    await page.waitForTimeout(60);
+  }
+  await page.mouse.up();
+  const final = await page.getByTestId('lambda-input').inputValue();
+  expect(Number(final)).toBeGreaterThan(0.5);
+  const loss = page.getByTestId('view-loss');
+  await expect(loss).toHaveAttribute('data-lambda', String(Math.fround(Number(final))), { timeout: 30_000 });
+  await page.getByTestId('pause').click();
+  await expect(loss).toHaveAttribute('data-lambda-changes', '1');
+  const labels = loss.locator('.kru-lambda-label');
+  await expect(labels).toHaveCount(1);
+  await expect(labels.first()).toHaveText(new RegExp(`^KRU λ=${final.replace('.', '\\.')}`));
+});
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`axe-core finds no serious or critical violation (${scheme} scheme)`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await open(page);
+    await steps(page, 3);
+    await page.setViewportSize({
+      width: 1280,
+      height: await page.evaluate(() => document.body.scrollHeight),
+    });
+    await page.waitForTimeout(1500); // every view in sight catches up
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as { axe: { run(): Promise<{ violations: Array<Record<string, unknown>> }> } }
+      ).axe;
+      const r = await axe.run();
+      return r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          nodes: (v.nodes as Array<{ target: unknown; failureSummary: string }>)
+            .slice(0, 5)
+            .map((n) => `${JSON.stringify(n.target)}: ${n.failureSummary}`),
+        }));
+    });
+    expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+  });
+}
