@@ -269,6 +269,7 @@ export class Experiment {
       seqLength: this.task.seqLength,
       msPerStep: this.msPerStep,
       backend: tf.getBackend(),
+      diverged: this.divergences(),
     };
     this.rowSteps = [];
     return snap;

@@ -4,6 +4,7 @@ import type { Snapshot } from './types';
 /**
  * The distinct buffers of a snapshot's per-step rows (listing a buffer twice would make postMessage throw).
  * Details are not transferred: the engine caches them between snapshots, and detaching them would break it.
+ * The rest (models, diverged, counts) is plain data that structured clone copies.
  */
 export function snapshotBuffers(s: Snapshot | undefined): Transferable[] {
   if (!s) return [];

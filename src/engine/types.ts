@@ -1,6 +1,7 @@
 // What the training engine takes in and gives out. Everything here is plain data (numbers, strings,
 // typed arrays), so it crosses the worker boundary with structured clone / transfer and round-trips to JSON.
 import type { ModelKind } from '../core/vocabulary';
+import type { Divergence } from './divergence';
 
 export type { RunConfig, ModelSpec } from '../settings/table';
 export type { TaskConfig } from '../tasks/types';
@@ -79,4 +80,10 @@ export interface Snapshot {
   /** Mean milliseconds per training step (all models) over the last rows. */
   msPerStep: number;
   backend: string;
+  /**
+   * The models that have diverged so far in this run, by id (when and why): each stopped training and sends
+   * blank (NaN) rows. The engine always fills it (empty when none); it is optional only so that hand-written
+   * snapshots (tests) may leave it out, which means none.
+   */
+  diverged?: Record<string, Divergence>;
 }

@@ -5,6 +5,7 @@ import { useBackend } from '../support/backend';
 import { kronExplicit } from '../support/float64';
 import { Experiment } from '../../src/engine/experiment';
 import { factorSpectra, kronDeviation } from '../../src/engine/spectra';
+import { snapshotBuffers } from '../../src/engine/transfer';
 import { defaultModel } from '../../src/settings';
 import { registerFusedKernels } from '../../src/kernels/register';
 import { Rng } from '../../src/util/rng';
@@ -143,5 +144,48 @@ describe('spectral identities', () => {
         }
       expect(kronDeviation(factorSpectra(sizes, factors))).toBeCloseTo(direct, 6);
     }
+  });
+});
+
+describe('divergence', () => {
+  it('a KRU at lr 10 diverges and stops stepping; the RNN beside it trains on with a finite loss', async () => {
+    const e = await Experiment.create(withModel(small(), 'kru', { lr: 10 }));
+    await e.step(6);
+    const s = await e.snapshot({ forceDetail: true });
+    const d = e.divergences();
+    expect(Object.keys(d)).toEqual(['kru']);
+    expect(s.diverged).toEqual(d);
+    const at = d.kru.step;
+    expect(at).toBeGreaterThanOrEqual(1);
+    expect(at).toBeLessThan(6);
+    expect(d.kru.reason).toMatch(/^the (loss|gradient norm) is (NaN|infinite)$|memoryless baseline$/);
+    // Its rows after the divergence step are blank (NaN), with the lr in force kept.
+    const kru = s.series.kru;
+    for (let i = at; i < 6; i++) {
+      expect(kru.loss[i]).toBeNaN();
+      expect(kru.gradNorm[i]).toBeNaN();
+      expect(kru.lr[i]).toBe(10);
+    }
+    expect(Array.from(s.series.rnn.loss).every(Number.isFinite)).toBe(true);
+    // It steps no more: later snapshots keep reporting it, still blank, while the RNN goes on.
+    await e.step(2);
+    const later = await e.snapshot({ forceDetail: true });
+    expect(later.diverged).toEqual(d);
+    expect(Array.from(later.series.kru.loss).every(Number.isNaN)).toBe(true);
+    expect(Array.from(later.series.rnn.loss).every(Number.isFinite)).toBe(true);
+    // Its details are taken from the NaN weights without failing (the spectra are NaN: nothing to draw).
+    expect(later.detail.kru.singularValues).toHaveLength(8);
+    // The page gets it: posting the snapshot (its row buffers transferred) copies the plain record.
+    const posted = structuredClone(later, { transfer: snapshotBuffers(later) });
+    expect(posted.diverged).toEqual(d);
+    expect(posted.series.kru.loss[0]).toBeNaN();
+    e.dispose();
+  });
+
+  it('reports no divergence for a sane run', async () => {
+    const e = await Experiment.create(small());
+    await e.step(3);
+    expect((await e.snapshot()).diverged).toEqual({});
+    e.dispose();
   });
 });

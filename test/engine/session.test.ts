@@ -12,6 +12,9 @@ class FakeExperiment implements SessionExperiment {
   disposed = false;
   log: string[] = [];
   failAt = Infinity;
+  /** Models that diverged (as the engine reports them); the detail is one cached object, like the engine's. */
+  diverged: Record<string, { step: number; reason: string }> = {};
+  readonly detail = {};
   constructor(readonly config: RunConfig) {}
   get models() {
     return this.config.models.map((m) => ({ id: m.id, label: m.label, kind: m.kind }));
@@ -32,12 +35,13 @@ class FakeExperiment implements SessionExperiment {
       steps: Int32Array.from({ length: k }, (_, i) => this.steps - k + i + 1),
       models: this.models,
       series: {},
-      detail: {},
+      detail: this.detail,
       stepCount: this.steps,
       baseline: 0,
       seqLength: 1,
       msPerStep: 1,
       backend: 'test',
+      diverged: { ...this.diverged },
     };
   }
   setLambda(id: string, lambda: number) {
@@ -112,6 +116,19 @@ describe('Session', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(h.built[0].steps).toBe(n); // stopped
     expect(h.updates.at(-1)!.status.stepCount).toBe(n);
+  });
+
+  it("passes the engine's divergences on in every snapshot, also those whose unchanged detail it leaves out", async () => {
+    const h = harness();
+    await h.session.init(defaultRunConfig());
+    await h.session.step();
+    h.built[0].diverged.kru = { step: 2, reason: 'the loss is NaN' };
+    await h.session.step();
+    await h.session.step();
+    const snaps = h.updates.flatMap((u) => (u.snapshot ? [u.snapshot] : []));
+    expect(snaps.map((s) => Object.keys(s.diverged ?? {}))).toEqual([[], [], ['kru'], ['kru']]);
+    expect(snaps.at(-1)!.diverged).toEqual({ kru: { step: 2, reason: 'the loss is NaN' } });
+    expect(snaps.at(-1)!.detail).not.toBe(h.built[0].detail); // the repeated detail was left out
   });
 
   it('applies live λ and lr per model between steps, and keeps them across a rebuild in flight', async () => {
