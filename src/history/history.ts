@@ -42,12 +42,13 @@ export const MERGE_STEPS = 20;
 /**
  * A live change of one model's setting, at the first step that used the new value; or a reset of the whole run
  * (`setting: 'reset'`, `model: ''`, `from`/`to` NaN), at the first step of the new run, with a note of what the
- * reset changed ("seed 1→2").
+ * reset changed ("seed 1→2"); or a model that diverged (`setting: 'diverged'`, `from`/`to` NaN), at the step
+ * that showed it, with the reason as its note ("the loss is NaN"): it trains no more in this run.
  */
 export interface SettingChange {
   step: number;
   model: string;
-  setting: 'lambda' | 'lr' | 'reset';
+  setting: 'lambda' | 'lr' | 'reset' | 'diverged';
   from: number;
   to: number;
   note?: string;
@@ -74,6 +75,8 @@ export class History {
   private offset = 0;
   /** The note of a reset whose run has not sent a row yet. */
   private resetNote: string | null = null;
+  /** Models of the current run whose divergence has been marked (once each). */
+  private divergedMarked = new Set<string>();
 
   /**
    * The next snapshots come from a new run (a reset) that continues this timeline: its steps follow the last one
@@ -84,6 +87,7 @@ export class History {
     this.offset = n ? this.steps.view()[n - 1] : 0;
     this.runStart = n;
     this.resetNote = note;
+    this.divergedMarked.clear();
     this.version++;
   }
 
@@ -147,6 +151,18 @@ export class History {
       }
       for (const key of Object.keys(rows) as Array<keyof ModelSeries>) cols[key].append(rows[key]);
     }
+    for (const [id, d] of Object.entries(s.diverged ?? {})) {
+      if (this.divergedMarked.has(id)) continue;
+      this.divergedMarked.add(id);
+      this.changes.push({
+        step: d.step + this.offset,
+        model: id,
+        setting: 'diverged',
+        from: NaN,
+        to: NaN,
+        note: d.reason,
+      });
+    }
     this.steps.append(steps);
     this.version++;
   }
@@ -159,6 +175,7 @@ export class History {
   private recordChange(c: SettingChange & { setting: 'lambda' | 'lr' }): void {
     for (let j = this.changes.length - 1; j >= 0; j--) {
       const last = this.changes[j];
+      if (last.setting === 'diverged') continue; // a mark of its own, not a setting: look past it
       if (c.step - last.step > MERGE_STEPS || last.setting === 'reset') break;
       if (last.model === c.model && last.setting === c.setting) {
         last.to = c.to;

@@ -104,6 +104,44 @@ describe('History', () => {
     ]);
   });
 
+  it('records one diverged mark per model per run, at the step that showed it, with the reason', () => {
+    const h = new History();
+    h.append(snap([1, 2], 0.1));
+    expect(h.changes).toEqual([]);
+    const first = snap([3, 4], 0.1);
+    first.diverged = { kru: { step: 3, reason: 'the loss is NaN' } };
+    h.append(first);
+    const mark = { step: 3, model: 'kru', setting: 'diverged', from: NaN, to: NaN, note: 'the loss is NaN' };
+    expect(h.changes).toEqual([mark]);
+    // Every later snapshot still reports it: no second mark.
+    for (const step of [5, 6, 7]) {
+      const again = snap([step], 0.1);
+      again.diverged = { kru: { step: 3, reason: 'the loss is NaN' } };
+      h.append(again);
+    }
+    expect(h.changes).toEqual([mark]);
+    // A λ drag across it still merges into one change: the mark is not a setting.
+    const a = snap([8], 0.2);
+    const b = snap([9], 0.5);
+    a.diverged = b.diverged = first.diverged;
+    h.append(a);
+    h.append(b);
+    expect(h.changes.map((c) => [c.setting, c.step, c.to])).toEqual([
+      ['diverged', 3, NaN],
+      ['lambda', 8, 0.5],
+    ]);
+    // A run continued after a reset may diverge again: a new mark, at its step on the shared timeline.
+    h.continueRun('lr 10→0.001');
+    h.append(snap([1], 0.5));
+    const later = snap([2], 0.5);
+    later.diverged = { kru: { step: 2, reason: 'the gradient norm is infinite' } };
+    h.append(later);
+    expect(h.changes.filter((c) => c.setting === 'diverged')).toEqual([
+      mark,
+      { ...mark, step: 11, note: 'the gradient norm is infinite' },
+    ]);
+  });
+
   it('accepts only snapshots of the same models with the same column widths', () => {
     const h = new History();
     h.append(snap([1], 0.1, 3));

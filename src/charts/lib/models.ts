@@ -45,20 +45,33 @@ export function penalisedKrus(h: History, styles: ModelStyle[] = stylesOf(h)): M
 
 /** Dash of the λ·R lines (model colour). */
 export const LAMBDA_REG_DASH = '5 3';
-/** Dash of the vertical change marks (model colour): λ and lr; a reset's mark is solid (neutral colour). */
-export const CHANGE_DASH: Record<SettingChange['setting'], string> = { lambda: '2 3', lr: '1 2', reset: '' };
+/**
+ * Dash of the vertical change marks: λ and lr (model colour); a reset's mark is solid (neutral colour); a
+ * model's divergence is solid in the model's colour.
+ */
+export const CHANGE_DASH: Record<SettingChange['setting'], string> = {
+  lambda: '2 3',
+  lr: '1 2',
+  reset: '',
+  diverged: '',
+};
 
 const SETTING_NAME: Record<'lambda' | 'lr', string> = { lambda: 'λ', lr: 'lr' };
 
-/** The mark label of a change: "KRU λ=1", "RNN lr=0.001", "reset · seed 1→2". */
+/** The mark label of a change: "KRU λ=1", "RNN lr=0.001", "reset · seed 1→2", "KRU diverged". */
 export function changeLabel(c: SettingChange, label: string): string {
   if (c.setting === 'reset') return c.note ? `reset · ${c.note}` : 'reset';
+  if (c.setting === 'diverged') return `${label} diverged`;
   return `${label} ${SETTING_NAME[c.setting]}=${formatValue(c.to)}`;
 }
 
-/** The readout text of a change: "KRU λ 0.01 → 1 at step 300", "reset (seed 1→2) at step 301". */
+/**
+ * The readout text of a change: "KRU λ 0.01 → 1 at step 300", "reset (seed 1→2) at step 301",
+ * "KRU diverged at step 337: the loss is NaN".
+ */
 export function changeText(c: SettingChange, label: string): string {
   if (c.setting === 'reset') return `reset${c.note ? ` (${c.note})` : ''} at step ${c.step}`;
+  if (c.setting === 'diverged') return `${label} diverged at step ${c.step}${c.note ? `: ${c.note}` : ''}`;
   return `${label} ${SETTING_NAME[c.setting]} ${formatValue(c.from)} → ${formatValue(c.to)} at step ${c.step}`;
 }
 
@@ -79,6 +92,8 @@ export function changeLegend(h: History): LegendItem[] {
     items.push({ label: 'lr changed', color: theme.muted, dash: CHANGE_DASH.lr, width: 1 });
   if (h.changes.some((c) => c.setting === 'reset'))
     items.push({ label: 'reset (new run)', color: theme.muted, width: 1.5 });
+  if (h.changes.some((c) => c.setting === 'diverged'))
+    items.push({ label: 'model diverged (stopped)', color: theme.muted, width: 1 });
   return items;
 }
 
