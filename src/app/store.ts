@@ -3,7 +3,9 @@
 // updates land here, coalesced to one render per frame.
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
+import { divergenceHint } from '../engine/divergence';
 import type { WorkerStatus, WorkerUpdate } from '../engine/protocol';
+import type { ModelSpec, Snapshot } from '../engine/types';
 import { History } from '../history/history';
 import { PRESETS, presetByName, type Preset } from '../presets';
 import {
@@ -132,6 +134,8 @@ let frame = 0;
 let carry: { history: History; note: string } | null = null;
 /** The continued History has not seen the new run's first rows yet (they must fit it: `accepts`). */
 let checkFirst = false;
+/** Models of the current run (historyRunId) whose divergence the page has announced. */
+let divergedAnnounced = new Set<string>();
 
 function publish(): void {
   frame = 0;
@@ -157,6 +161,7 @@ function onUpdate(u: WorkerUpdate): void {
   if (s.runId < minRunId) return;
   if (s.runId !== historyRunId) {
     historyRunId = s.runId;
+    divergedAnnounced = new Set();
     const c = carry;
     carry = null;
     checkFirst = !!c;
@@ -168,11 +173,70 @@ function onUpdate(u: WorkerUpdate): void {
     if (checkFirst && !pendingHistory.accepts(u.snapshot)) pendingHistory = new History(); // safety net
     if (u.snapshot.steps.length) checkFirst = false;
     pendingHistory.append(u.snapshot);
+    announceDivergences(u.snapshot, pendingHistory);
   }
   pendingStatus = s;
   // rAF coalesces any number of updates into one render; it does not run in a hidden tab, which is fine:
   // the History keeps accumulating and the next visible frame shows it all.
   if (!frame) frame = requestAnimationFrame(publish);
+}
+
+/** A float32 setting from a snapshot row as the number it was set to (0.003, not 0.003000000026). */
+function setting(v: number): number {
+  return Number(v.toPrecision(6));
+}
+
+/**
+ * What the banner says when snapshot `snap` first reports models diverged (none of `announced`): for each, when
+ * (on the charts' step axis, like its mark), why, and the likely cause from its spec in `models` and its λ and
+ * lr at that step; then that the others train on, or, when no model of the run is left, that the run pauses.
+ * `h` is the History the snapshot was just appended to. Null when nothing new diverged.
+ */
+export function divergenceNotice(
+  snap: Snapshot,
+  h: History,
+  models: readonly ModelSpec[],
+  announced: ReadonlySet<string>,
+): { ids: string[]; text: string; all: boolean } | null {
+  const fresh = Object.entries(snap.diverged ?? {}).filter(([id]) => !announced.has(id));
+  if (!fresh.length) return null;
+  // A run continued after a reset counts its own steps from 1; the charts place them after the earlier ones.
+  const k = snap.steps.length;
+  const n = h.steps.length;
+  const offset = k && n ? h.steps.view()[n - 1] - snap.steps[k - 1] : 0;
+  const sentences: string[] = [];
+  for (const [id, d] of fresh) {
+    const info = snap.models.find((m) => m.id === id);
+    const spec = models.find((m) => m.id === id && m.kind === info?.kind);
+    // λ and lr in force at the step that showed it (the snapshot's row for it, else its latest row).
+    const rows = snap.series[id];
+    const i = snap.steps.indexOf(d.step);
+    const at = i >= 0 ? i : k - 1;
+    const lr = rows && at >= 0 ? setting(rows.lr[at]) : (spec?.lr ?? NaN);
+    const lambda = rows && at >= 0 ? setting(rows.lambda[at]) : spec?.kind === 'kru' ? spec.lambda : 0;
+    const hint = spec ? ` Likely cause: ${divergenceHint(spec, lr, lambda)}.` : '';
+    sentences.push(`${info?.label ?? id} diverged at step ${d.step + offset}: ${d.reason}.${hint}`);
+  }
+  const ids = fresh.map(([id]) => id);
+  const gone = new Set([...announced, ...ids]);
+  const all = snap.models.length > 0 && snap.models.every((m) => gone.has(m.id));
+  const they = ids.length === 1 ? 'It' : 'They';
+  sentences.push(
+    all
+      ? `${they} stopped training, and no model is left training: the run is paused. ` +
+          'Fix the likely cause and press Reset to train again.'
+      : `${they} stopped training; the other models go on.`,
+  );
+  return { ids, text: sentences.join(' '), all };
+}
+
+/** Announces the models that `snap` first reports diverged (once each per run); pauses once none is left. */
+function announceDivergences(snap: Snapshot, h: History): void {
+  const n = divergenceNotice(snap, h, get().applied?.models ?? [], divergedAnnounced);
+  if (!n) return;
+  for (const id of n.ids) divergedAnnounced.add(id);
+  set({ notice: { kind: 'error', text: n.text } });
+  if (n.all) pause();
 }
 
 // ---- URL sync: the link shows what is running ----

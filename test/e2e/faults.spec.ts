@@ -1,0 +1,79 @@
+// End-to-end: faults the page must not hide. A model whose learning rate is set to 10 diverges within a few
+// steps: the banner says which, when, why and the likely cause, the loss view marks it, and the other model
+// trains on.
+import { expect, test, type Page } from '@playwright/test';
+
+/** Console errors and uncaught page errors, collected from the moment the page opens. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return errors;
+}
+
+async function open(page: Page, query = ''): Promise<void> {
+  await page.goto(`/${query}`);
+  // Ready = the worker built the experiment (backend chosen, models initialised).
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+}
+
+async function stepCount(page: Page): Promise<number> {
+  return Number(await page.getByTestId('step-count').textContent());
+}
+
+test('a KRU at learning rate 10 diverges: banner, mark on the loss chart, the RNN trains on', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await open(page);
+  // The default run: the KRU first, then the RNN; the first model's box is the plain `lr-input`.
+  const lr = page.getByTestId('lr-input');
+  await lr.fill('10');
+  await lr.press('Enter');
+  await page.getByTestId('play').click();
+
+  const notice = page.getByTestId('notice');
+  await expect(notice).toContainText('KRU diverged at step', { timeout: 60_000 });
+  const text = (await notice.textContent()) ?? '';
+  console.log(`notice: ${text}`);
+  expect(text).toMatch(/KRU diverged at step \d+: the (loss|gradient norm) is (NaN|infinite)/);
+  expect(text).toContain('Likely cause: a learning rate of 10 is large');
+  expect(text).toContain('It stopped training; the other models go on.');
+
+  const loss = page.getByTestId('view-loss');
+  await loss.scrollIntoViewIfNeeded();
+  await expect(loss.locator('.kru-diverged-label').first()).toHaveText('KRU diverged');
+
+  // The RNN trains on: the run keeps running and its step count keeps rising.
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running');
+  const before = await stepCount(page);
+  await expect.poll(() => stepCount(page), { timeout: 30_000 }).toBeGreaterThan(before + 5);
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running');
+  await page.getByTestId('pause').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+  expect(errors).toEqual([]);
+});
+
+test('once every model has diverged the run pauses and says so', async ({ page }) => {
+  const errors = watchErrors(page);
+  await open(page);
+  await page.getByTestId('play').click();
+  await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+  for (const id of ['lr-input', 'lr-input-rnn']) {
+    await page.getByTestId(id).fill('10');
+    await page.getByTestId(id).press('Enter');
+  }
+  const notice = page.getByTestId('notice');
+  await expect(notice).toContainText('no model is left training: the run is paused', { timeout: 60_000 });
+  console.log(`notice: ${await notice.textContent()}`);
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+  const stopped = await stepCount(page);
+  await page.waitForTimeout(800);
+  expect(await stepCount(page)).toBe(stopped);
+  const loss = page.getByTestId('view-loss');
+  await loss.scrollIntoViewIfNeeded();
+  await expect(loss.locator('.kru-diverged-label')).toHaveText(['KRU diverged', 'RNN diverged']);
+  expect(errors).toEqual([]);
+});
