@@ -1,6 +1,7 @@
 // End-to-end: the page loads cleanly, trains in its worker, live settings reach the worker, every view draws,
 // reset repeats a run exactly, the main thread stays responsive, and settings round-trip through URL and JSON.
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { open, stepCount, waitForSteps, watchErrors } from './helpers';
 import { fileURLToPath } from 'node:url';
 import { EXPLAINER_PRESETS } from '../../src/app/explainer-links';
 import { PRESETS, presetByName } from '../../src/presets';
@@ -15,26 +16,6 @@ const VIEWS = [
   'view-spectrum',
   'view-params',
 ] as const;
-
-/** Console errors and uncaught page errors, collected from the moment the page opens. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
-
-async function open(page: Page, query = ''): Promise<void> {
-  await page.goto(`/${query}`);
-  // Ready = the worker built the experiment (backend chosen, models initialised).
-  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
-}
-
-async function stepCount(page: Page): Promise<number> {
-  return Number(await page.getByTestId('step-count').textContent());
-}
 
 /**
  * Scrolls a view into sight and waits until it stops changing: views off screen skip their redraws
@@ -58,10 +39,6 @@ async function settle(el: Locator): Promise<void> {
       return same;
     })
     .toBe(true);
-}
-
-async function waitForSteps(page: Page, n: number): Promise<void> {
-  await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(n);
 }
 
 test('loads with no console errors and shows every view', async ({ page }) => {

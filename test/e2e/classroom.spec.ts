@@ -2,6 +2,7 @@
 // their help, a chart enlarged for a projector, one λ drag as one mark, and an accessibility check (axe-core)
 // in light and dark schemes.
 import { expect, test, type Page } from '@playwright/test';
+import { open, stepCount } from './helpers';
 import { createRequire } from 'node:module';
 
 const VIEWS = [
@@ -14,15 +15,6 @@ const VIEWS = [
   'spectrum',
   'params',
 ] as const;
-
-async function open(page: Page, query = ''): Promise<void> {
-  await page.goto(`/${query}`);
-  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
-}
-
-async function stepCount(page: Page): Promise<number> {
-  return Number(await page.getByTestId('step-count').textContent());
-}
 
 async function steps(page: Page, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {

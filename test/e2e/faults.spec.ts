@@ -1,27 +1,8 @@
 // End-to-end: faults the page must not hide. A model whose learning rate is set to 10 diverges within a few
 // steps: the banner says which, when, why and the likely cause, the loss view marks it, and the other model
 // trains on.
-import { expect, test, type Page } from '@playwright/test';
-
-/** Console errors and uncaught page errors, collected from the moment the page opens. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
-
-async function open(page: Page, query = ''): Promise<void> {
-  await page.goto(`/${query}`);
-  // Ready = the worker built the experiment (backend chosen, models initialised).
-  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
-}
-
-async function stepCount(page: Page): Promise<number> {
-  return Number(await page.getByTestId('step-count').textContent());
-}
+import { expect, test } from '@playwright/test';
+import { open, stepCount, watchErrors } from './helpers';
 
 test('a KRU at learning rate 10 diverges: banner, mark on the loss chart, the RNN trains on', async ({
   page,
