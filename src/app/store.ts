@@ -225,7 +225,9 @@ export function divergenceNotice(
     all
       ? `${they} stopped training, and no model is left training: the run is paused. ` +
           'Fix the likely cause and press Reset to train again.'
-      : `${they} stopped training; the other models go on.`,
+      : `${they} stopped training; the other models go on. ${ids.length === 1 ? 'Its' : 'Their'} weights ` +
+          'are lost: fix the likely cause and press Reset to train again (the charts keep this run before the ' +
+          'reset mark).',
   );
   return { ids, text: sentences.join(' '), all };
 }

@@ -72,7 +72,8 @@ describe('the banner', () => {
       all: false,
       text:
         'KRU diverged at step 337: the loss is NaN. Likely cause: a learning rate of 10 is large for this ' +
-        'model (try 0.001–0.003). It stopped training; the other models go on.',
+        'model (try 0.001–0.003). It stopped training; the other models go on. Its weights are lost: fix the ' +
+        'likely cause and press Reset to train again (the charts keep this run before the reset mark).',
     });
     // Announced already: nothing new to say.
     expect(divergenceNotice(s, h, models, new Set(['kru']))).toBeNull();
