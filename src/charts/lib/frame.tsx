@@ -1,5 +1,6 @@
 // The React side shared by every chart: a <figure> with title, legend, a plot area that an imperative drawer
-// owns, an empty-state overlay and a one-line readout. React renders the frame; d3 draws inside `plot`.
+// owns, an empty-state overlay and a readout (two lines, fixed height). React renders the frame; d3 draws inside
+// `plot`.
 // Redraws go through the page's frame queue (a few per frame, under a time budget) and are skipped when nothing
 // they read changed.
 import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
@@ -205,7 +206,7 @@ export function ChartFrame({
 
 export type ReadoutPart = string | { text: string; color: string };
 
-/** Replace the readout line; skipped when the text is unchanged (it is refreshed every frame). */
+/** Replace the readout text; skipped when the text is unchanged (it is refreshed every frame). */
 export function setReadout(el: HTMLElement, parts: ReadoutPart[]): void {
   const key = parts.map((p) => (typeof p === 'string' ? p : `\u0001${p.color}\u0002${p.text}`)).join('');
   if (el.dataset.key === key) return;
