@@ -1,7 +1,8 @@
 // Training accuracy over training steps, one line per model, with the λ / lr change marks; for a task with a
 // held-out set (digits) each model's latest test accuracy is in the legend and the readout. A task without
 // accuracy (the adding problem is a regression) says so instead of drawing an empty axis.
-import { formatValue, type Downsampled } from './lib/data';
+import { type Downsampled } from './lib/data';
+import { formatValue } from './lib/format';
 import { ChartFrame, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { accuracyLegend, hasAccuracy, rowsOf, testAccuracies } from './lib/models';
 import { stepDomain, stepPath } from './lib/series';

@@ -1,7 +1,8 @@
 // Distance from unitarity of every model: ‖W_fᴴW_f − I‖_F² per KRU factor and for the full W, and an RNN's
 // ‖WᵀW − I‖_F², on a log axis (it spans many decades), with the λ / lr change marks.
 import { dashes, type ModelStyle } from './palette';
-import { formatValue, logDomain, type Downsampled } from './lib/data';
+import { logDomain, type Downsampled } from './lib/data';
+import { formatValue } from './lib/format';
 import { ChartFrame, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { deviationLegend, rowsOf } from './lib/models';
 import { positiveOnly, stepDomain, stepPath } from './lib/series';
@@ -65,22 +66,30 @@ class DeviationDrawer extends StepChartDrawer<DeviationChartProps> {
       panel.line(`${m.id}:full`, stepPath(panel, steps, full, lo), m.color, 2.2, m.dash);
   }
 
+  /** Every model's full W first (the comparison), then each KRU's factors. */
   protected readoutValues(p: DeviationChartProps, i: number): ReadoutPart[] {
-    const parts: ReadoutPart[] = [];
-    for (const m of this.styles) {
-      const cols = p.history.series[m.id];
-      if (!cols || i >= cols.fullDeviation.rows) continue;
-      const v = formatValue(cols.fullDeviation.view()[i]);
-      if (m.kind === 'kru') {
-        const row = cols.factorDeviation.row(i);
-        parts.push(
-          ' · ',
-          { text: m.label, color: m.color },
-          ` full W ${v}, factors ${Array.from(row, formatValue).join(' / ')}`,
-        );
-      } else parts.push(' · ', { text: m.label, color: m.color }, ` W ${v}`);
+    const parts: ReadoutPart[] = [' · full W:'];
+    const shown = this.styles.filter((m) => {
+      const c = p.history.series[m.id]?.fullDeviation;
+      return c && i < c.rows;
+    });
+    shown.forEach((m, k) =>
+      parts.push(
+        k ? ', ' : ' ',
+        { text: m.label, color: m.color },
+        ` ${formatValue(p.history.series[m.id]!.fullDeviation.view()[i])}`,
+      ),
+    );
+    for (const m of shown) {
+      if (m.kind !== 'kru') continue;
+      const row = p.history.series[m.id]!.factorDeviation.row(i);
+      parts.push(
+        ' · ',
+        { text: m.label, color: m.color },
+        ` factors ${Array.from(row, formatValue).join(' / ')}`,
+      );
     }
-    return parts;
+    return shown.length ? parts : [];
   }
 }
 

@@ -6,11 +6,11 @@
 import * as d3 from 'd3';
 import type { History } from '../history/history';
 import type { ModelStyle } from './palette';
-import { formatPow10, formatValue } from './lib/data';
+import { formatCount, formatPow10, formatTicks, formatValue } from './lib/format';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { HeatBins, binColumnsFor, lutIndex, makeLut } from './lib/heatbins';
 import { stylesOf } from './lib/models';
-import { XYPanel, drawChangeMarks, setAttr, svgEl } from './lib/panel';
+import { Axis, XYPanel, drawChangeMarks, setAttr, svgEl } from './lib/panel';
 
 export interface GradHeatmapProps {
   history: History;
@@ -52,7 +52,7 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
   private readonly svg: SVGSVGElement;
   private readonly panels = new Map<string, ModelPanel>();
   private readonly legendG: SVGGElement;
-  private readonly legendAxis: SVGGElement;
+  private readonly legendAxis: Axis;
   private readonly legendRect: SVGRectElement;
   private layers = new Map<string, ModelLayer>();
   private source: { history: History; T: number; maxCols: number; ids: string } | null = null;
@@ -78,7 +78,10 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
     for (let i = 0; i <= 10; i++)
       svgEl(grad, 'stop', { offset: `${i * 10}%`, 'stop-color': interpolate(i / 10) });
     this.legendRect = svgEl(this.legendG, 'rect', { height: 10, fill: `url(#${grad.id})` });
-    this.legendAxis = svgEl(this.legendG, 'g', { class: 'kru-axis', transform: 'translate(0,10)' });
+    this.legendAxis = new Axis(
+      svgEl(this.legendG, 'g', { class: 'kru-axis', transform: 'translate(0,10)' }),
+      'bottom',
+    );
     svgEl(this.legendG, 'text', { class: 'kru-axis-label', x: 0, y: -4 }).textContent =
       '‖∂L/∂h_t‖ (log colour scale; per column the geometric mean over its steps)';
   }
@@ -87,7 +90,12 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
   private panelFor(id: string): ModelPanel {
     let mp = this.panels.get(id);
     if (!mp) {
-      const panel = new XYPanel(this.svg, { yLabel: 'position t', yFormat: intTicks, yTickSpacing: 30 });
+      const panel = new XYPanel(this.svg, {
+        yLabel: 'position t',
+        xInteger: true,
+        yInteger: true,
+        yTickSpacing: 30,
+      });
       panel.onHover((pt) => {
         this.hover = pt ? { id, px: pt[0], py: pt[1] } : null;
         this.readout();
@@ -259,11 +267,10 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
       const ls = d3.scaleLinear().domain([lo, hi]).range([0, lw]);
       const ints = d3.range(Math.ceil(lo), Math.floor(hi) + 1);
       const step = Math.max(1, Math.ceil(ints.length / Math.max(2, Math.floor(lw / 46))));
-      const axis = d3.axisBottom(ls).tickSizeOuter(0);
-      if (ints.length >= 2)
-        axis.tickValues(ints.filter((_, i) => i % step === 0)).tickFormat((k) => formatPow10(+k));
-      else axis.ticks(3).tickFormat((v) => formatValue(10 ** +v));
-      d3.select(this.legendAxis).call(axis);
+      // Decades when the domain spans two or more, else three ticks of log10 ‖∂L/∂h_t‖, labelled as values.
+      const ticks = ints.length >= 2 ? ints.filter((_, i) => i % step === 0) : ls.ticks(3);
+      const labels = ints.length >= 2 ? ticks.map(formatPow10) : formatTicks(ticks.map((v) => 10 ** v));
+      this.legendAxis.update(ticks, ls, labels, lw);
     }
     this.readout();
   }
@@ -298,17 +305,20 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
       t = 1;
     }
     const [r0, r1] = any.bins.binRows(c);
-    const parts: ReadoutPart[] = [
-      `${hovered ? '' : 'latest column, '}steps ${s0 + r0}${r1 - r0 > 1 ? `–${s0 + r1 - 1}` : ''} · t = ${t}:`,
-    ];
-    for (const m of drawn) {
+    const steps =
+      r1 - r0 > 1
+        ? `steps ${formatCount(s0 + r0)}–${formatCount(s0 + r1 - 1)}`
+        : `step ${formatCount(s0 + r0)}`;
+    // The quantity is named once and the models' values follow side by side: short enough for two lines.
+    const parts: ReadoutPart[] = [`${hovered ? '' : 'latest column, '}${steps}, t = ${t}: ‖∂L/∂h_t‖ ≈`];
+    drawn.forEach((m, k) => {
       const mean = this.layers.get(m.id)!.bins.mean(c, t - 1);
       parts.push(
-        ' ',
+        k ? ', ' : ' ',
         { text: m.label, color: m.color },
-        ` ‖∂L/∂h_t‖ ≈ ${Number.isNaN(mean) ? '—' : formatValue(10 ** mean)}`,
+        ` ${Number.isNaN(mean) ? '—' : formatValue(10 ** mean)}`,
       );
-    }
+    });
     setReadout(el, parts);
   }
 }
@@ -339,11 +349,7 @@ function paint(layer: ModelLayer, from: number, lo: number, hi: number, clear: b
   layer.ctx.putImageData(img, 0, 0, x0, 0, Math.max(1, (clear ? W : bins.cols) - x0), T);
 }
 
-function intTicks(v: number): string {
-  return Number.isInteger(v) ? String(v) : '';
-}
-
-const create = (roots: ChartRoots) => new GradHeatDrawer(roots);
+export const create = (roots: ChartRoots) => new GradHeatDrawer(roots);
 
 /** ‖∂L/∂h_t‖ over training step × position, per model, on one shared viridis log colour scale. */
 export function GradHeatmap({ history, version }: GradHeatmapProps) {

@@ -1,7 +1,8 @@
 // The latest step's ‖∂L/∂h_t‖ against position t on a log axis, one line per model (and step 1's, faintly, for
 // comparison): a straight slope on this plot is geometric vanishing or exploding through time.
 import type { History } from '../history/history';
-import { finiteExtent, formatValue, linePath, logDomain, minMaxDownsample } from './lib/data';
+import { finiteExtent, linePath, logDomain, minMaxDownsample } from './lib/data';
+import { formatCount, formatValue } from './lib/format';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { gradProfileLegend, stylesOf } from './lib/models';
 import { XYPanel, setAttr, svgEl } from './lib/panel';
@@ -31,7 +32,7 @@ class GradProfileDrawer extends BaseDrawer<GradProfileProps> {
     this.panel = new XYPanel(this.svg, {
       xLabel: 'sequence position t',
       yLabel: '‖∂L/∂h_t‖',
-      xFormat: (v) => (Number.isInteger(v) ? String(v) : ''),
+      xInteger: true,
     });
     this.panel.onHover((pt) => {
       this.hoverPx = pt?.[0] ?? null;
@@ -103,17 +104,20 @@ class GradProfileDrawer extends BaseDrawer<GradProfileProps> {
     const t = hover === null ? 1 : Math.max(1, Math.min(T, Math.round(this.panel.x.invert(hover))));
     this.panel.crosshair(hover === null ? null : this.panel.x(t));
     const steps = h.steps.view();
+    // The ratio to the last position says how much of the gradient survives the trip back to t; it is named
+    // once in the head so each model's entry stays short (two lines hold both models' numbers).
     const parts: ReadoutPart[] = [
-      `step ${steps[steps.length - 1]}, t = ${t}${hover === null ? ' (hover to pick t)' : ''}:`,
+      `step ${formatCount(steps[steps.length - 1])}, t = ${t}${hover === null ? ' (hover to pick t)' : ''}, ` +
+        `‖∂L/∂h_t‖${t < T ? ` (ratio to t = ${T})` : ''}:`,
     ];
+    let k = 0;
     for (const m of stylesOf(h)) {
       const col = h.series[m.id]?.gradNormsOverTime;
       if (!col || col.width !== T || !col.rows) continue;
       const row = col.row(col.rows - 1);
-      // ratio to the last position: how much of the gradient survives the trip back to t
       const ratio = row[t - 1] / row[T - 1];
-      parts.push(' ', { text: m.label, color: m.color }, ` ${formatValue(row[t - 1])}`);
-      if (t < T && Number.isFinite(ratio)) parts.push(` (${formatValue(ratio)}× its value at t = ${T})`);
+      parts.push(k++ ? ', ' : ' ', { text: m.label, color: m.color }, ` ${formatValue(row[t - 1])}`);
+      if (t < T && Number.isFinite(ratio)) parts.push(` (${formatValue(ratio)})`);
     }
     setReadout(el, parts);
   }

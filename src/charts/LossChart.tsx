@@ -1,7 +1,8 @@
 // Task loss over training steps, one line per model, λ·R for each KRU with a penalty, the memoryless baseline
 // and the λ / lr change marks.
 import { theme } from './palette';
-import { formatValue, linearDomain, logDomain, type Downsampled } from './lib/data';
+import { linearDomain, logDomain, type Downsampled } from './lib/data';
+import { formatValue } from './lib/format';
 import type { Column } from '../history/history';
 import { ChartFrame, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { LAMBDA_REG_DASH, lossLegend, penalisedKrus, rowsOf } from './lib/models';

@@ -2,10 +2,10 @@
 // recurrent matrix is so much cheaper than a dense one.
 import type { History } from '../history/history';
 import type { ModelDetail } from '../engine/types';
-import { formatValue } from './lib/data';
+import { formatCount, formatValue } from './lib/format';
 import { EMPTY_TEXT } from './lib/frame';
 import { stylesOf } from './lib/models';
-import { factorShapes, formatInt, recurrentCounts } from './lib/params';
+import { factorShapes, recurrentCounts } from './lib/params';
 
 export interface ParamsTableProps {
   history: History;
@@ -23,7 +23,7 @@ function groupNorms(d: ModelDetail): string {
 function shape(d: ModelDetail): string {
   if (d.kind === 'kru') return `${factorShapes(d.factorSizes)} (complex)`;
   const N = d.factorSizes[0] ?? NaN;
-  return `${formatInt(N)}×${formatInt(N)} (real)`;
+  return `${formatCount(N)}×${formatCount(N)} (real)`;
 }
 
 /** One row per model: recurrent and total parameters, W's shape and the group gradient norms; then N² vs 2·Σp_f². */
@@ -73,8 +73,8 @@ export function ParamsTable({ history, version }: ParamsTableProps) {
                     <th scope="row" style={{ color: m.color }}>
                       {m.label}
                     </th>
-                    <td>{formatInt(det.paramCounts.recurrent)}</td>
-                    <td>{formatInt(det.paramCounts.total)}</td>
+                    <td>{formatCount(det.paramCounts.recurrent)}</td>
+                    <td>{formatCount(det.paramCounts.total)}</td>
                     <td>{shape(det)}</td>
                     <td className="kru-params-grads">{groupNorms(det)}</td>
                   </tr>
@@ -87,10 +87,11 @@ export function ParamsTable({ history, version }: ParamsTableProps) {
             return (
               <p className="kru-params-note" key={sizes.join('×')}>
                 {notes.size > 1 ? `${labels.join(', ')}: ` : ''}An N×N recurrent matrix has N² ={' '}
-                {formatInt(c.N)}² = {formatInt(c.dense)} entries; the KRU stores only its Kronecker factors,
-                2·Σp_f² = {c.sumText} = {formatInt(c.kronecker)} real numbers (real and imaginary parts)
+                {formatCount(c.N)}² = {formatCount(c.dense)} entries; the KRU stores only its Kronecker
+                factors, 2·Σp_f² = {c.sumText} = {formatCount(c.kronecker)} real numbers (real and imaginary
+                parts)
                 {c.kronecker > 0 && c.dense > c.kronecker
-                  ? `, ${formatInt(Math.round(c.dense / c.kronecker))}× fewer`
+                  ? `, ${formatCount(Math.round(c.dense / c.kronecker))}× fewer`
                   : ''}
                 .
               </p>

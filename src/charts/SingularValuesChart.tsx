@@ -5,7 +5,8 @@
 // labelled. A reset is not marked: it starts a new History, so the run (and its step axis) starts over.
 import type { Column, History } from '../history/history';
 import { palette, type ModelStyle } from './palette';
-import { formatValue, linearDomain, logDomain, nearestIndex, type Downsampled } from './lib/data';
+import { linearDomain, logDomain, nearestIndex, type Downsampled } from './lib/data';
+import { formatCount, formatValue } from './lib/format';
 import { LineCache } from './lib/decimate';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { changeText, singularValuesLegend, styleOf, stylesOf } from './lib/models';
@@ -19,7 +20,10 @@ export interface SingularValuesChartProps {
 
 const PANEL_H = 96; // plot height of one factor panel
 const NORM_H = 150; // plot height of the ‖W‖₂ panel when stacked below
-const M = { top: 20, right: 10, bottom: 36, left: 46 };
+// left: room for tick labels such as "0.95" or "1000" and the rotated σ / ‖W‖₂ label beside them.
+const M = { top: 20, right: 10, bottom: 36, left: 56 };
+/** Smallest span of the shared σ axis: [0.94, 1.06] around 1, so that it has ticks at 0.95, 1 and 1.05. */
+const MIN_SIGMA_SPAN = 0.12;
 const MIN_PANEL_W = 120;
 /** Height of a KRU block's heading (its label) above its row(s) of factor panels. */
 const HEAD_H = 18;
@@ -58,6 +62,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     });
     this.norm = new XYPanel(this.svg, {
       xLabel: 'training step',
+      xInteger: true,
       yLabel: '‖W‖₂',
       title: 'spectral norm of the full W',
     });
@@ -73,7 +78,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     const key = `${id}:${f}`;
     let panel = this.factorPanels.get(key);
     if (!panel) {
-      panel = new XYPanel(this.svg, { yTickSpacing: 28, xTickSpacing: 60 });
+      panel = new XYPanel(this.svg, { yTickSpacing: 28, xTickSpacing: 60, xInteger: true });
       panel.onHover((pt) => {
         this.hover = pt ? { block: id, factor: f, px: pt[0] } : null;
         this.readout();
@@ -150,7 +155,8 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
       }
       return out;
     });
-    const yd = linearDomain(ext[0], ext[1], [1]);
+    // At least MIN_SIGMA_SPAN wide: in a run's first steps σ is within 1e-4 of 1, and that must not fill the panel.
+    const yd = linearDomain(ext[0], ext[1], [1], 0.05, MIN_SIGMA_SPAN);
     if (yd[0] < 0 && ext[0] >= 0) yd[0] = 0;
 
     const used = new Set<string>();
@@ -256,7 +262,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
       : undefined;
     const i = hov && panel ? nearestIndex(steps, n, panel.x.invert(hov.px)) : n - 1;
     for (const q of all) q.crosshair(hov && panel ? q.x(steps[i]) : null);
-    const parts: ReadoutPart[] = [`${hov ? '' : 'latest: '}step ${steps[i]}`];
+    const parts: ReadoutPart[] = [`${hov ? '' : 'latest: '}step ${formatCount(steps[i])}`];
     // Name one factor's σ (the hovered one, else the first KRU's W_0) to keep the line short.
     const b = hov && hov.block !== null ? this.blocks.find((x) => x.m.id === hov.block) : this.blocks[0];
     const f = hov && hov.block !== null ? hov.factor : 0;

@@ -4,7 +4,8 @@
 import type { History } from '../history/history';
 import type { ModelDetail } from '../engine/types';
 import { palette, type ModelStyle } from './palette';
-import { finiteExtent, formatValue, linePath, logDomain, minMaxDownsample } from './lib/data';
+import { finiteExtent, linePath, logDomain, minMaxDownsample } from './lib/data';
+import { formatValue } from './lib/format';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { spectrumLegend, stylesOf } from './lib/models';
 import { XYPanel, setAttr, svgEl } from './lib/panel';
@@ -16,7 +17,7 @@ export interface SpectrumChartProps {
 }
 
 const HEIGHT = 280;
-const M = { top: 20, right: 14, bottom: 40, left: 56 };
+const M = { top: 20, right: 14, bottom: 40, left: 60 };
 
 /** The models that have detail (spectra), with it. */
 function withDetail(h: History): Array<{ m: ModelStyle; d: ModelDetail }> {
@@ -45,7 +46,7 @@ class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
       title: 'singular values of W',
       xLabel: 'index i (descending)',
       yLabel: 'σ_i',
-      xFormat: (v) => (Number.isInteger(v) ? String(v) : ''),
+      xInteger: true,
     });
     this.eig = new XYPanel(this.svg, {
       title: 'eigenvalues of W',
@@ -211,15 +212,24 @@ class SpectrumDrawer extends BaseDrawer<SpectrumChartProps> {
       const N = Math.max(0, ...models.map((x) => x.d.singularValues.length));
       const i = hov ? Math.max(1, Math.min(N, Math.round(this.sv.x.invert(hov.px)))) : 1;
       if (hov) this.sv.crosshair(this.sv.x(i));
+      // Each quantity named once, then every model's value: the comparison fits two lines.
       parts.push(`${hov ? '' : 'largest, '}σ_${i}:`);
+      let k = 0;
       for (const { m, d } of models) {
         const s = d.singularValues;
-        if (i <= s.length) parts.push(' ', { text: m.label, color: m.color }, ` ${formatValue(s[i - 1])}`);
+        if (i <= s.length)
+          parts.push(k++ ? ', ' : ' ', { text: m.label, color: m.color }, ` ${formatValue(s[i - 1])}`);
       }
+      parts.push(' · σ range:');
+      k = 0;
       for (const { m, d } of models) {
         const s = d.singularValues;
         if (s.length)
-          parts.push(` · ${m.label} σ range ${formatValue(s[s.length - 1])}…${formatValue(s[0])}`);
+          parts.push(
+            k++ ? ', ' : ' ',
+            { text: m.label, color: m.color },
+            ` ${formatValue(s[s.length - 1])}…${formatValue(s[0])}`,
+          );
       }
     }
     setReadout(el, parts);

@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   ema,
   finiteExtent,
-  formatPow10,
-  formatValue,
   linearDomain,
   linePath,
   linePathAffine,
@@ -12,6 +10,7 @@ import {
   nearestIndex,
   pow10Ticks,
 } from '../../src/charts/lib/data';
+import { formatPow10, formatValue } from '../../src/charts/lib/format';
 import { Decimator, IncrementalEma, LineCache } from '../../src/charts/lib/decimate';
 import { affine } from '../../src/charts/lib/series';
 

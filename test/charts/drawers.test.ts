@@ -88,6 +88,10 @@ g.cancelAnimationFrame = () => {};
 import { History } from '../../src/history/history';
 import type { ModelDetail, ModelInfo, ModelSeries, Snapshot } from '../../src/engine/types';
 import type { ChartRoots, Drawer } from '../../src/charts/lib/frame';
+import { textWidth } from '../../src/charts/lib/format';
+
+/** Width of a chart's plot and readout in a 1440 × 900 window (the views' two-column grid). */
+const READOUT_PX = 509;
 
 const MODELS: ModelInfo[] = [
   { id: 'kru', label: 'KRU', kind: 'kru' },
@@ -235,5 +239,143 @@ describe('accuracy chart', () => {
     expect(plot.textContent).not.toContain('No accuracy');
     for (const m of MODELS) expect(readout).toContain(m.label);
     expect(readout.match(/held-out test accuracy 0\.875/g)).toHaveLength(MODELS.length);
+  });
+});
+
+// Issue 16, "one number format for the whole page": every axis of every chart in the format of lib/format.ts,
+// whole-number ticks on step and position axes, tick labels that differ, rotated y labels with room, and
+// readouts that fit their two lines.
+describe('axes and readouts (one number format)', () => {
+  const load: Record<string, () => Promise<unknown>> = {
+    ...mods,
+    heat: () => import('../../src/charts/GradHeatmap'),
+  };
+  /** Charts whose x axis is the training step (the spectrum's is an index, the profile's a position). */
+  const STEP_X = new Set(['loss', 'dev', 'sv', 'acc', 'heat']);
+  const INTEGER_X = new Set([...STEP_X, 'spec:sv', 'prof']);
+
+  async function render(name: string, snaps: Snapshot[], width = 800) {
+    const mod = (await load[name]()) as { create: (r: ChartRoots) => Drawer<object> & { width: number } };
+    const h = new History();
+    for (const s of snaps) h.append(s);
+    const plot = new El('div');
+    const readout = new El('div');
+    const d = mod.create({ plot, readout } as unknown as ChartRoots);
+    d.width = width;
+    d.draw({ history: h, version: 1, smoothing: 0, logY: true });
+    return { plot, readout: readout.textContent };
+  }
+
+  const classOf = (e: El) => e.getAttribute('class') ?? '';
+  /** Each axis's tick labels (a `kru-axis` group's texts), with its kind. */
+  function axes(plot: El): Array<{ kind: 'x' | 'y' | 'legend'; labels: string[]; panel: El | null }> {
+    return plot
+      .all()
+      .filter((e) => e.tagName === 'g' && classOf(e).split(' ').includes('kru-axis'))
+      .map((g) => ({
+        kind: classOf(g).includes('kru-axis-x') ? 'x' : classOf(g).includes('kru-axis-y') ? 'y' : 'legend',
+        labels: g
+          .all()
+          .filter((e) => e.tagName === 'text')
+          .map((e) => e.textContent),
+        panel: g.parent && classOf(g.parent) === 'kru-panel' ? g.parent : null,
+      }));
+  }
+  const translate = (t: string | null) =>
+    (t?.match(/translate\(([-\d.e]+),([-\d.e]+)\)/) ?? []).slice(1).map(Number);
+
+  const steps = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  const histories: Record<string, Snapshot[]> = {
+    'one step': [snap([1], 0.01)],
+    'three steps': [snap([1, 2, 3], 0.01)],
+    '20,000 steps': [snap(steps(1, 20000), 0.01)],
+  };
+  const VALUE = /^−?\d+(\.\d+)?(e−?\d+)?$/; // formatValue / formatTicks
+  const POW10 = /^10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+$/; // a decade on a log axis outside 0.001 … 1000
+  const COUNT = /^(\d{1,4}|\d{1,3}(,\d{3})+)$/; // formatCount
+
+  for (const name of Object.keys(load)) {
+    for (const [what, snaps] of Object.entries(histories)) {
+      it(`${name}, ${what}: one format, distinct labels, whole steps`, async () => {
+        const { plot } = await render(name, snaps);
+        const all = axes(plot);
+        expect(all.length).toBeGreaterThan(0);
+        all.forEach((a, k) => {
+          expect(new Set(a.labels).size, `${a.kind} ${a.labels.join(' | ')}`).toBe(a.labels.length);
+          for (const l of a.labels)
+            expect(l, `${a.kind} ${a.labels.join(' | ')}`).toMatch(
+              new RegExp(`${VALUE.source}|${POW10.source}|${COUNT.source}`),
+            );
+          // The spectrum's first panel is the σ index (whole numbers), its second the complex plane.
+          const key = name === 'spec' ? (k < 2 ? 'spec:sv' : 'spec:eig') : name;
+          if (a.kind === 'x' && INTEGER_X.has(key))
+            for (const l of a.labels) expect(l, `${name} x: ${a.labels.join(' | ')}`).toMatch(COUNT);
+        });
+      });
+    }
+  }
+
+  it('the complex plane writes its x axis like its y axis (no "500m")', async () => {
+    const { plot } = await render('spec', [snap([1, 2, 3], 0.01)]);
+    const [, , x, y] = axes(plot);
+    expect(x.labels).toEqual(y.labels);
+    expect(x.labels).toContain('−0.5');
+  });
+
+  it('σ panels after one step: σ within 1e-6 of 1 still gives distinct ticks around 1', async () => {
+    const s = snap([1], 0.01, [MODELS[0]]);
+    const kru = s.series.kru;
+    kru.factorSingularValues = kru.factorSingularValues.map((_, i) => 1 + (i % 2 ? 1e-6 : -1e-6));
+    const { plot } = await render('sv', [s]);
+    const factorY = axes(plot)
+      .filter((a) => a.kind === 'y')
+      .slice(1); // the first is ‖W‖₂'s (that panel is built first)
+    expect(factorY.length).toBe(2);
+    for (const a of factorY) expect(a.labels).toEqual(['0.95', '1', '1.05']);
+  });
+
+  it('rotated y labels stay inside the SVG and clear of their tick labels', async () => {
+    const big = snap([1, 2, 3], 0.01);
+    big.series.rnn.spectralNorm = Float32Array.from([1, 900, 5000]);
+    big.series.rnn.loss = Float32Array.from([1, 1e3, 2e4]);
+    for (const name of Object.keys(load)) {
+      for (const snaps of [...Object.values(histories), [big]]) {
+        const { plot } = await render(name, snaps);
+        for (const panel of plot.all().filter((e) => classOf(e) === 'kru-panel')) {
+          const label = panel.children.find(
+            (e) => classOf(e) === 'kru-axis-label' && /rotate\(-90\)/.test(e.getAttribute('transform') ?? ''),
+          );
+          if (!label?.textContent) continue;
+          const [left] = translate(panel.getAttribute('transform'));
+          const [x] = translate(label.getAttribute('transform'));
+          const ticks = axes(panel).find((a) => a.kind === 'y')!.labels;
+          const widest = Math.max(0, ...ticks.map((t) => textWidth(t, 11)));
+          const where = `${name}: ${label.textContent} at ${x}, left ${left}, ticks ${ticks.join(' | ')}`;
+          // The text reaches the font's ascent (~0.93 em) left of the baseline and ~0.25 em right of it.
+          expect(left + x, where).toBeGreaterThanOrEqual(0.93 * 11);
+          expect(-x - 0.25 * 11, where).toBeGreaterThanOrEqual(8 + widest);
+        }
+      }
+    }
+  });
+
+  it('the readouts of a default run (a six-factor KRU and an RNN) fit two lines of a chart at 1440 px', async () => {
+    const models = [MODELS[0], MODELS[2]];
+    const s = snap(steps(1, 300), 0.01, models);
+    s.series.kru = series(300, 0.01, 6);
+    s.series.kru.factorSingularValues = Float32Array.from(
+      { length: 300 * 12 },
+      () => 0.9 + Math.random() * 0.2,
+    );
+    s.detail.kru = { ...det('kru'), factorSizes: [2, 2, 2, 2, 2, 2] };
+    // Values as a run shows them: 3 significant digits and some in exponent form.
+    for (const m of models)
+      for (const col of Object.values(s.series[m.id]) as Float32Array[])
+        for (let i = 0; i < col.length; i++) col[i] = Math.fround((1 + Math.random()) * 10 ** -(1 + (i % 5)));
+    for (const name of Object.keys(load)) {
+      const { readout } = await render(name, [s], READOUT_PX);
+      for (const m of models) expect(readout, name).toContain(m.label);
+      expect(textWidth(readout, 12), `${name}: ${readout}`).toBeLessThanOrEqual(2 * READOUT_PX * 0.9);
+    }
   });
 });

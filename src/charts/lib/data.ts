@@ -1,6 +1,9 @@
-// Pure numeric helpers for the charts: no DOM, no d3 (unit-tested in node).
+// Pure numeric helpers for the charts: no DOM, no d3 (unit-tested in node). Number formatting is in format.ts
+// (formatValue is re-exported here for lib/models.ts).
 // Long runs have tens of thousands of rows per series while a chart is a few hundred pixels wide, so every
 // line goes through minMaxDownsample before a path string is built.
+
+export { formatValue } from './format';
 
 /** Points picked from a series: row indices and the (possibly transformed) values; NaN = gap. */
 export interface Downsampled {
@@ -135,20 +138,37 @@ export function finiteExtent(
   return into;
 }
 
-/** A linear axis domain around [lo, hi] (plus `include`), padded by `pad` of its span; [0, 1] when empty. */
-export function linearDomain(lo: number, hi: number, include: number[] = [], pad = 0.05): [number, number] {
+/**
+ * A linear axis domain around [lo, hi] (plus `include`), padded by `pad` of its span and at least `minSpan` wide
+ * (widened about its middle); [0, 1] when empty.
+ */
+export function linearDomain(
+  lo: number,
+  hi: number,
+  include: number[] = [],
+  pad = 0.05,
+  minSpan = 0,
+): [number, number] {
   for (const v of include) {
     if (!Number.isFinite(v)) continue;
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
   }
   if (!(lo <= hi)) return [0, 1];
+  let a: number;
+  let b: number;
   if (lo === hi) {
     const d = Math.abs(lo) * 0.1 || 1;
-    return [lo - d, hi + d];
+    [a, b] = [lo - d, hi + d];
+  } else {
+    const d = (hi - lo) * pad;
+    [a, b] = [lo - d, hi + d];
   }
-  const d = (hi - lo) * pad;
-  return [lo - d, hi + d];
+  if (b - a < minSpan) {
+    const mid = (a + b) / 2;
+    [a, b] = [mid - minSpan / 2, mid + minSpan / 2];
+  }
+  return [a, b];
 }
 
 /**
@@ -198,46 +218,6 @@ export function nearestIndex(sorted: ArrayLike<number>, n: number, v: number): n
   return lo;
 }
 
-/** Compact number for readouts and tick labels: 3 significant digits, exponent outside [1e-3, 1e4). */
-export function formatValue(v: number): string {
-  if (v === 0) return '0';
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  const a = Math.abs(v);
-  const s =
-    a >= 1e4 || a < 1e-3
-      ? v
-          .toExponential(2)
-          .replace(/\.?0+e/, 'e')
-          .replace('e+', 'e')
-      : trim(v.toPrecision(3));
-  return s.replace(/-/g, '−');
-}
-
-function trim(s: string): string {
-  return s.includes('.') && !s.includes('e') ? s.replace(/\.?0+$/, '') : s;
-}
-
-const SUPERSCRIPT: Record<string, string> = {
-  '-': '⁻',
-  '0': '⁰',
-  '1': '¹',
-  '2': '²',
-  '3': '³',
-  '4': '⁴',
-  '5': '⁵',
-  '6': '⁶',
-  '7': '⁷',
-  '8': '⁸',
-  '9': '⁹',
-};
-
-/** Label for 10^k on a log axis: plain for 0.01…1000, else 10 with a superscript exponent. */
-export function formatPow10(k: number): string {
-  if (k >= -2 && k <= 3) return String(Number((10 ** k).toPrecision(1)));
-  return '10' + String(k).replace(/./g, (c) => SUPERSCRIPT[c] ?? c);
-}
-
 /** Integer powers of ten inside [lo, hi] (lo, hi > 0), thinned to at most `max` ticks. */
 export function pow10Ticks(lo: number, hi: number, max = 6): number[] {
   if (!(lo > 0) || !(hi >= lo)) return [];
@@ -248,6 +228,21 @@ export function pow10Ticks(lo: number, hi: number, max = 6): number[] {
   const step = Math.max(1, Math.ceil(count / Math.max(1, max)));
   const out: number[] = [];
   for (let k = a; k <= b; k += step) out.push(k);
+  return out;
+}
+
+/**
+ * Ticks for an axis of whole numbers (training steps, positions): at most about `count` of them, 1-2-5 spaced,
+ * never closer than 1, so a run of a few steps shows "1, 2, 3", not "1, 1.5, 2".
+ */
+export function integerTicks(lo: number, hi: number, count: number): number[] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi < lo) return [];
+  const raw = (hi - lo) / Math.max(1, count);
+  const p = 10 ** Math.floor(Math.log10(raw || 1));
+  const e = raw / p;
+  const step = Math.max(1, (e >= Math.sqrt(50) ? 10 : e >= Math.sqrt(10) ? 5 : e >= Math.SQRT2 ? 2 : 1) * p);
+  const out: number[] = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi; k++) if (k * step >= lo) out.push(k * step);
   return out;
 }
 

@@ -4,7 +4,8 @@
 import * as d3 from 'd3';
 import type { SettingChange } from '../../history/history';
 import { theme, type ModelStyle } from '../palette';
-import { formatPow10, formatValue, pow10Ticks } from './data';
+import { integerTicks, pow10Ticks } from './data';
+import { formatCount, formatPow10, formatTicks, textWidth } from './format';
 import { CHANGE_DASH, changeLabel, styleOf } from './models';
 
 export const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -36,9 +37,15 @@ export interface PanelOptions {
   xTickSpacing?: number;
   /** Pixels per y tick (default 40). */
   yTickSpacing?: number;
-  xFormat?: (v: number) => string;
-  yFormat?: (v: number) => string;
+  /** Whole-number axis (training step, position): integer ticks only, written as counts. */
+  xInteger?: boolean;
+  yInteger?: boolean;
 }
+
+/** Font size of tick labels and axis labels (charts.css: .kru-axis text, .kru-axis-label). */
+const AXIS_FONT_PX = 11;
+/** Tick labels end this far left of the y axis (Axis: tick line 5 px, text at x = −8). */
+const TICK_TEXT_GAP = 8;
 
 type YScale = d3.ScaleLinear<number, number> | d3.ScaleLogarithmic<number, number>;
 
@@ -47,7 +54,7 @@ type YScale = d3.ScaleLinear<number, number> | d3.ScaleLogarithmic<number, numbe
  * rebuilds through selections on every call, which at 30 redraws/s × a dozen axes was the largest cost of a
  * frame; here a growing x domain costs a few transform updates.
  */
-class Axis {
+export class Axis {
   private readonly domain: SVGPathElement;
   private readonly ticks: Array<{ g: SVGGElement; text: SVGTextElement; grid: SVGLineElement | null }> = [];
 
@@ -130,6 +137,10 @@ export class XYPanel {
   private readonly cross: SVGLineElement;
   readonly overlay: SVGRectElement;
   private yKey = '';
+  /** Left margin of the plot area, from layout(). */
+  private left = 0;
+  /** Distance from the y axis to the baseline of the rotated y label (from the widest y tick label). */
+  private yLabelOffset = 40;
   private readonly xAxis: Axis;
   private readonly yAxis: Axis;
   private readonly els = new Map<string, SVGElement>();
@@ -169,6 +180,7 @@ export class XYPanel {
   layout(left: number, top: number, w: number, h: number): void {
     this.w = Math.max(10, w);
     this.h = Math.max(10, h);
+    this.left = left;
     setAttr(this.root, 'transform', `translate(${left},${top})`);
     setAttr(this.clipRect, 'width', this.w);
     setAttr(this.clipRect, 'height', this.h + 4);
@@ -178,14 +190,19 @@ export class XYPanel {
     setAttr(this.gx, 'transform', `translate(0,${this.h})`);
     setAttr(this.xLabel, 'x', this.w / 2);
     setAttr(this.xLabel, 'y', this.h + 30);
-    setAttr(this.yLabel, 'transform', `translate(${-this.leftLabelOffset()},${this.h / 2}) rotate(-90)`);
+    this.placeYLabel();
     this.x.range([0, this.w]);
     this.yLin.range([this.h, 0]);
     this.yLog.range([this.h, 0]);
   }
 
-  private leftLabelOffset(): number {
-    return this.opts.yFormat || this.logY ? 44 : 40;
+  /**
+   * The rotated y label just clear of the widest y tick label, but never so far left that it leaves the SVG (its
+   * line box reaches the font's ascent, ~0.93 em, beyond the baseline, on the far side from the axis).
+   */
+  private placeYLabel(): void {
+    const x = Math.min(this.yLabelOffset, this.left - Math.ceil(AXIS_FONT_PX * 0.93));
+    setAttr(this.yLabel, 'transform', `translate(${-x},${this.h / 2}) rotate(-90)`);
   }
 
   /** Set the domains; tick elements are updated only where a position or label changed. */
@@ -195,14 +212,8 @@ export class XYPanel {
     this.y = logY ? this.yLog : this.yLin;
     this.y.domain(yd);
     const xCount = Math.max(2, Math.floor(this.w / (this.opts.xTickSpacing ?? 80)));
-    const xv = this.x.ticks(xCount);
-    const xf = this.opts.xFormat ?? d3.format('~s');
-    this.xAxis.update(
-      xv,
-      this.x,
-      xv.map((v) => xf(v)),
-      this.w,
-    );
+    const xv = this.opts.xInteger ? integerTicks(xd[0], xd[1], xCount) : this.x.ticks(xCount);
+    this.xAxis.update(xv, this.x, this.opts.xInteger ? xv.map(formatCount) : formatTicks(xv), this.w);
     const key = `${yd[0]}|${yd[1]}|${logY}|${this.w}|${this.h}`;
     if (key === this.yKey) return;
     this.yKey = key;
@@ -219,14 +230,20 @@ export class XYPanel {
         const all = this.yLog.ticks(yCount);
         const every = Math.ceil(all.length / (yCount + 1));
         yv = all.filter((_, i) => i % every === 0);
-        labels = yv.map(formatValue);
+        labels = formatTicks(yv);
       }
+    } else if (this.opts.yInteger) {
+      yv = integerTicks(yd[0], yd[1], yCount);
+      labels = yv.map(formatCount);
     } else {
       yv = this.yLin.ticks(yCount);
-      labels = yv.map(this.opts.yFormat ?? formatValue);
+      labels = formatTicks(yv);
     }
     this.yAxis.update(yv, this.y, labels, this.h, this.w);
-    setAttr(this.yLabel, 'transform', `translate(${-this.leftLabelOffset()},${this.h / 2}) rotate(-90)`);
+    // Baseline of the rotated label: past the widest tick label, plus the label's descent (~0.25 em) and a gap.
+    const widest = Math.max(0, ...labels.map((l) => textWidth(l, AXIS_FONT_PX)));
+    this.yLabelOffset = Math.ceil(TICK_TEXT_GAP + widest + AXIS_FONT_PX * 0.25 + 4);
+    this.placeYLabel();
   }
 
   /** Start a redraw: marks not requested again before end() are removed. */

@@ -1,7 +1,4 @@
-// Text for the parameter table (pure; unit-tested).
-
-const int = new Intl.NumberFormat('en-US');
-export const formatInt = (n: number): string => (Number.isFinite(n) ? int.format(n) : '—');
+// Text for the parameter table (pure; unit-tested). Its numbers are written by format.ts.
 
 /** "2×2 ⊗ 2×2 ⊗ 4×4"; long runs are shortened to the first two, "…" and the last, with the count. */
 export function factorShapes(sizes: readonly number[], maxShown = 5): string {

@@ -4,7 +4,8 @@
 // their lines and say what their readout lists. Resets that continued the timeline are marked like the changes.
 import type { History } from '../../history/history';
 import type { ModelStyle } from '../palette';
-import { formatValue, nearestIndex } from './data';
+import { nearestIndex } from './data';
+import { formatCount, formatValue } from './format';
 import { LineCache } from './decimate';
 import { BaseDrawer, setReadout, type ChartRoots, type ReadoutPart } from './frame';
 import { changeText, styleOf, stylesOf } from './models';
@@ -42,7 +43,11 @@ export abstract class StepChartDrawer<P extends StepChartProps> extends BaseDraw
       role: 'img',
       'aria-label': layout.ariaLabel,
     });
-    this.panel = new XYPanel(this.svg, { xLabel: 'training step', yLabel: layout.yLabel });
+    this.panel = new XYPanel(this.svg, {
+      xLabel: 'training step',
+      yLabel: layout.yLabel,
+      xInteger: true,
+    });
     this.changesG = svgEl(this.panel.plot, 'g');
     this.panel.onHover((pt) => {
       this.hoverPx = pt?.[0] ?? null;
@@ -97,7 +102,7 @@ export abstract class StepChartDrawer<P extends StepChartProps> extends BaseDraw
     const hover = this.hoverPx;
     const i = hover === null ? n - 1 : nearestIndex(steps, n, this.panel.x.invert(hover));
     this.panel.crosshair(hover === null ? null : this.panel.x(steps[i]));
-    const parts: ReadoutPart[] = [`${hover === null ? 'latest: ' : ''}step ${steps[i]}`];
+    const parts: ReadoutPart[] = [`${hover === null ? 'latest: ' : ''}step ${formatCount(steps[i])}`];
     parts.push(...this.readoutValues(p, i));
     // λ is per model: each KRU's, from its own column.
     for (const m of this.styles) {
