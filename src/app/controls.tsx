@@ -4,7 +4,8 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { ModelSpec } from '../settings';
 import { APP_TABLE, MODEL_TABLES } from '../settings/table';
 import { schemaError } from './setting-field';
-import { fmt, NumberField } from './fields';
+import { formatValue } from '../core/format';
+import { NumberField } from './fields';
 import {
   LAMBDA_STEPS,
   lambdaFromSlider,
@@ -121,7 +122,7 @@ function LambdaControl({ model, first }: { model: Extract<ModelSpec, { kind: 'kr
   return (
     <div className="lambda-control">
       <label htmlFor={sliderId}>
-        {model.label}: λ, the pull towards unitary: <output>{fmt(lambda)}</output>
+        {model.label}: λ, the pull towards unitary: <output>{formatValue(lambda)}</output>
       </label>
       <input
         id={sliderId}
@@ -130,7 +131,7 @@ function LambdaControl({ model, first }: { model: Extract<ModelSpec, { kind: 'kr
         max={LAMBDA_STEPS}
         step={1}
         value={sliderFromLambda(lambda)}
-        aria-valuetext={`λ = ${fmt(lambda)}`}
+        aria-valuetext={`λ = ${formatValue(lambda)}`}
         data-testid={testId('lambda-slider', model, first)}
         onChange={(e) => setLambda(model.id, lambdaFromSlider(Number(e.target.value)))}
         onKeyDown={(e) => {
@@ -166,7 +167,7 @@ function LearningRateControl({ model, first }: { model: ModelSpec; first: boolea
   return (
     <div className="lr-control">
       <label htmlFor={id}>
-        {model.label}: learning rate <output>{fmt(model.lr)}</output>
+        {model.label}: learning rate <output>{formatValue(model.lr)}</output>
       </label>
       <input
         id={id}
@@ -174,7 +175,7 @@ function LearningRateControl({ model, first }: { model: ModelSpec; first: boolea
         min={0}
         max={LR_STEPS}
         value={sliderFromLr(model.lr)}
-        aria-valuetext={`learning rate ${fmt(model.lr)}`}
+        aria-valuetext={`learning rate ${formatValue(model.lr)}`}
         onChange={(e) => setLearningRate(model.id, lrFromSlider(Number(e.target.value)))}
       />
       <NumberField

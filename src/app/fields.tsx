@@ -2,7 +2,11 @@
 // change / Enter / blur rather than on every keystroke (so typing "0.05" never applies "0" on the way).
 import { useId, useState, type ReactNode } from 'react';
 
-export function fmt(v: number): string {
+/**
+ * A number as a field's editable text: plain ASCII that Number() reads back (up to 4 significant digits). Text
+ * that is only read (labels, the status line) uses formatValue from core/format instead.
+ */
+export function fieldText(v: number): string {
   if (!Number.isFinite(v)) return '';
   if (v === 0) return '0';
   const a = Math.abs(v);
@@ -38,7 +42,7 @@ export function NumberField(p: NumberFieldProps) {
   // While the user edits, show their text; otherwise the store's value. No effect needed to sync the two.
   const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const shown = editing ?? fmt(p.value);
+  const shown = editing ?? fieldText(p.value);
 
   const check = (text: string): number | null => {
     const v = parseNumber(text);

@@ -1,5 +1,5 @@
 // The status line (backend, progress, speed) and the page-level message banner.
-import { fmt } from './fields';
+import { formatValue } from '../core/format';
 import { dismissNotice, useApp } from './store';
 
 const STATE_LABEL = {
@@ -24,10 +24,13 @@ export function StatusLine() {
         Steps: <strong data-testid="step-count">{st.stepCount}</strong>
       </span>
       <span>
-        <strong data-testid="steps-per-sec">{st.stepsPerSec > 0 ? fmt(st.stepsPerSec) : '–'}</strong> steps/s
+        <strong data-testid="steps-per-sec">{st.stepsPerSec > 0 ? formatValue(st.stepsPerSec) : '–'}</strong>{' '}
+        steps/s
       </span>
       <span>
-        <strong data-testid="ms-per-step">{Number.isFinite(st.msPerStep) ? fmt(st.msPerStep) : '–'}</strong>{' '}
+        <strong data-testid="ms-per-step">
+          {Number.isFinite(st.msPerStep) ? formatValue(st.msPerStep) : '–'}
+        </strong>{' '}
         ms/step
       </span>
       {st.backendReason && (

@@ -2,7 +2,7 @@
 // held-out set (digits) each model's latest test accuracy is in the legend and the readout. A task without
 // accuracy (the adding problem is a regression) says so instead of drawing an empty axis.
 import { type Downsampled } from './lib/data';
-import { formatValue } from './lib/format';
+import { formatValue } from '../core/format';
 import { ChartFrame, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { accuracyLegend, hasAccuracy, rowsOf, testAccuracies } from './lib/models';
 import { stepDomain, stepPath } from './lib/series';

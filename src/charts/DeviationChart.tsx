@@ -2,7 +2,7 @@
 // ‖WᵀW − I‖_F², on a log axis (it spans many decades), with the λ / lr change marks.
 import { dashes, type ModelStyle } from './palette';
 import { logDomain, type Downsampled } from './lib/data';
-import { formatValue } from './lib/format';
+import { formatValue } from '../core/format';
 import { ChartFrame, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { deviationLegend, rowsOf } from './lib/models';
 import { positiveOnly, stepDomain, stepPath } from './lib/series';

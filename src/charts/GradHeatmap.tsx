@@ -6,7 +6,7 @@
 import * as d3 from 'd3';
 import type { History } from '../history/history';
 import type { ModelStyle } from './palette';
-import { formatCount, formatPow10, formatTicks, formatValue } from './lib/format';
+import { formatCount, formatPow10, formatTicks, formatValue } from '../core/format';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { HeatBins, binColumnsFor, lutIndex, makeLut } from './lib/heatbins';
 import { stylesOf } from './lib/models';

@@ -2,7 +2,7 @@
 // comparison): a straight slope on this plot is geometric vanishing or exploding through time.
 import type { History } from '../history/history';
 import { finiteExtent, linePath, logDomain, minMaxDownsample } from './lib/data';
-import { formatCount, formatValue } from './lib/format';
+import { formatCount, formatValue } from '../core/format';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { gradProfileLegend, stylesOf } from './lib/models';
 import { XYPanel, setAttr, svgEl } from './lib/panel';

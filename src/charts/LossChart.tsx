@@ -2,7 +2,7 @@
 // and the λ / lr change marks.
 import { theme } from './palette';
 import { linearDomain, logDomain, type Downsampled } from './lib/data';
-import { formatValue } from './lib/format';
+import { formatValue } from '../core/format';
 import type { Column } from '../history/history';
 import { ChartFrame, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { LAMBDA_REG_DASH, lossLegend, penalisedKrus, rowsOf } from './lib/models';

@@ -2,7 +2,8 @@
 // recurrent matrix is so much cheaper than a dense one.
 import type { History } from '../history/history';
 import type { ModelDetail } from '../engine/types';
-import { formatCount, formatValue } from './lib/format';
+import { formatCount, formatValue } from '../core/format';
+import { pageText } from './lib/contrast';
 import { EMPTY_TEXT } from './lib/frame';
 import { stylesOf } from './lib/models';
 import { factorShapes, recurrentCounts } from './lib/params';
@@ -70,7 +71,7 @@ export function ParamsTable({ history, version }: ParamsTableProps) {
                 const det = d[m.id]!;
                 return (
                   <tr key={m.id} data-model={m.id}>
-                    <th scope="row" style={{ color: m.color }}>
+                    <th scope="row" style={{ color: pageText(m.color) }}>
                       {m.label}
                     </th>
                     <td>{formatCount(det.paramCounts.recurrent)}</td>

@@ -6,7 +6,7 @@
 import type { Column, History } from '../history/history';
 import { palette, type ModelStyle } from './palette';
 import { linearDomain, logDomain, nearestIndex, type Downsampled } from './lib/data';
-import { formatCount, formatValue } from './lib/format';
+import { formatCount, formatValue } from '../core/format';
 import { LineCache } from './lib/decimate';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { changeText, singularValuesLegend, styleOf, stylesOf } from './lib/models';

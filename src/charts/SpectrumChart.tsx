@@ -5,7 +5,7 @@ import type { History } from '../history/history';
 import type { ModelDetail } from '../engine/types';
 import { palette, type ModelStyle } from './palette';
 import { finiteExtent, linePath, logDomain, minMaxDownsample } from './lib/data';
-import { formatValue } from './lib/format';
+import { formatValue } from '../core/format';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { spectrumLegend, stylesOf } from './lib/models';
 import { XYPanel, setAttr, svgEl } from './lib/panel';

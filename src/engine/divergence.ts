@@ -1,6 +1,7 @@
 // When a model has diverged, what to record for it afterwards, and the likely cause in words. Pure: used by the
 // Experiment (which stops stepping a diverged model) and the CLI (which reports it and exits non-zero).
 import type { ModelSpec } from './types';
+import { formatValue } from '../core/format';
 import type { StepRow } from './series';
 
 /** A loss this many times the memoryless baseline counts as diverged: the model knows far less than nothing. */
@@ -21,7 +22,7 @@ export function divergenceOf(row: StepRow, baseline: number): string | null {
   if (!Number.isFinite(row.gradNorm)) return `the gradient norm is ${bad(row.gradNorm)}`;
   const limit = DIVERGED_LOSS_FACTOR * baseline;
   if (Number.isFinite(limit) && limit > 0 && row.loss > limit)
-    return `the loss (${row.loss.toPrecision(3)}) is over ${DIVERGED_LOSS_FACTOR.toExponential(0)} times the memoryless baseline`;
+    return `the loss (${formatValue(row.loss)}) is over ${formatValue(DIVERGED_LOSS_FACTOR)} times the memoryless baseline`;
   return null;
 }
 
@@ -46,10 +47,13 @@ export function blankRow(like: StepRow, lambda: number, lr: number): StepRow {
 /** The likely cause of a divergence, from the model's settings at the time, in a few words. */
 export function divergenceHint(spec: ModelSpec, lr: number, lambda: number): string {
   const causes: string[] = [];
-  if (lr >= 0.05) causes.push(`a learning rate of ${lr} is large for this model (try 0.001–0.003)`);
+  if (lr >= 0.05)
+    causes.push(`a learning rate of ${formatValue(lr)} is large for this model (try 0.001–0.003)`);
   if (spec.kind === 'kru' && lambda * lr > 0.5)
-    causes.push(`λ·lr = ${(lambda * lr).toPrecision(2)}: the penalty's own step overshoots (lower λ or lr)`);
+    causes.push(`λ·lr = ${formatValue(lambda * lr)}: the penalty's own step overshoots (lower λ or lr)`);
   if (spec.kind === 'rnn' && spec.init.gain > 1 && spec.clip === null)
-    causes.push(`init gain ${spec.init.gain} > 1 without clipping lets gradients explode (turn clipping on)`);
-  return causes.length ? causes.join('; ') : `lower the learning rate (now ${lr})`;
+    causes.push(
+      `init gain ${formatValue(spec.init.gain)} > 1 without clipping lets gradients explode (turn clipping on)`,
+    );
+  return causes.length ? causes.join('; ') : `lower the learning rate (now ${formatValue(lr)})`;
 }

@@ -10,7 +10,7 @@ import {
   nearestIndex,
   pow10Ticks,
 } from '../../src/charts/lib/data';
-import { formatPow10, formatValue } from '../../src/charts/lib/format';
+import { formatPow10, formatValue } from '../../src/core/format';
 import { Decimator, IncrementalEma, LineCache } from '../../src/charts/lib/decimate';
 import { affine } from '../../src/charts/lib/series';
 

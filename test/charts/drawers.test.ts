@@ -88,7 +88,7 @@ g.cancelAnimationFrame = () => {};
 import { History } from '../../src/history/history';
 import type { ModelDetail, ModelInfo, ModelSeries, Snapshot } from '../../src/engine/types';
 import type { ChartRoots, Drawer } from '../../src/charts/lib/frame';
-import { textWidth } from '../../src/charts/lib/format';
+import { textWidth } from '../../src/core/format';
 
 /** Width of a chart's plot and readout in a 1440 × 900 window (the views' two-column grid). */
 const READOUT_PX = 509;

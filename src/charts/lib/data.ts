@@ -1,9 +1,8 @@
-// Pure numeric helpers for the charts: no DOM, no d3 (unit-tested in node). Number formatting is in format.ts
-// (formatValue is re-exported here for lib/models.ts).
+// Pure numeric helpers for the charts: no DOM, no d3 (unit-tested in node). Number formatting is in
+// core/format.ts.
+//
 // Long runs have tens of thousands of rows per series while a chart is a few hundred pixels wide, so every
 // line goes through minMaxDownsample before a path string is built.
-
-export { formatValue } from './format';
 
 /** Points picked from a series: row indices and the (possibly transformed) values; NaN = gap. */
 export interface Downsampled {

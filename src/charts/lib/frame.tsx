@@ -4,6 +4,7 @@
 // Redraws go through the page's frame queue (a few per frame, under a time budget) and are skipped when nothing
 // they read changed.
 import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
+import { pageText } from './contrast';
 import { cancelFrameJob, queueFrameJob } from './frame-queue';
 
 export const EMPTY_TEXT = 'waiting for the first steps…';
@@ -215,7 +216,7 @@ export function setReadout(el: HTMLElement, parts: ReadoutPart[]): void {
     ...parts.map((p) => {
       if (typeof p === 'string') return document.createTextNode(p);
       const s = document.createElement('b');
-      s.style.color = p.color;
+      s.style.color = pageText(p.color); // the model's colour, made readable as text (WCAG AA)
       s.textContent = p.text;
       return s;
     }),

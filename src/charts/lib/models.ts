@@ -3,7 +3,7 @@
 // model with that model's label, colour and dash (palette.modelStyles).
 import type { Column, History, SettingChange } from '../../history/history';
 import { modelStyles, palette, theme, type ModelStyle } from '../palette';
-import { formatValue } from './data';
+import { formatCount, formatValue } from '../../core/format';
 import type { LegendItem } from './frame';
 
 /** The run's models with their styles, in config order. */
@@ -70,9 +70,10 @@ export function changeLabel(c: SettingChange, label: string): string {
  * "KRU diverged at step 337: the loss is NaN".
  */
 export function changeText(c: SettingChange, label: string): string {
-  if (c.setting === 'reset') return `reset${c.note ? ` (${c.note})` : ''} at step ${c.step}`;
-  if (c.setting === 'diverged') return `${label} diverged at step ${c.step}${c.note ? `: ${c.note}` : ''}`;
-  return `${label} ${SETTING_NAME[c.setting]} ${formatValue(c.from)} → ${formatValue(c.to)} at step ${c.step}`;
+  if (c.setting === 'reset') return `reset${c.note ? ` (${c.note})` : ''} at step ${formatCount(c.step)}`;
+  if (c.setting === 'diverged')
+    return `${label} diverged at step ${formatCount(c.step)}${c.note ? `: ${c.note}` : ''}`;
+  return `${label} ${SETTING_NAME[c.setting]} ${formatValue(c.from)} → ${formatValue(c.to)} at step ${formatCount(c.step)}`;
 }
 
 /** The style of model `id` (a neutral one when the run no longer has it). */

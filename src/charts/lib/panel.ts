@@ -5,7 +5,7 @@ import * as d3 from 'd3';
 import type { SettingChange } from '../../history/history';
 import { theme, type ModelStyle } from '../palette';
 import { integerTicks, pow10Ticks } from './data';
-import { formatCount, formatPow10, formatTicks, textWidth } from './format';
+import { formatCount, formatPow10, formatTicks, textWidth } from '../../core/format';
 import { CHANGE_DASH, changeLabel, styleOf } from './models';
 
 export const SVG_NS = 'http://www.w3.org/2000/svg';

@@ -5,7 +5,7 @@
 import type { History } from '../../history/history';
 import type { ModelStyle } from '../palette';
 import { nearestIndex } from './data';
-import { formatCount, formatValue } from './format';
+import { formatCount, formatValue } from '../../core/format';
 import { LineCache } from './decimate';
 import { BaseDrawer, setReadout, type ChartRoots, type ReadoutPart } from './frame';
 import { changeText, styleOf, stylesOf } from './models';

@@ -1,5 +1,5 @@
-// The one number format of the charts: axes, readouts, legends, change-mark labels and the parameters table all
-// write their numbers through this module (pure; unit-tested in node).
+// The one number format of the page: the charts (axes, readouts, legends, change marks, the parameters table),
+// the live fields and the messages write their numbers through this module (pure; unit-tested in node).
 //
 // - A measured value (formatValue): up to 3 significant digits, written plainly for 1e-3 ≤ |x| < 1e4
 //   ("0.00296", "64.3", "1020"), else as mantissa and exponent with a real minus sign and no "+" ("1.39e−4",

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { integerTicks, linearDomain } from '../../src/charts/lib/data';
-import { formatCount, formatPow10, formatTicks, formatValue } from '../../src/charts/lib/format';
+import { formatCount, formatPow10, formatTicks, formatValue } from '../../src/core/format';
 
 /** Back to a number: the real minus sign to ASCII. */
 const parse = (s: string) => Number(s.replace(/−/g, '-'));
