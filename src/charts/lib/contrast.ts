@@ -42,6 +42,16 @@ export function readableText(color: string, bg: string, fg: string, min = 4.5): 
 }
 
 const cache = new Map<string, string>();
+
+/** A CSS colour (any syntax: the built CSS writes #fff, not #ffffff) as #rrggbb, via the browser's own parser. */
+function cssColor(value: string): string {
+  const probe = document.createElement('span');
+  probe.style.color = value;
+  document.body.append(probe);
+  const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(getComputedStyle(probe).color);
+  probe.remove();
+  return m ? hex([Number(m[1]), Number(m[2]), Number(m[3])]) : '';
+}
 /** The page's --bg and --fg, read once per colour scheme (reading styles in a draw would force a style pass). */
 let scheme: { dark: boolean; bg: string; fg: string } | null = null;
 
@@ -49,10 +59,8 @@ let scheme: { dark: boolean; bg: string; fg: string } | null = null;
 export function pageText(color: string): string {
   if (typeof document === 'undefined' || typeof getComputedStyle === 'undefined') return color;
   const dark = typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
-  if (!scheme || scheme.dark !== dark) {
-    const style = getComputedStyle(document.documentElement);
-    scheme = { dark, bg: style.getPropertyValue('--bg').trim(), fg: style.getPropertyValue('--fg').trim() };
-  }
+  if (!scheme || scheme.dark !== dark)
+    scheme = { dark, bg: cssColor('var(--bg)'), fg: cssColor('var(--fg)') };
   const { bg, fg } = scheme;
   if (!/^#[0-9a-f]{6}$/i.test(bg) || !/^#[0-9a-f]{6}$/i.test(fg)) return color;
   const key = `${color}|${bg}|${fg}`;
