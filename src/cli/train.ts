@@ -26,8 +26,8 @@ ${runFlagsHelp()}
                                    models, one file per model: FILE with "-<id>" before its extension
   --keep-going                     when a model diverges, train the others on (default: stop, exit 1)
 
-A model diverges when its loss or gradient norm is NaN or infinite, or its loss is over 1e6 times the
-memoryless baseline. It then stops training, its lines carry "diverged": true, "divergedAt" (the step) and
+A model diverges when its loss or gradient norm is NaN or infinite (a huge finite loss is reported as it is).
+It then stops training, its lines carry "diverged": true, "divergedAt" (the step) and
 "reason", and unless --keep-going the run stops there with a one-line message and exit status 1.
 
 Each line: model (the model's id), step, loss, accuracy (null without one), reg, lambdaReg, lambda, lr, baseline,

@@ -215,7 +215,7 @@ export class Experiment {
       slot.groupNorms = m.groupNorms;
       slot.rows.push(row);
       slot.lastRow = row;
-      const reason = slot.diverged ? null : divergenceOf(row, this.task.baseline);
+      const reason = slot.diverged ? null : divergenceOf(row);
       if (reason) slot.diverged = { step: p.step, reason };
     };
     // Remote models first: their steps then run while the local ones compute.

@@ -1,6 +1,6 @@
 // When a model counts as diverged, the blank rows it records afterwards, and the likely cause in words.
 import { describe, expect, it } from 'vitest';
-import { DIVERGED_LOSS_FACTOR, blankRow, divergenceHint, divergenceOf } from '../../src/engine/divergence';
+import { blankRow, divergenceHint, divergenceOf } from '../../src/engine/divergence';
 import type { StepRow } from '../../src/engine/series';
 import { defaultModel } from '../../src/settings';
 
@@ -23,37 +23,21 @@ function row(patch: Partial<StepRow> = {}): StepRow {
 }
 
 describe('divergenceOf', () => {
-  const baseline = 0.167;
-
-  it('passes a healthy row, even one with a loss far above the baseline but under the limit', () => {
-    expect(divergenceOf(row(), baseline)).toBeNull();
-    expect(divergenceOf(row({ loss: 1e5 * baseline, gradNorm: 1e20 }), baseline)).toBeNull();
+  it('passes a healthy row, and a huge but finite one (an exploding RNN goes on showing it)', () => {
+    expect(divergenceOf(row())).toBeNull();
+    expect(divergenceOf(row({ loss: 2.03e12, gradNorm: 1e20 }))).toBeNull();
   });
 
   it('a NaN or infinite loss', () => {
-    expect(divergenceOf(row({ loss: NaN }), baseline)).toBe('the loss is NaN');
-    expect(divergenceOf(row({ loss: Infinity }), baseline)).toBe('the loss is infinite');
-    expect(divergenceOf(row({ loss: -Infinity }), baseline)).toBe('the loss is infinite');
+    expect(divergenceOf(row({ loss: NaN }))).toBe('the loss is NaN');
+    expect(divergenceOf(row({ loss: Infinity }))).toBe('the loss is infinite');
+    expect(divergenceOf(row({ loss: -Infinity }))).toBe('the loss is infinite');
   });
 
   it('a NaN or infinite gradient norm (the loss is checked first)', () => {
-    expect(divergenceOf(row({ gradNorm: NaN }), baseline)).toBe('the gradient norm is NaN');
-    expect(divergenceOf(row({ gradNorm: Infinity }), baseline)).toBe('the gradient norm is infinite');
-    expect(divergenceOf(row({ loss: NaN, gradNorm: NaN }), baseline)).toBe('the loss is NaN');
-  });
-
-  it('a finite loss past DIVERGED_LOSS_FACTOR × the memoryless baseline', () => {
-    const limit = DIVERGED_LOSS_FACTOR * baseline;
-    expect(divergenceOf(row({ loss: limit * 0.99 }), baseline)).toBeNull();
-    expect(divergenceOf(row({ loss: 4.7e13 }), baseline)).toBe(
-      'the loss (4.7e13) is over 1e6 times the memoryless baseline',
-    );
-  });
-
-  it('no loss limit without a usable baseline (0, NaN)', () => {
-    expect(divergenceOf(row({ loss: 4.7e13 }), 0)).toBeNull();
-    expect(divergenceOf(row({ loss: 4.7e13 }), NaN)).toBeNull();
-    expect(divergenceOf(row({ loss: NaN }), NaN)).toBe('the loss is NaN');
+    expect(divergenceOf(row({ gradNorm: NaN }))).toBe('the gradient norm is NaN');
+    expect(divergenceOf(row({ gradNorm: Infinity }))).toBe('the gradient norm is infinite');
+    expect(divergenceOf(row({ loss: NaN, gradNorm: NaN }))).toBe('the loss is NaN');
   });
 });
 
