@@ -5,6 +5,8 @@ import type { ModelSpec } from '../settings';
 import { APP_TABLE, MODEL_TABLES } from '../settings/table';
 import { schemaError } from './setting-field';
 import { formatValue } from '../core/format';
+import { metricsCsv, metricsJson } from '../history/export';
+import { download } from './download';
 import { NumberField } from './fields';
 import {
   LAMBDA_STEPS,
@@ -29,15 +31,6 @@ import {
   step,
   useApp,
 } from './store';
-
-function download(filename: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 export function RunControls() {
   const playing = useApp((s) => s.playing);
@@ -286,6 +279,26 @@ export function FileControls() {
             Export {m.label} model
           </button>
         ))}
+      </div>
+      <div className="buttons">
+        <button
+          type="button"
+          data-testid="export-metrics-csv"
+          title="Every metric of every model so far: step, model, metric, value (one row each)"
+          onClick={() =>
+            download('kru-explorer-metrics.csv', metricsCsv(useApp.getState().history), 'text/csv')
+          }
+        >
+          Metrics as CSV
+        </button>
+        <button
+          type="button"
+          data-testid="export-metrics-json"
+          title="Every metric of every model so far, with the run's marks, as one JSON object"
+          onClick={() => download('kru-explorer-metrics.json', metricsJson(useApp.getState().history))}
+        >
+          Metrics as JSON
+        </button>
       </div>
     </fieldset>
   );

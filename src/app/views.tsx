@@ -13,6 +13,8 @@ import {
 } from '../charts';
 import { presetByName } from '../presets';
 import { useApp } from './store';
+import { figureToSvg, svgToPng } from '../charts/lib/chart-export';
+import { download } from './download';
 import { setUi, useUi } from './ui-state';
 import { useViewData, useViewVisibility, type ViewData } from './view-scheduler';
 import type { ViewId } from '../presets';
@@ -26,6 +28,17 @@ interface FrameProps {
   children: ReactNode;
   className?: string;
   data?: Record<`data-${string}`, string | number>;
+  /** Offer SVG and PNG files of its chart (not for a table). */
+  exportable?: boolean;
+}
+
+/** Saves the view's chart as an SVG, or as a PNG at 2× for slides. */
+async function exportChart(section: HTMLElement | null, p: FrameProps, kind: 'svg' | 'png'): Promise<void> {
+  const figure = section?.querySelector<HTMLElement>('figure.kru-chart');
+  if (!figure) return;
+  const file = figureToSvg(figure, p.title);
+  if (kind === 'svg') download(`kru-explorer-${p.view}.svg`, file.svg, 'image/svg+xml');
+  else download(`kru-explorer-${p.view}.png`, await svgToPng(file, 2));
 }
 
 /** Type scale of an enlarged view: the chart is laid out at 1/zoom of the screen and scaled up, type included. */
@@ -54,6 +67,28 @@ function ViewFrame(p: FrameProps) {
           <h2 id={id}>{p.title}</h2>
           <div className="tools">
             {p.tools}
+            {p.exportable !== false && (
+              <>
+                <button
+                  type="button"
+                  className="enlarge"
+                  data-testid={`export-svg-${p.view}`}
+                  title="Save this chart as an SVG file (title, legend and axes included)"
+                  onClick={() => void exportChart(ref.current, p, 'svg')}
+                >
+                  ⤓ SVG
+                </button>
+                <button
+                  type="button"
+                  className="enlarge"
+                  data-testid={`export-png-${p.view}`}
+                  title="Save this chart as a PNG at twice its size, for slides"
+                  onClick={() => void exportChart(ref.current, p, 'png')}
+                >
+                  ⤓ PNG
+                </button>
+              </>
+            )}
             <button
               type="button"
               className="enlarge"
@@ -185,6 +220,7 @@ export function Views() {
           </ViewFrame>
           <ViewFrame
             view="params"
+            exportable={false}
             title="Parameters and gradients"
             caption="Each model's parameter counts and the gradient norm of each of its parameter groups. A KRU's recurrent matrix costs 2·Σp_f² numbers instead of a dense N²."
           >
