@@ -32,6 +32,11 @@ interface FrameProps {
   exportable?: boolean;
 }
 
+const EXPORTS = [
+  { kind: 'svg', title: 'Save this chart as an SVG file (title, legend and axes included)' },
+  { kind: 'png', title: 'Save this chart as a PNG at twice its size, for slides' },
+] as const;
+
 /** Saves the view's chart as an SVG, or as a PNG at 2× for slides. */
 async function exportChart(section: HTMLElement | null, p: FrameProps, kind: 'svg' | 'png'): Promise<void> {
   const figure = section?.querySelector<HTMLElement>('figure.kru-chart');
@@ -67,28 +72,19 @@ function ViewFrame(p: FrameProps) {
           <h2 id={id}>{p.title}</h2>
           <div className="tools">
             {p.tools}
-            {p.exportable !== false && (
-              <>
+            {p.exportable !== false &&
+              EXPORTS.map((e) => (
                 <button
+                  key={e.kind}
                   type="button"
                   className="enlarge"
-                  data-testid={`export-svg-${p.view}`}
-                  title="Save this chart as an SVG file (title, legend and axes included)"
-                  onClick={() => void exportChart(ref.current, p, 'svg')}
+                  data-testid={`export-${e.kind}-${p.view}`}
+                  title={e.title}
+                  onClick={() => void exportChart(ref.current, p, e.kind)}
                 >
-                  ⤓ SVG
+                  ⤓ {e.kind.toUpperCase()}
                 </button>
-                <button
-                  type="button"
-                  className="enlarge"
-                  data-testid={`export-png-${p.view}`}
-                  title="Save this chart as a PNG at twice its size, for slides"
-                  onClick={() => void exportChart(ref.current, p, 'png')}
-                >
-                  ⤓ PNG
-                </button>
-              </>
-            )}
+              ))}
             <button
               type="button"
               className="enlarge"
