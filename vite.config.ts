@@ -2,6 +2,8 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 export default defineConfig({
+  // Relative asset URLs: the build works from any path (a static host's /kru-explorer/ as well as /).
+  base: './',
   plugins: [react()],
   worker: { format: 'es' },
   optimizeDeps: {

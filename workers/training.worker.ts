@@ -23,7 +23,9 @@ let digitsPromise: Promise<DigitsData> | null = null;
 
 function loadDigits(): Promise<DigitsData> {
   digitsPromise ??= (async () => {
-    const url = new URL(import.meta.env.BASE_URL + DIGITS_FILE, self.location.href);
+    // Public files sit one folder above the bundled worker (<base>/assets/x.js → <base>/data/…; in dev,
+    // /workers/x.ts → /data/…), so the app works from any path it is served under.
+    const url = new URL(`../${DIGITS_FILE}`, self.location.href);
     const res = await fetch(url);
     if (!res.ok) throw new Error(`could not load the digits data from ${url.pathname} (HTTP ${res.status})`);
     return parseDigits(new Uint8Array(await res.arrayBuffer()));
