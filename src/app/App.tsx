@@ -45,6 +45,7 @@ function RunBar() {
 /** Presets and settings: a column beside the charts, or a drawer over them on narrow screens. */
 function Drawer() {
   const open = useUi((s) => s.drawerOpen);
+  const hidden = useUi((s) => s.hidden);
   const closeRef = useRef<HTMLButtonElement>(null);
   const wasOpen = useRef(false);
   useEffect(() => {
@@ -64,16 +65,17 @@ function Drawer() {
       >
         ✕ Close settings
       </button>
-      <PresetsPanel />
-      <LiveControls />
-      <StructuralSettings />
-      <FileControls />
+      {!hidden.has('presets') && <PresetsPanel />}
+      {!hidden.has('live') && <LiveControls />}
+      {!hidden.has('settings') && <StructuralSettings />}
+      {!hidden.has('files') && <FileControls />}
     </div>
   );
 }
 
 export function App() {
   useShortcuts();
+  const hidden = useUi((s) => s.hidden);
   return (
     <>
       <a className="skip-link" href="#views">
@@ -88,7 +90,7 @@ export function App() {
           fewer parameters, and a soft penalty of strength λ pulls each of them towards unitary: here one
           trains beside a plain RNN on the same batches while you move λ.
         </p>
-        <Explainer />
+        {!hidden.has('explainer') && <Explainer />}
       </header>
       <div className="layout">
         <aside className="sidebar" aria-label="Controls">

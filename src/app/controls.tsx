@@ -6,6 +6,7 @@ import { APP_TABLE, MODEL_TABLES } from '../settings/table';
 import { schemaError } from './setting-field';
 import { formatValue } from '../core/format';
 import { metricsCsv, metricsJson } from '../history/export';
+import { HIDEABLE, classroomLink } from './classroom';
 import { download } from './download';
 import { NumberField } from './fields';
 import {
@@ -265,6 +266,7 @@ export function FileControls() {
           Import settings…
         </label>
       </div>
+      <ClassroomLink />
       <div className="buttons">
         {models.map((m) => (
           <button
@@ -301,5 +303,57 @@ export function FileControls() {
         </button>
       </div>
     </fieldset>
+  );
+}
+
+/** Builds a link that opens this run with some panels and views left out (`hide=`), for a class. */
+function ClassroomLink() {
+  const [chosen, setChosen] = useState<ReadonlySet<string>>(() => new Set(['presets', 'settings', 'files']));
+  const [link, setLink] = useState('');
+  const toggle = (name: string) =>
+    setChosen((old) => {
+      const next = new Set(old);
+      if (!next.delete(name)) next.add(name);
+      return next;
+    });
+  return (
+    <details className="classroom-link" data-testid="classroom-link-panel">
+      <summary>Classroom link…</summary>
+      <p className="hint">The same run, with these parts left out of the page:</p>
+      <div className="checks">
+        {HIDEABLE.map((h) => (
+          <label key={h.name}>
+            <input
+              type="checkbox"
+              data-testid={`hide-${h.name}`}
+              checked={chosen.has(h.name)}
+              onChange={() => toggle(h.name)}
+            />{' '}
+            {h.text}
+          </label>
+        ))}
+      </div>
+      <button
+        type="button"
+        data-testid="copy-classroom-link"
+        onClick={() => {
+          const r = classroomLink(location.href, chosen);
+          if (!r.ok) return;
+          setLink(r.value);
+          void navigator.clipboard?.writeText(r.value).catch(() => undefined);
+        }}
+      >
+        Copy classroom link
+      </button>
+      {link && (
+        <input
+          readOnly
+          aria-label="Classroom link"
+          data-testid="classroom-link"
+          value={link}
+          onFocus={(e) => e.target.select()}
+        />
+      )}
+    </details>
   );
 }

@@ -23,6 +23,8 @@ import {
   type RunConfig,
 } from '../settings';
 import { MACHINE_KEYS, machineFromParams } from './machine';
+import { HIDEABLE, HIDE_KEY, hiddenFromParams } from './classroom';
+import { getUi, setUi } from './ui-state';
 import { announceData } from './view-scheduler';
 import { trainingWorker } from './worker-client';
 
@@ -259,6 +261,8 @@ function syncUrl(): void {
       const v = old.get(k);
       if (v !== null) query.set(k, v);
     }
+    const hidden = HIDEABLE.map((h) => h.name).filter((n) => getUi().hidden.has(n));
+    if (hidden.length) query.set(HIDE_KEY, hidden.join(','));
     history.replaceState(null, '', `${location.pathname}?${query.toString()}`);
   }, 300);
 }
@@ -275,6 +279,9 @@ export async function start(): Promise<void> {
   const fromUrl = settingsFromParams(params);
   const machine = machineFromParams(params);
   const problems: string[] = [];
+  const hide = hiddenFromParams(params);
+  setUi({ hidden: hide.hidden });
+  if (hide.problem) problems.push(hide.problem);
   if (fromUrl.problems.length) {
     problems.push(`Some of the link's settings could not be used: ${fromUrl.problems.join('; ')}.`);
   }

@@ -9,9 +9,16 @@ export interface UiState {
   enlarged: ViewId | null;
   helpOpen: boolean;
   drawerOpen: boolean;
+  /** Panels and views a classroom link hides (`hide=`, classroom.ts); set once from the link. */
+  hidden: ReadonlySet<string>;
 }
 
-export const useUi = create<UiState>()(() => ({ enlarged: null, helpOpen: false, drawerOpen: false }));
+export const useUi = create<UiState>()(() => ({
+  enlarged: null,
+  helpOpen: false,
+  drawerOpen: false,
+  hidden: new Set<string>(),
+}));
 
 export const setUi = useUi.setState;
 export const getUi = useUi.getState;

@@ -56,6 +56,8 @@ function ViewFrame(p: FrameProps) {
   const ref = useRef<HTMLElement>(null);
   useViewVisibility(p.view, ref);
   const enlarged = useUi((s) => s.enlarged === p.view);
+  const hidden = useUi((s) => s.hidden.has(p.view));
+  if (hidden) return null; // a classroom link left it out
   return (
     <section
       ref={ref}

@@ -182,3 +182,30 @@ for (const scheme of ['light', 'dark'] as const) {
     expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
   });
 }
+
+test('a classroom link hides the panels and views it names, keeps them hidden, and reports unknown names', async ({
+  page,
+}) => {
+  await open(page, '?seed=5');
+  // Build one from the page: the defaults (presets, settings, files) plus the spectrum view.
+  await page.locator('[data-testid="classroom-link-panel"] summary').click();
+  await page.getByTestId('hide-spectrum').check();
+  await page.getByTestId('copy-classroom-link').click();
+  const link = await page.getByTestId('classroom-link').inputValue();
+  expect(new URL(link).searchParams.get('hide')).toBe('presets,settings,files,spectrum');
+  expect(new URL(link).searchParams.get('seed')).toBe('5');
+
+  await open(page, new URL(link).search + ',nonsense');
+  await expect(page.getByTestId('notice')).toContainText('"nonsense"');
+  await expect(page.getByTestId('presets')).toHaveCount(0);
+  await expect(page.getByTestId('import-settings')).toHaveCount(0);
+  await expect(page.getByTestId('view-spectrum')).toHaveCount(0);
+  await expect(page.getByTestId('view-loss')).toBeVisible();
+  await expect(page.getByTestId('lambda-input')).toBeVisible(); // the live controls stay
+  await page.getByTestId('step').click();
+  await expect.poll(() => stepCount(page)).toBe(1);
+  // The page keeps the list (what it could use of it) in its link as the run goes on.
+  await expect
+    .poll(() => new URL(page.url()).searchParams.get('hide'))
+    .toBe('presets,settings,files,spectrum');
+});
