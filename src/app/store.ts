@@ -3,9 +3,8 @@
 // updates land here, coalesced to one render per frame.
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import { divergenceHint } from '../engine/divergence';
 import type { WorkerStatus, WorkerUpdate } from '../engine/protocol';
-import type { ModelSpec, Snapshot } from '../engine/types';
+import type { Snapshot } from '../engine/types';
 import { History } from '../history/history';
 import { PRESETS, presetByName, type Preset } from '../presets';
 import {
@@ -24,6 +23,7 @@ import {
 } from '../settings';
 import { MACHINE_KEYS, machineFromParams } from './machine';
 import { HIDEABLE, HIDE_KEY, hiddenFromParams } from './classroom';
+import { divergenceNotice } from './divergence-notice';
 import { getUi, setUi } from './ui-state';
 import { announceData } from './view-scheduler';
 import { trainingWorker } from './worker-client';
@@ -181,57 +181,6 @@ function onUpdate(u: WorkerUpdate): void {
   // rAF coalesces any number of updates into one render; it does not run in a hidden tab, which is fine:
   // the History keeps accumulating and the next visible frame shows it all.
   if (!frame) frame = requestAnimationFrame(publish);
-}
-
-/** A float32 setting from a snapshot row as the number it was set to (0.003, not 0.003000000026). */
-function setting(v: number): number {
-  return Number(v.toPrecision(6));
-}
-
-/**
- * What the banner says when snapshot `snap` first reports models diverged (none of `announced`): for each, when
- * (on the charts' step axis, like its mark), why, and the likely cause from its spec in `models` and its λ and
- * lr at that step; then that the others train on, or, when no model of the run is left, that the run pauses.
- * `h` is the History the snapshot was just appended to. Null when nothing new diverged.
- */
-export function divergenceNotice(
-  snap: Snapshot,
-  h: History,
-  models: readonly ModelSpec[],
-  announced: ReadonlySet<string>,
-): { ids: string[]; text: string; all: boolean } | null {
-  const fresh = Object.entries(snap.diverged ?? {}).filter(([id]) => !announced.has(id));
-  if (!fresh.length) return null;
-  // A run continued after a reset counts its own steps from 1; the charts place them after the earlier ones.
-  const k = snap.steps.length;
-  const n = h.steps.length;
-  const offset = k && n ? h.steps.view()[n - 1] - snap.steps[k - 1] : 0;
-  const sentences: string[] = [];
-  for (const [id, d] of fresh) {
-    const info = snap.models.find((m) => m.id === id);
-    const spec = models.find((m) => m.id === id && m.kind === info?.kind);
-    // λ and lr in force at the step that showed it (the snapshot's row for it, else its latest row).
-    const rows = snap.series[id];
-    const i = snap.steps.indexOf(d.step);
-    const at = i >= 0 ? i : k - 1;
-    const lr = rows && at >= 0 ? setting(rows.lr[at]) : (spec?.lr ?? NaN);
-    const lambda = rows && at >= 0 ? setting(rows.lambda[at]) : spec?.kind === 'kru' ? spec.lambda : 0;
-    const hint = spec ? ` Likely cause: ${divergenceHint(spec, lr, lambda)}.` : '';
-    sentences.push(`${info?.label ?? id} diverged at step ${d.step + offset}: ${d.reason}.${hint}`);
-  }
-  const ids = fresh.map(([id]) => id);
-  const gone = new Set([...announced, ...ids]);
-  const all = snap.models.length > 0 && snap.models.every((m) => gone.has(m.id));
-  const they = ids.length === 1 ? 'It' : 'They';
-  sentences.push(
-    all
-      ? `${they} stopped training, and no model is left training: the run is paused. ` +
-          'Fix the likely cause and press Reset to train again.'
-      : `${they} stopped training; the other models go on. ${ids.length === 1 ? 'Its' : 'Their'} weights ` +
-          'are lost: fix the likely cause and press Reset to train again (the charts keep this run before the ' +
-          'reset mark).',
-  );
-  return { ids, text: sentences.join(' '), all };
 }
 
 /** Announces the models that `snap` first reports diverged (once each per run); pauses once none is left. */

@@ -1,7 +1,7 @@
 // A diverged model as the reader sees it: its mark on the charts (label, readout, legend, dash) and the page's
 // banner (when, why, the likely cause; the others go on, or the run pauses when none is left).
 import { describe, expect, it } from 'vitest';
-import { divergenceNotice } from '../../src/app/store';
+import { divergenceNotice } from '../../src/app/divergence-notice';
 import { CHANGE_DASH, changeLabel, changeLegend, changeText } from '../../src/charts/lib/models';
 import type { ModelSeries, Snapshot } from '../../src/engine/types';
 import { History } from '../../src/history/history';
