@@ -73,7 +73,12 @@ class LossDrawer extends StepChartDrawer<LossChartProps> {
       raw.dec.extent(l.key.endsWith(':lambda-reg') ? regExt : ext);
       const smooth =
         s > 0
-          ? this.cache.points(l.key, l.col, l.col.view(), l.rows, buckets, { map, tag, smoothing: s }).points
+          ? this.cache.points(l.key, l.col, l.col.view(), l.rows, buckets, {
+              map,
+              tag,
+              smoothing: s,
+              restarts: p.history.runStarts,
+            }).points
           : null;
       drawn.push({ l, raw: raw.points, smooth });
     }

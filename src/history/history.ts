@@ -71,6 +71,8 @@ export class History {
   version = 0;
   /** Row where the current run begins: 0, or the first row after the last reset that continued this timeline. */
   runStart = 0;
+  /** Rows where a run continued after a reset begins (the first run's row 0 is not listed). */
+  readonly runStarts: number[] = [];
   /** Added to the current run's own step numbers, so a run continued after a reset follows the last step. */
   private offset = 0;
   /** The note of a reset whose run has not sent a row yet. */
@@ -86,6 +88,7 @@ export class History {
     const n = this.steps.length;
     this.offset = n ? this.steps.view()[n - 1] : 0;
     this.runStart = n;
+    if (n && this.runStarts[this.runStarts.length - 1] !== n) this.runStarts.push(n);
     this.resetNote = note;
     this.divergedMarked.clear();
     this.version++;

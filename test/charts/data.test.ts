@@ -93,6 +93,17 @@ describe('ema', () => {
     const batch = ema(src, 300, 0.8);
     for (let i = 0; i < 300; i++) expect(inc.values[i]).toBeCloseTo(batch[i], 9);
   });
+  it('incremental EMA starts afresh at a restart row (a run continued after a reset)', () => {
+    const src = [...Array<number>(50).fill(10), ...Array<number>(50).fill(1)];
+    const inc = new IncrementalEma(0.9);
+    inc.update(src, 30, [50]);
+    inc.update(src, 100, [50]);
+    expect(inc.values[50]).toBe(1); // not pulled towards the earlier run's 10
+    expect(inc.values[99]).toBe(1);
+    const plain = new IncrementalEma(0.9);
+    plain.update(src, 100);
+    expect(plain.values[50]).toBeGreaterThan(9);
+  });
 });
 
 describe('domains and log-safe transforms', () => {

@@ -87,6 +87,7 @@ describe('History', () => {
     h.append(snap([1, 2, 3], 0.1));
     h.continueRun('seed 1→2');
     expect(h.runStart).toBe(3);
+    expect(h.runStarts).toEqual([3]);
     // The new run counts its own steps from 1, at another λ: shifted, and the λ is no change mark.
     const next = snap([1, 2], 1);
     expect(h.accepts(next)).toBe(true);

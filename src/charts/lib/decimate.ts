@@ -133,7 +133,10 @@ export class Decimator {
   }
 }
 
-/** Incremental debiased EMA of an append-only series (same values as `ema`); reset when smoothing changes. */
+/**
+ * Incremental debiased EMA of an append-only series (same values as `ema`); reset when smoothing changes. It
+ * starts afresh at each row of `restarts` (a new run after a reset), so no run's curve leans on the one before.
+ */
 export class IncrementalEma {
   values = new Float64Array(256);
   rows = 0;
@@ -143,7 +146,7 @@ export class IncrementalEma {
   constructor(readonly smoothing: number) {}
 
   /** Extend to `rows` rows; false when rows went backwards (start a new one). */
-  update(src: ArrayLike<number>, rows: number): boolean {
+  update(src: ArrayLike<number>, rows: number, restarts: readonly number[] = []): boolean {
     if (rows < this.rows) return false;
     if (rows > this.values.length) {
       const next = new Float64Array(Math.max(rows, this.values.length * 2));
@@ -152,6 +155,7 @@ export class IncrementalEma {
     }
     const s = Math.min(0.999, Math.max(0, this.smoothing));
     for (let i = this.rows; i < rows; i++) {
+      if (restarts.includes(i)) this.acc = this.weight = 0;
       const v = src[i];
       if (!Number.isFinite(v)) {
         this.values[i] = NaN;
@@ -193,6 +197,8 @@ export class LineCache {
       map?: (v: number) => number;
       tag?: string;
       smoothing?: number;
+      /** Rows where the smoothing starts afresh (new runs after resets). */
+      restarts?: readonly number[];
     } = {},
   ): { points: Downsampled; dec: Decimator } {
     this.used.add(key);
@@ -210,7 +216,7 @@ export class LineCache {
     }
     if (e.ema) {
       // EMA is defined on the raw sequence of one column (stride 1 only, as for the loss curves).
-      e.ema.update(src, rows);
+      e.ema.update(src, rows, opts.restarts);
       e.dec.update(e.ema.values, rows, 1, 0, opts.map);
     } else e.dec.update(src, rows, opts.stride ?? 1, opts.offset ?? 0, opts.map);
     return { points: e.dec.points(), dec: e.dec };
