@@ -187,6 +187,74 @@ function Live({ id, chart: Chart }: { id: string; chart: (p: ViewData) => ReactN
   return <Chart history={history} version={version} />;
 }
 
+/** The views below the loss chart, in page order per column: 0 the short ones (left), 1 the tall ones. */
+const CHART_VIEWS: ReadonlyArray<{
+  view: ViewId;
+  column: 0 | 1;
+  title: string;
+  caption: string;
+  chart: (p: ViewData) => ReactNode;
+  exportable?: boolean;
+}> = [
+  {
+    view: 'accuracy',
+    column: 0,
+    title: 'Accuracy',
+    caption:
+      'The share of targets each model gets right on its training batch (copy memory: the symbols it must repeat; digits: the class of each image), and for digits its latest accuracy on held-out images in the legend. The adding problem is a regression and has no accuracy.',
+    chart: AccuracyChart,
+  },
+  {
+    view: 'deviation',
+    column: 0,
+    title: 'Distance from unitary',
+    caption:
+      "‖WᴴW − I‖² for each model's recurrent matrix (0 = exactly unitary). A KRU's falls fast when its λ is large; nothing pulls an RNN's.",
+    chart: DeviationChart,
+  },
+  {
+    view: 'grad-profile',
+    column: 0,
+    title: 'Gradient profile now',
+    caption:
+      "The latest ‖∂L/∂hₜ‖ at each time step, on a log scale, for each model. A flat line means gradients survive the whole sequence; watch a plain RNN's decay towards the early steps.",
+    chart: GradProfile,
+  },
+  {
+    view: 'params',
+    column: 0,
+    title: 'Parameters and gradients',
+    caption:
+      "Each model's parameter counts and the gradient norm of each of its parameter groups. A KRU's recurrent matrix costs 2·Σp_f² numbers instead of a dense N².",
+    chart: ParamsTable,
+    exportable: false,
+  },
+  {
+    view: 'singular-values',
+    column: 1,
+    title: "Singular values of the KRUs' factors",
+    caption:
+      "Each line traces a singular value of one small factor W_f of a KRU (a row of panels per KRU); the last panel is every model's ‖W‖₂, for a KRU the product of its factors'. All at 1 means every factor, and so W, is unitary. With λ large they are pulled to 1; at λ = 0 they drift wherever the task pushes them.",
+    chart: SingularValuesChart,
+  },
+  {
+    view: 'grad-heatmap',
+    column: 1,
+    title: 'Gradient reaching each time step',
+    caption:
+      '‖∂L/∂hₜ‖ at each sequence position t (up) as training goes on (right), one panel per model. Dark at the bottom means the early positions get almost no learning signal: the gradient vanished on its way back through time.',
+    chart: GradHeatmap,
+  },
+  {
+    view: 'spectrum',
+    column: 1,
+    title: 'Spectrum of W',
+    caption:
+      "All singular values of each model's W, largest first, and its eigenvalues in the complex plane with the unit circle. Inside the circle memory fades, outside it explodes; a unitary W keeps every value on 1 and every eigenvalue on the circle.",
+    chart: SpectrumChart,
+  },
+];
+
 export function Views() {
   // Two independent columns (one on narrow screens): the short views on the left, the tall ones on the right,
   // so that no short view sits beside a tall one over an empty area.
@@ -194,60 +262,21 @@ export function Views() {
     <div className="views">
       <LossView />
       <div className="views-columns">
-        <div className="views-col">
-          <ViewFrame
-            view="accuracy"
-            title="Accuracy"
-            caption="The share of targets each model gets right on its training batch (copy memory: the symbols it must repeat; digits: the class of each image), and for digits its latest accuracy on held-out images in the legend. The adding problem is a regression and has no accuracy."
-          >
-            <Live id="accuracy" chart={AccuracyChart} />
-          </ViewFrame>
-          <ViewFrame
-            view="deviation"
-            title="Distance from unitary"
-            caption="‖WᴴW − I‖² for each model's recurrent matrix (0 = exactly unitary). A KRU's falls fast when its λ is large; nothing pulls an RNN's."
-          >
-            <Live id="deviation" chart={DeviationChart} />
-          </ViewFrame>
-          <ViewFrame
-            view="grad-profile"
-            title="Gradient profile now"
-            caption="The latest ‖∂L/∂hₜ‖ at each time step, on a log scale, for each model. A flat line means gradients survive the whole sequence; watch a plain RNN's decay towards the early steps."
-          >
-            <Live id="grad-profile" chart={GradProfile} />
-          </ViewFrame>
-          <ViewFrame
-            view="params"
-            exportable={false}
-            title="Parameters and gradients"
-            caption="Each model's parameter counts and the gradient norm of each of its parameter groups. A KRU's recurrent matrix costs 2·Σp_f² numbers instead of a dense N²."
-          >
-            <Live id="params" chart={ParamsTable} />
-          </ViewFrame>
-        </div>
-        <div className="views-col">
-          <ViewFrame
-            view="singular-values"
-            title="Singular values of the KRUs' factors"
-            caption="Each line traces a singular value of one small factor W_f of a KRU (a row of panels per KRU); the last panel is every model's ‖W‖₂, for a KRU the product of its factors'. All at 1 means every factor, and so W, is unitary. With λ large they are pulled to 1; at λ = 0 they drift wherever the task pushes them."
-          >
-            <Live id="singular-values" chart={SingularValuesChart} />
-          </ViewFrame>
-          <ViewFrame
-            view="grad-heatmap"
-            title="Gradient reaching each time step"
-            caption="‖∂L/∂hₜ‖ at each sequence position t (up) as training goes on (right), one panel per model. Dark at the bottom means the early positions get almost no learning signal: the gradient vanished on its way back through time."
-          >
-            <Live id="grad-heatmap" chart={GradHeatmap} />
-          </ViewFrame>
-          <ViewFrame
-            view="spectrum"
-            title="Spectrum of W"
-            caption="All singular values of each model's W, largest first, and its eigenvalues in the complex plane with the unit circle. Inside the circle memory fades, outside it explodes; a unitary W keeps every value on 1 and every eigenvalue on the circle."
-          >
-            <Live id="spectrum" chart={SpectrumChart} />
-          </ViewFrame>
-        </div>
+        {([0, 1] as const).map((column) => (
+          <div className="views-col" key={column}>
+            {CHART_VIEWS.filter((v) => v.column === column).map((v) => (
+              <ViewFrame
+                key={v.view}
+                view={v.view}
+                title={v.title}
+                caption={v.caption}
+                exportable={v.exportable}
+              >
+                <Live id={v.view} chart={v.chart} />
+              </ViewFrame>
+            ))}
+          </div>
+        ))}
       </div>
     </div>
   );

@@ -1,21 +1,13 @@
 // End-to-end: the page loads cleanly, trains in its worker, live settings reach the worker, every view draws,
 // reset repeats a run exactly, the main thread stays responsive, and settings round-trip through URL and JSON.
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { VIEW_ORDER } from '../../src/app/shortcuts';
 import { open, stepCount, waitForSteps, watchErrors } from './helpers';
 import { fileURLToPath } from 'node:url';
 import { EXPLAINER_PRESETS } from '../../src/app/explainer-links';
 import { PRESETS, presetByName } from '../../src/presets';
 
-const VIEWS = [
-  'view-loss',
-  'view-accuracy',
-  'view-singular-values',
-  'view-deviation',
-  'view-grad-heatmap',
-  'view-grad-profile',
-  'view-spectrum',
-  'view-params',
-] as const;
+const VIEWS = VIEW_ORDER.map((v) => `view-${v}`);
 
 /**
  * Scrolls a view into sight and waits until it stops changing: views off screen skip their redraws

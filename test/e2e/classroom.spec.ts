@@ -2,19 +2,9 @@
 // their help, a chart enlarged for a projector, one λ drag as one mark, and an accessibility check (axe-core)
 // in light and dark schemes.
 import { expect, test, type Page } from '@playwright/test';
+import { VIEW_ORDER } from '../../src/app/shortcuts';
 import { open, stepCount } from './helpers';
 import { createRequire } from 'node:module';
-
-const VIEWS = [
-  'loss',
-  'accuracy',
-  'singular-values',
-  'deviation',
-  'grad-heatmap',
-  'grad-profile',
-  'spectrum',
-  'params',
-] as const;
 
 async function steps(page: Page, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -38,7 +28,7 @@ for (const [width, height] of [
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     expect(overflow, 'sideways scroll').toBe(0);
-    for (const v of VIEWS) {
+    for (const v of VIEW_ORDER) {
       const view = page.getByTestId(`view-${v}`);
       await view.scrollIntoViewIfNeeded();
       const box = (await view.boundingBox())!;
