@@ -2,7 +2,7 @@
 // reset repeats a run exactly, the main thread stays responsive, and settings round-trip through URL and JSON.
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { VIEW_ORDER } from '../../src/app/shortcuts';
-import { open, stepCount, waitForSteps, watchErrors } from './helpers';
+import { open, stepCount, steps, waitForSteps, watchErrors } from './helpers';
 import { fileURLToPath } from 'node:url';
 import { EXPLAINER_PRESETS } from '../../src/app/explainer-links';
 import { PRESETS, presetByName } from '../../src/presets';
@@ -187,17 +187,11 @@ test('a reset that keeps the models continues every step chart after a reset mar
   page,
 }) => {
   await open(page);
-  for (let i = 0; i < 3; i++) {
-    await page.getByTestId('step').click();
-    await expect.poll(() => stepCount(page)).toBe(i + 1);
-  }
+  await steps(page, 3);
   await page.getByTestId('new-seed').click();
   await expect(page.getByTestId('step-count')).toHaveText('0');
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
-  for (let i = 0; i < 2; i++) {
-    await page.getByTestId('step').click();
-    await expect.poll(() => stepCount(page)).toBe(i + 1);
-  }
+  await steps(page, 2);
   const loss = page.getByTestId('view-loss');
   await expect(loss).toHaveAttribute('data-rows', '5'); // 3 steps, then the new run's 2 after them
   await expect(loss).toHaveAttribute('data-resets', '1');
@@ -432,10 +426,7 @@ test('a three-model run from one settings file: every view shows the three model
   await expect
     .poll(() => new URL(page.url()).searchParams.get('models'))
     .toBe('kru:kru,kru-l0:kru,rnn16:rnn');
-  for (let i = 0; i < 3; i++) {
-    await page.getByTestId('step').click();
-    await expect.poll(() => stepCount(page)).toBe(i + 1);
-  }
+  await steps(page, 3);
   const labels = ['KRU N=128', 'KRU λ=0', 'RNN N=16'];
   for (const id of [
     'view-loss',

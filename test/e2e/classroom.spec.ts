@@ -1,18 +1,10 @@
 // End-to-end: what a class sees — phone and half-screen layouts, the settings drawer, keyboard shortcuts and
 // their help, a chart enlarged for a projector, one λ drag as one mark, and an accessibility check (axe-core)
 // in light and dark schemes.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { VIEW_ORDER } from '../../src/app/shortcuts';
-import { open, stepCount } from './helpers';
+import { open, stepCount, steps } from './helpers';
 import { createRequire } from 'node:module';
-
-async function steps(page: Page, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const before = await stepCount(page);
-    await page.getByTestId('step').click();
-    await expect.poll(() => stepCount(page)).toBe(before + 1);
-  }
-}
 
 for (const [width, height] of [
   [390, 844],

@@ -1,7 +1,7 @@
 // End-to-end: files for slides and analysis — each chart as SVG and as a 2× PNG, every metric as CSV and JSON.
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { open, stepCount } from './helpers';
+import { open, steps } from './helpers';
 
 async function saved(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
   const [d]: [Download, void] = await Promise.all([page.waitForEvent('download'), click()]);
@@ -13,10 +13,7 @@ test('each chart saves as an SVG with its title, legend and axis labels, and as 
 }) => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await open(page);
-  for (let i = 0; i < 3; i++) {
-    await page.getByTestId('step').click();
-    await expect.poll(() => stepCount(page)).toBe(i + 1);
-  }
+  await steps(page, 3);
   const svg = await saved(page, () => page.getByTestId('export-svg-loss').click());
   expect(svg.name).toBe('kru-explorer-loss.svg');
   const text = svg.bytes.toString('utf8');
@@ -46,10 +43,7 @@ test('each chart saves as an SVG with its title, legend and axis labels, and as 
 
 test('every metric of every model saves as long-format CSV and as JSON', async ({ page }) => {
   await open(page);
-  for (let i = 0; i < 2; i++) {
-    await page.getByTestId('step').click();
-    await expect.poll(() => stepCount(page)).toBe(i + 1);
-  }
+  await steps(page, 2);
   const csv = await saved(page, () => page.getByTestId('export-metrics-csv').click());
   expect(csv.name).toBe('kru-explorer-metrics.csv');
   const lines = csv.bytes.toString('utf8').trimEnd().split('\n');

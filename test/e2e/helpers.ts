@@ -24,3 +24,12 @@ export async function stepCount(page: Page): Promise<number> {
 export async function waitForSteps(page: Page, n: number): Promise<void> {
   await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(n);
 }
+
+/** Presses Step `n` times, each time waiting for the count to go up by exactly one. */
+export async function steps(page: Page, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const before = await stepCount(page);
+    await page.getByTestId('step').click();
+    await expect.poll(() => stepCount(page)).toBe(before + 1);
+  }
+}
