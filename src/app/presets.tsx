@@ -10,15 +10,39 @@ function viewElement(id: ViewId): HTMLElement | null {
   return document.querySelector<HTMLElement>(`[data-testid="view-${id}"]`);
 }
 
-/** Scrolls view `id` into sight below the sticky preset banner, and moves focus to it for keyboard users. */
+/** Where the window must scroll for view `el` to sit just below the sticky preset banner. */
+function scrollTopFor(el: HTMLElement): number {
+  const banner = document.querySelector<HTMLElement>('.preset-banner');
+  return Math.max(0, el.getBoundingClientRect().top + window.scrollY - (banner?.offsetHeight ?? 0) - 12);
+}
+
+/**
+ * Scrolls view `id` into sight below the sticky preset banner, and moves focus to it for keyboard users. Views
+ * above it may change height while a smooth scroll passes them (they redraw as they come into sight), so once
+ * the scroll ends its target is measured again and corrected.
+ */
 export function scrollToView(id: ViewId): void {
   const el = viewElement(id);
   if (!el) return;
-  const banner = document.querySelector<HTMLElement>('.preset-banner');
-  const top = el.getBoundingClientRect().top + window.scrollY - (banner?.offsetHeight ?? 0) - 12;
   const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-  window.scrollTo({ top: Math.max(0, top), behavior: smooth ? 'smooth' : 'auto' });
+  const target = scrollTopFor(el);
+  const moves = Math.abs(target - window.scrollY) > 1;
+  window.scrollTo({ top: target, behavior: smooth ? 'smooth' : 'auto' });
   el.focus({ preventScroll: true });
+  if (!smooth || !moves) return; // no scroll, no scrollend: nothing to correct
+  // Corrected only if the user does not take over the scroll meanwhile.
+  const userInput = ['wheel', 'touchstart', 'keydown', 'pointerdown'] as const;
+  const done = () => {
+    window.removeEventListener('scrollend', settle);
+    for (const t of userInput) window.removeEventListener(t, done);
+  };
+  const settle = () => {
+    done();
+    const top = scrollTopFor(el);
+    if (Math.abs(top - window.scrollY) > 4) window.scrollTo({ top, behavior: 'auto' });
+  };
+  window.addEventListener('scrollend', settle);
+  for (const t of userInput) window.addEventListener(t, done, { passive: true });
 }
 
 export function PresetsPanel() {
