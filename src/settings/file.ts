@@ -4,6 +4,8 @@ import { defaultFactors } from '../core/factor-layout';
 import {
   parseRunConfig,
   formatIssues,
+  oneLine,
+  quoteText,
   AppSettingsSchema,
   defaultAppSettings,
   type Parsed,
@@ -58,12 +60,19 @@ export function migrateV1Config(c: unknown): unknown {
   return { task: o.task, batch: o.batch, seed: o.seed, optimizer: o.optimizer, impl: o.impl, models };
 }
 
+/** A file's `version` as the refusal shows it: numbers as they are, text quoted and cut short, else its type. */
+function shownVersion(v: unknown): string {
+  if (typeof v === 'string') return quoteText(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  return Array.isArray(v) ? 'an array' : v === undefined ? '(none given)' : `an ${typeof v}`;
+}
+
 export function settingsFromJson(text: string): Parsed<{ config: RunConfig; app: AppSettings }> {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    return { ok: false, error: `not JSON (${e instanceof Error ? e.message : String(e)})` };
+    return { ok: false, error: oneLine(`not JSON (${e instanceof Error ? e.message : String(e)})`) };
   }
   if (!data || typeof data !== 'object' || Array.isArray(data))
     return { ok: false, error: 'expected a JSON object' };
@@ -82,12 +91,12 @@ export function settingsFromJson(text: string): Parsed<{ config: RunConfig; app:
   } else if (o.version !== SETTINGS_FILE_VERSION) {
     return {
       ok: false,
-      error: `unknown settings file version ${JSON.stringify(o.version)} (this app reads 1 and 2)`,
+      error: `unknown settings file version ${shownVersion(o.version)} (this app reads 1 and 2)`,
     };
   }
   const parsed = parseRunConfig(config);
   if (!parsed.ok) return parsed;
   const a = AppSettingsSchema.safeParse(app);
-  if (!a.success) return { ok: false, error: `app.${formatIssues(a.error)}` };
+  if (!a.success) return { ok: false, error: formatIssues(a.error, app, 'app') };
   return { ok: true, value: { config: parsed.value, app: a.data as AppSettings } };
 }

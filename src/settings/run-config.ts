@@ -4,7 +4,7 @@ import { product } from '../core/factor-layout';
 import { z } from 'zod';
 import { KIND_LABEL, MODEL_KINDS, type ModelKind } from '../core/vocabulary';
 import { defaultFactors } from '../core/factor-layout';
-import { getPath, shapeOf, type Row } from './rows';
+import { getPath, readText, shapeOf, type Row } from './rows';
 import {
   APP_TABLE,
   MAX_MODELS,
@@ -100,19 +100,74 @@ export function defaultAppSettings(): AppSettings {
   return { stepsPerTick: 1 };
 }
 
-/** zod issues as one line; a model's fields are named by its id ("kru-l0.lambda: must be ≥ 0"). */
-export function formatIssues(error: z.ZodError, input?: unknown): string {
+/** Characters that would break a message over lines or reorder it on screen (C0/C1 controls, separators, bidi). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE_IN_MESSAGE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const escapeChar = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * Text from outside (a URL value, a key, a flag) as a message may show it: in double quotes, control and
+ * bidi characters and unpaired surrogates escaped, and cut to `max` characters — so a hostile value can
+ * neither break a message over lines nor make it unreadably long.
+ */
+export function quoteText(text: string, max = 40): string {
+  const chars = [...text];
+  const cut = chars.length > max ? `${chars.slice(0, max).join('')}…` : text;
+  return JSON.stringify(cut).replace(UNSAFE_IN_MESSAGE, escapeChar);
+}
+
+/** A message made one readable line: control characters escaped, at most `max` characters. */
+export function oneLine(message: string, max = 400): string {
+  const safe = message.replace(UNSAFE_IN_MESSAGE, escapeChar).replace(/\p{Cs}/gu, escapeChar);
+  const chars = [...safe];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : safe;
+}
+
+/**
+ * readText (rows.ts) with the offending text shown by quoteText: readText quotes it raw, so a value with a
+ * line break or of a megabyte would end up verbatim in the message.
+ */
+export function readTextSafely<T>(
+  row: Row<T>,
+  text: string,
+  name?: string,
+): { ok: true; value: T } | { ok: false; error: string } {
+  const r = readText(row, text, name);
+  if (r.ok) return r;
+  return { ok: false, error: oneLine(r.error.split(`"${text}"`).join(quoteText(text))) };
+}
+
+/** At most this many of a value's problems are named in one message; the others are counted. */
+const MAX_ISSUES = 4;
+
+function issueMessage(issue: z.ZodError['issues'][number]): string {
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.slice(0, 3).map((k) => quoteText(k));
+    const more = issue.keys.length > 3 ? ` and ${issue.keys.length - 3} more` : '';
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys.join(', ')}${more}`;
+  }
+  return oneLine(issue.message, 200);
+}
+
+/**
+ * zod issues as one line; a model's fields are named by its id ("kru-l0.lambda: must be ≥ 0"). Paths start
+ * at `root` ("app.stepsPerTick"); the whole value is named `root` itself, or "config" without one. Keys and
+ * ids from the input are quoted when they are not plain names, and at most MAX_ISSUES problems are named.
+ */
+export function formatIssues(error: z.ZodError, input?: unknown, root?: string): string {
   const models = (input as { models?: Array<{ id?: unknown }> } | undefined)?.models;
-  return error.issues
-    .map((i) => {
-      const path = i.path.map(String);
-      if (path[0] === 'models' && path.length > 1) {
-        const id = models?.[Number(path[1])]?.id;
-        path.splice(0, 2, typeof id === 'string' ? id : `model ${Number(path[1]) + 1}`);
-      }
-      return `${path.length ? path.join('.') : 'config'}: ${i.message}`;
-    })
-    .join('; ');
+  const plain = (k: string) => (/^[A-Za-z0-9_-]{1,40}$/.test(k) ? k : quoteText(k));
+  const issues = error.issues.slice(0, MAX_ISSUES).map((i) => {
+    const path = i.path.map((k) => plain(String(k)));
+    if (path[0] === 'models' && path.length > 1) {
+      const id = Array.isArray(models) ? (models[Number(path[1])] as { id?: unknown } | null)?.id : undefined;
+      path.splice(0, 2, typeof id === 'string' ? plain(id) : `model ${Number(path[1]) + 1}`);
+    }
+    const where = [...(root ? [root] : []), ...path].join('.') || 'config';
+    return `${where}: ${issueMessage(i)}`;
+  });
+  const rest = error.issues.length - issues.length;
+  return issues.join('; ') + (rest > 0 ? ` (and ${rest} more problem${rest > 1 ? 's' : ''})` : '');
 }
 
 export function parseRunConfig(value: unknown): Parsed<RunConfig> {
