@@ -3,8 +3,16 @@
 // a bad value is reported and that one setting keeps its default, while every other key still applies.
 import { KIND_LABEL, MODEL_KINDS, type ModelKind } from '../core/vocabulary';
 import { defaultFactors, product } from '../core/factor-layout';
-import { getPath, readText, setPath } from './rows';
-import { defaultAppSettings, defaultModel, defaultRunConfig, parseRunConfig } from './run-config';
+import { getPath, setPath } from './rows';
+import {
+  defaultAppSettings,
+  defaultModel,
+  defaultRunConfig,
+  parseModelSpec,
+  parseRunConfig,
+  quoteText,
+  readTextSafely,
+} from './run-config';
 import {
   APP_ROWS,
   MAX_MODELS,
@@ -60,7 +68,8 @@ export function migrateV1Params(old: URLSearchParams): URLSearchParams {
   const p = new URLSearchParams();
   const kinds = (old.get('models') ?? 'kru,rnn').split(',').map((s) => s.trim());
   for (const [k, v] of old) {
-    const targets = V1_KEYS[k];
+    // Own keys only: `constructor` or `__proto__` would otherwise find Object.prototype's members.
+    const targets = Object.hasOwn(V1_KEYS, k) ? V1_KEYS[k] : undefined;
     if (!targets) {
       if (k !== 'models') p.set(k, v);
       continue;
@@ -83,9 +92,11 @@ function readModelList(text: string, problems: string[]): Array<{ id: string; ki
   const out: Array<{ id: string; kind: ModelKind }> = [];
   for (const item of text.split(',')) {
     const [id, kind] = item.split(':').map((s) => s.trim());
-    const idCheck = readText(MODEL_TABLES.kru.id, id ?? '');
+    const idCheck = readTextSafely(MODEL_TABLES.kru.id, id ?? '');
     if (!MODEL_KINDS.includes(kind as ModelKind)) {
-      problems.push(`models: "${item}" is not id:kind with kind one of ${MODEL_KINDS.join(', ')}; skipped`);
+      problems.push(
+        `models: ${quoteText(item)} is not id:kind with kind one of ${MODEL_KINDS.join(', ')}; skipped`,
+      );
     } else if (!idCheck.ok) problems.push(`models: ${idCheck.error}; skipped`);
     else if (out.some((m) => m.id === id))
       problems.push(`models: "${id}" is listed twice; the second was skipped`);
@@ -97,7 +108,7 @@ function readModelList(text: string, problems: string[]): Array<{ id: string; ki
 
 function readModel(params: URLSearchParams, id: string, kind: ModelKind, problems: string[]): ModelSpec {
   const hiddenText = params.get(`${id}.N`);
-  const hidden = hiddenText === null ? undefined : readText(MODEL_TABLES[kind].hidden, hiddenText);
+  const hidden = hiddenText === null ? undefined : readTextSafely(MODEL_TABLES[kind].hidden, hiddenText);
   const m = defaultModel(kind, hidden?.ok ? hidden.value : undefined);
   m.id = id;
   m.label = id === kind ? KIND_LABEL[kind] : id;
@@ -105,7 +116,7 @@ function readModel(params: URLSearchParams, id: string, kind: ModelKind, problem
     if (path[0] === 'id') continue;
     const text = params.get(`${id}.${row.key}`);
     if (text === null) continue;
-    const r = readText(row, text);
+    const r = readTextSafely(row, text);
     if (r.ok) setPath(m, path, r.value);
     else problems.push(`${id}: ${r.error}; using ${row.formatText(getPath(m, path) as never)}`);
   }
@@ -115,6 +126,18 @@ function readModel(params: URLSearchParams, id: string, kind: ModelKind, problem
       `${id}: the factor sizes ${m.factors.join(',')} do not multiply to N = ${m.hidden}; using ${fallback.join(',')}`,
     );
     m.factors = fallback;
+  }
+  // A KRU's N whose factors cannot all be ≤ 1024 (a prime N = 1031, or N = 2050 = 2·1025 without factors
+  // given) is no KRU at all: that one setting falls back, instead of the whole link being refused below.
+  const check = parseModelSpec(m);
+  if (!check.ok && m.kind === 'kru') {
+    const fallback = defaultModel('kru');
+    problems.push(
+      `${id}: N = ${m.hidden} with factor sizes ${m.factors.join(',')} is no valid KRU (${check.error}); ` +
+        `using N = ${fallback.hidden} and factor sizes ${fallback.factors.join(',')}`,
+    );
+    m.hidden = fallback.hidden;
+    m.factors = fallback.factors;
   }
   return m;
 }
@@ -136,7 +159,7 @@ export function settingsFromParams(query: URLSearchParams): {
     for (const { path, row } of rows) {
       const text = params.get(row.key);
       if (text === null) continue;
-      const r = readText(row, text);
+      const r = readTextSafely(row, text);
       if (r.ok) setPath(target, path, r.value);
       else problems.push(`${r.error}; using ${row.formatText(getPath(target, path) as never)}`);
     }
@@ -153,9 +176,10 @@ export function settingsFromParams(query: URLSearchParams): {
     if (!key.includes('.')) continue;
     const [id, rest] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
     const model = config.models.find((m) => m.id === id);
-    if (!model) problems.push(`${key}: there is no model "${id}" in this link; ignored`);
+    const shown = /^[\w.-]{1,40}$/.test(key) ? key : quoteText(key);
+    if (!model) problems.push(`${shown}: there is no model ${quoteText(id)} in this link; ignored`);
     else if (!MODEL_ROWS[model.kind].some((r) => r.row.key === rest && r.path[0] !== 'id')) {
-      problems.push(`${key}: a ${KIND_LABEL[model.kind]} has no setting "${rest}"; ignored`);
+      problems.push(`${shown}: a ${KIND_LABEL[model.kind]} has no setting ${quoteText(rest)}; ignored`);
     }
   }
   const check = parseRunConfig(config);
