@@ -63,6 +63,13 @@ export class ModelFileError extends Error {
   override name = 'ModelFileError';
 }
 
+const FLOAT32_LIMIT = '3.4e38';
+
+/** A finite number that stays finite as a float32 (the weights' and λ's type on every backend). */
+function isFloat32(v: number): boolean {
+  return Number.isFinite(Math.fround(v));
+}
+
 // ---------- export ----------
 
 function rows(a: ArrayLike<number>, off: number, r: number, c: number): Matrix {
@@ -122,8 +129,8 @@ export function toModelFile(spec: NetSpec, arrays: ParamArrays, lambda = 0): Mod
   // Key order is the order a reader meets them in the file: format and kind first, parameters last.
   const dims = { hidden: spec.hidden, inputSize: spec.inputSize, outputSize: spec.outputSize };
   if (spec.kind === 'kru') {
-    if (!(Number.isFinite(lambda) && lambda >= 0))
-      throw new ModelFileError(`lambda must be a number ≥ 0, got ${lambda}`);
+    if (!(isFloat32(lambda) && lambda >= 0))
+      throw new ModelFileError(`lambda must be a number ≥ 0 and below ${FLOAT32_LIMIT}, got ${lambda}`);
     const params = paramsToFile(spec, arrays);
     return {
       format: MODEL_FORMAT,
@@ -148,7 +155,10 @@ export function toModelFile(spec: NetSpec, arrays: ParamArrays, lambda = 0): Mod
 
 // Zod checks types (numbers are finite, arrays are arrays, no stray keys); shapes are checked by hand below so
 // that a mismatch reads "params.W[1].re: expected 2×2, got 2×3" rather than a list of per-element issues.
-const num = z.number();
+// Every number is used as a float32: 1e308 is a finite JSON number but Infinity once stored (found by the
+// property tests: a file with a weight of 1e308 was read into a model with an infinite weight).
+const float32 = { error: `expected a number of magnitude below ${FLOAT32_LIMIT} (a float32)` };
+const num = z.number().refine(isFloat32, float32);
 const vector = z.array(num);
 const matrix = z.array(z.array(num));
 const complexMatrix = z.strictObject({ re: matrix, im: matrix });
@@ -163,7 +173,7 @@ const KruFileSchema = z.strictObject({
   outputSize: dim,
   activation: z.enum(KRU_ACTIVATIONS),
   factors: z.array(z.number().int().positive().max(1024)).min(1).max(16),
-  lambda: z.number().min(0),
+  lambda: z.number().min(0).refine(isFloat32, float32),
   params: z.strictObject({
     W: z.array(complexMatrix),
     U: complexMatrix,
@@ -191,10 +201,21 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return s || '(file)';
 }
 
+/** Text from the file as a message shows it: quoted, cut to 40 characters, with no character that would break
+ * the message over lines or reorder it (JSON.stringify leaves U+2028/9, C1 controls and bidi marks as they are). */
+function quote(text: string): string {
+  const chars = [...text];
+  const cut = chars.length > 40 ? `${chars.slice(0, 40).join('')}…` : text;
+  return JSON.stringify(cut).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'string') return quote(v);
   return typeof v === 'object' ? 'an object' : String(v);
 }
 
@@ -230,7 +251,9 @@ export function formatZodIssue(error: z.ZodError, input: unknown): string {
     .replace(/^Invalid (input|option): /, '')
     .replace(/^Too (big|small)/, (m) => m.toLowerCase());
   if (issue.code === 'unrecognized_keys')
-    msg = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    msg =
+      `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.slice(0, 3).map(quote).join(', ')}` +
+      (issue.keys.length > 3 ? ` and ${issue.keys.length - 3} more` : '');
   if (issue.code === 'invalid_value') msg += `, got ${describe(valueAt(input, issue.path))}`;
   const more =
     error.issues.length > 1
