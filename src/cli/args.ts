@@ -1,5 +1,6 @@
 // Flag parsing for the CLI: `--name value`, `--name=value` and boolean `--name`. Every problem is a CliError
 // whose message is the one line the user sees after "error: ".
+import { quoteText } from '../settings/run-config';
 
 export class CliError extends Error {
   override name = 'CliError';
@@ -25,11 +26,15 @@ export function parseFlags(argv: string[], allowed: Record<string, FlagKind>, co
       continue;
     }
     if (!arg.startsWith('--') || arg === '--')
-      throw new CliError(`unexpected argument "${arg}" (flags look like --name value)`);
+      throw new CliError(`unexpected argument ${quoteText(arg)} (flags look like --name value)`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const kind = allowed[name];
-    if (!kind) throw new CliError(`unknown flag --${name} for "${command}" (see kru ${command} --help)`);
+    // Own keys only: `--constructor` or `--toString` would otherwise find Object.prototype's members.
+    const kind = Object.hasOwn(allowed, name) ? allowed[name] : undefined;
+    if (!kind) {
+      const shown = /^[\w-]{1,40}$/.test(name) ? `--${name}` : quoteText(`--${name}`);
+      throw new CliError(`unknown flag ${shown} for "${command}" (see kru ${command} --help)`);
+    }
     if (flags.has(name)) throw new CliError(`--${name} is given more than once`);
     if (kind === 'bool') {
       if (eq >= 0) throw new CliError(`--${name} takes no value`);
@@ -74,7 +79,7 @@ export class FlagReader {
     const v = this.string(name);
     if (v === undefined) return fallback;
     if (!(options as readonly string[]).includes(v))
-      throw new CliError(`--${name} must be one of ${options.join(', ')}, got "${v}"`);
+      throw new CliError(`--${name} must be one of ${options.join(', ')}, got ${quoteText(v)}`);
     return v as T;
   }
 
@@ -90,19 +95,22 @@ export class FlagReader {
     const v = this.string(name);
     if (v === undefined) return fallback;
     const n = /^[+]?\d+$/.test(v.trim()) ? Number(v) : NaN;
-    if (!Number.isSafeInteger(n) || n < min) throw new CliError(`--${name} must be ${what}, got "${v}"`);
+    if (!Number.isSafeInteger(n) || n < min)
+      throw new CliError(`--${name} must be ${what}, got ${quoteText(v)}`);
     return n;
   }
 
   positiveNumber(name: string, fallback: number): number {
     const n = this.number(name, fallback);
-    if (!(n > 0)) throw new CliError(`--${name} must be a number > 0, got "${this.string(name)}"`);
+    if (!(n > 0))
+      throw new CliError(`--${name} must be a number > 0, got ${quoteText(this.string(name) ?? '')}`);
     return n;
   }
 
   nonNegativeNumber(name: string, fallback: number): number {
     const n = this.number(name, fallback);
-    if (!(n >= 0)) throw new CliError(`--${name} must be a number ≥ 0, got "${this.string(name)}"`);
+    if (!(n >= 0))
+      throw new CliError(`--${name} must be a number ≥ 0, got ${quoteText(this.string(name) ?? '')}`);
     return n;
   }
 
@@ -110,7 +118,7 @@ export class FlagReader {
     const v = this.string(name);
     if (v === undefined) return fallback;
     const n = v.trim() === '' ? NaN : Number(v);
-    if (!Number.isFinite(n)) throw new CliError(`--${name} must be a number, got "${v}"`);
+    if (!Number.isFinite(n)) throw new CliError(`--${name} must be a number, got ${quoteText(v)}`);
     return n;
   }
 }

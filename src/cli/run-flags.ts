@@ -7,7 +7,8 @@ import {
   defaultRunConfig,
   MODEL_TABLES,
   parseRunConfig,
-  readText,
+  quoteText,
+  readTextSafely,
   MODEL_ROWS,
   RUN_ROWS,
   RUN_TABLE,
@@ -84,7 +85,7 @@ export function hasRunFlags(f: FlagReader): string | null {
 function read(f: FlagReader, row: Row): unknown {
   if (row.field === 'bool') return f.bool(row.flag);
   const text = f.string(row.flag)!;
-  const r = readText(row, text, `--${row.flag}`);
+  const r = readTextSafely(row, text, `--${row.flag}`);
   if (!r.ok) throw new CliError(r.error);
   return r.value;
 }
@@ -102,7 +103,8 @@ export function runConfigFromFlags(f: FlagReader): RunConfig {
   const kindText = f.string('model');
   if (kindText === undefined) throw new CliError(`missing --model (one of ${MODEL_KINDS.join(', ')})`);
   const kind = MODEL_KINDS.find((k) => k === kindText);
-  if (!kind) throw new CliError(`--model must be one of ${MODEL_KINDS.join(', ')}, got "${kindText}"`);
+  if (!kind)
+    throw new CliError(`--model must be one of ${MODEL_KINDS.join(', ')}, got ${quoteText(kindText)}`);
   for (const flag of Object.keys(runFlagKinds())) {
     const kinds = kindsWith(flag);
     if (f.has(flag) && kinds.length && !kinds.includes(kind)) {
