@@ -1,7 +1,7 @@
 // Classroom links: `hide=` a comma-separated list of panels and views the page leaves out, so a teacher can send a
 // link that shows only what the lesson is about. Not a setting of the run: kept in the link like `backend`.
 import { VIEW_ORDER } from './shortcuts';
-import type { Parsed } from '../settings/run-config';
+import { quoteText, type Parsed } from '../settings/run-config';
 
 /** What a link can hide, with the words the "classroom link" form shows for each. */
 export const HIDEABLE: ReadonlyArray<{ name: string; text: string }> = [
@@ -25,8 +25,14 @@ export function hiddenFromParams(params: URLSearchParams): { hidden: Set<string>
     if (HIDEABLE.some((h) => h.name === name)) hidden.add(name);
     else if (name) unknown.push(name);
   }
+  // Quoted with escapes and cut short, at most five named: a hostile link cannot make it long or multi-line.
+  const named = unknown
+    .slice(0, 5)
+    .map((n) => quoteText(n))
+    .join(', ');
+  const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : '';
   const problem = unknown.length
-    ? `The link's hide list names ${unknown.map((n) => `"${n.slice(0, 40)}"`).join(', ')}, which the page does ` +
+    ? `The link's hide list names ${named}${more}, which the page does ` +
       `not have (it can hide: ${HIDEABLE.map((h) => h.name).join(', ')}); the others are hidden.`
     : null;
   return { hidden, problem };
@@ -34,7 +40,12 @@ export function hiddenFromParams(params: URLSearchParams): { hidden: Set<string>
 
 /** The page's link with `hide` set to `names` (in HIDEABLE order), or without it when none. */
 export function classroomLink(href: string, names: ReadonlySet<string>): Parsed<string> {
-  const url = new URL(href);
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return { ok: false, error: `not a link: ${quoteText(href)}` };
+  }
   const list = HIDEABLE.map((h) => h.name).filter((n) => names.has(n));
   if (list.length) url.searchParams.set(HIDE_KEY, list.join(','));
   else url.searchParams.delete(HIDE_KEY);
