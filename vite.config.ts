@@ -1,10 +1,77 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+
+/**
+ * The built page's Content-Security-Policy, one directive a line with why it allows what it allows. It travels
+ * as a <meta http-equiv> (the app must run from any static host, which may send no headers), so:
+ * - `frame-ancestors`, `report-uri`/`report-to` and `sandbox` cannot be set here (browsers ignore them in a meta
+ *   policy); a host that can send headers should add `frame-ancestors 'none'` (or its own framing rule) itself.
+ * - It governs the page only. A dedicated or service worker loaded from a URL takes its policy from its own
+ *   response headers, not from the page (checked in Chromium: a build whose policy had connect-src 'none' and no
+ *   'wasm-unsafe-eval' still compiled the wasm backend and fetched the digits data in its worker). On a plain
+ *   static host, which sends no such headers, the training workers and the service worker therefore run under
+ *   no policy: what they run is still held by the page to scripts of this origin (worker-src 'self'), and that
+ *   code fetches only files of its own origin (the .wasm binaries, data/digits.u8), as the e2e guard checks.
+ *   A host that can send headers can give the workers this same policy.
+ * The dev server injects inline scripts for HMR and React refresh, so the policy is added to the build only.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  // Anything not named below: this origin only.
+  "default-src 'self'",
+  // Scripts: the bundle's own files only, no inline script and no eval (zod's eval-compiled parsers are switched
+  // off in the page: src/app/no-eval.ts). 'wasm-unsafe-eval' allows compiling WebAssembly, not JS: tfjs's wasm
+  // backend and the fused cpu kernels' SIMD loops (src/kernels/cpu/wasm) compile modules. They do so in the
+  // training workers, which this policy does not reach in current browsers (see above); the allowance keeps
+  // them working in a browser that applies the page's policy to its workers, and should a kernel run in the page.
+  "script-src 'self' 'wasm-unsafe-eval'",
+  // Workers: the training worker, the second model worker and the offline service worker (sw.js) are all
+  // files of this origin. No blob: — nothing here makes blob workers (tfjs's threaded wasm build would, but it
+  // only runs cross-origin isolated, which this app never is; see toolchain notes on COOP/COEP).
+  "worker-src 'self'",
+  // Styles: the bundle's stylesheet only, no <style> elements. React (style={…}) and most chart code set styles
+  // through the CSSOM (element.style), which a policy does not restrict.
+  "style-src 'self'",
+  // …but style *attributes* written as markup are: the charts set a few with setAttribute('style', …) (the
+  // coloured labels in src/charts/lib/panel.ts and SingularValuesChart.tsx, and the computed styles copied into
+  // an exported SVG in src/charts/lib/chart-export.ts). Writing those through element.style instead would let
+  // this line go. Style attributes cannot run script, and url() in them is still held to img-src.
+  "style-src-attr 'unsafe-inline'",
+  // Images: data: for the empty favicon (<link rel=icon href="data:,">); blob: for the PNG export, which draws
+  // the chart's SVG into an <img> from a blob URL (src/charts/lib/chart-export.ts).
+  "img-src 'self' data: blob:",
+  // fetch/XHR/WebSocket: this origin only (the page itself fetches nothing; see above for the workers).
+  "connect-src 'self'",
+  // No plugins, no <base> pointing elsewhere (relative asset URLs resolve against the page), no form posts.
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');
+
+/** Writes the Content-Security-Policy meta element right after <meta charset> in the built index.html. */
+function contentSecurityPolicy(): Plugin {
+  const charset = '<meta charset="UTF-8" />';
+  return {
+    name: 'kru:content-security-policy',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html) {
+        if (!html.includes(charset)) throw new Error(`index.html: no ${charset} to put the policy after`);
+        // Before any script or stylesheet: a meta policy covers only what comes after it.
+        return html.replace(
+          charset,
+          () =>
+            `${charset}\n    <meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}" />`,
+        );
+      },
+    },
+  };
+}
 
 export default defineConfig({
   // Relative asset URLs: the build works from any path (a static host's /kru-explorer/ as well as /).
   base: './',
-  plugins: [react()],
+  plugins: [react(), contentSecurityPolicy()],
   worker: { format: 'es' },
   optimizeDeps: {
     // Pre-bundle up front so the first dev load does not reload the page when the worker discovers them.

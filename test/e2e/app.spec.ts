@@ -1,6 +1,7 @@
 // End-to-end: the page loads cleanly, trains in its worker, live settings reach the worker, every view draws,
 // reset repeats a run exactly, the main thread stays responsive, and settings round-trip through URL and JSON.
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { VIEW_ORDER } from '../../src/app/shortcuts';
 import { open, stepCount, steps, waitForSteps, watchErrors } from './helpers';
 import { fileURLToPath } from 'node:url';

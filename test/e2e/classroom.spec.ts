@@ -1,7 +1,7 @@
 // End-to-end: what a class sees — phone and half-screen layouts, the settings drawer, keyboard shortcuts and
 // their help, a chart enlarged for a projector, one λ drag as one mark, and an accessibility check (axe-core)
 // in light and dark schemes.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { VIEW_ORDER } from '../../src/app/shortcuts';
 import { open, stepCount, steps } from './helpers';
 import { createRequire } from 'node:module';

@@ -1,5 +1,6 @@
 // End-to-end: files for slides and analysis — each chart as SVG and as a 2× PNG, every metric as CSV and JSON.
-import { expect, test, type Download, type Page } from '@playwright/test';
+import type { Download, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { readFileSync } from 'node:fs';
 import { open, steps } from './helpers';
 

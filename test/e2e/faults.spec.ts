@@ -1,7 +1,7 @@
 // End-to-end: faults the page must not hide. A model whose learning rate is set to 10 diverges within a few
 // steps: the banner says which, when, why and the likely cause, the loss view marks it, and the other model
 // trains on.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { open, stepCount, watchErrors } from './helpers';
 
 test('a KRU at learning rate 10 diverges: banner, mark on the loss chart, the RNN trains on', async ({

@@ -1,6 +1,6 @@
 // End-to-end: the production build served from a subpath (/kru-explorer/) by a plain static server that sends no
 // special headers, as a static host would: the page, its workers, the wasm files and the digits data all load.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
