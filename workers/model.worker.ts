@@ -22,7 +22,7 @@ const api = {
     backendReady ??= selectBackend({ prefer: backend });
     await backendReady;
     runners.get(key)?.dispose();
-    runners.set(key, new LocalRunner(init));
+    runners.set(key, await LocalRunner.create(init));
   },
   async step(key: number, batch: Batch, lambda: number): Promise<Float32Array> {
     const v = await runner(key).step(batch, lambda);
@@ -33,6 +33,9 @@ const api = {
   },
   params(key: number) {
     return runner(key).params();
+  },
+  state(key: number) {
+    return runner(key).state();
   },
   setLearningRate(key: number, lr: number): void {
     runner(key).setLearningRate(lr);

@@ -49,6 +49,7 @@ export function modelWorker(backend: 'cpu'): ModelWorkerHandle {
         step: (batch, lambda) => call(api.step(key, batch, lambda)),
         evaluate: (batch) => call(api.evaluate(key, batch)),
         params: () => call(api.params(key)),
+        state: () => call(api.state(key)),
         setLearningRate: (lr) => void api.setLearningRate(key, lr),
         dispose: () => release(key),
       };

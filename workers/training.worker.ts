@@ -8,7 +8,15 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { selectBackend } from '../src/engine/backend';
 import { Experiment } from '../src/engine/experiment';
 import { inSecondWorker, trainingPlacement, type TrainingThreads } from '../src/engine/placement';
-import type { BackendPreference, TrainingApi, UpdateListener, WorkerUpdate } from '../src/engine/protocol';
+import type {
+  BackendPreference,
+  FaultKind,
+  TrainingApi,
+  UpdateListener,
+  WorkerUpdate,
+} from '../src/engine/protocol';
+import type { RunCheckpoint } from '../src/engine/checkpoint';
+import * as tf from '@tensorflow/tfjs-core';
 import { Session } from '../src/engine/session';
 import type { RunConfig } from '../src/engine/types';
 import { snapshotBuffers } from '../src/engine/transfer';
@@ -42,11 +50,25 @@ function ensureBackend(prefer?: BackendPreference): Promise<{ name: string; reas
       'tfjs-backend-wasm-simd.wasm': wasmSimd,
       'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
     },
-  }).then((b) => (backend = b));
+  }).then((b) => {
+    backend = b;
+    if (b.name === 'webgpu') watchDevice();
+    return b;
+  });
   return backendPromise;
 }
 
-async function create(config: RunConfig) {
+/** The WebGPU device of the tfjs backend (tfjs-backend-webgpu keeps it as `device`). */
+function gpuDevice(): GPUDevice | null {
+  return (tf.backend() as unknown as { device?: GPUDevice }).device ?? null;
+}
+
+/** A lost device (driver reset, GPU removed, destroy()) ends training here: the page moves the run elsewhere. */
+function watchDevice(): void {
+  void gpuDevice()?.lost.then((info) => session.deviceLost(info.message || info.reason || 'no reason given'));
+}
+
+async function create(config: RunConfig, checkpoint?: RunCheckpoint) {
   await ensureBackend();
   const digits = config.task.name === 'digits' ? await loadDigits() : undefined;
   const where = trainingPlacement({
@@ -59,6 +81,7 @@ async function create(config: RunConfig) {
   const experiment = await Experiment.create(config, {
     digits,
     place: (i, init) => (second && inSecondWorker(where, i) ? second.runner(i, init) : undefined),
+    checkpoint,
   });
   return { experiment, placement: where.note };
 }
@@ -95,6 +118,17 @@ const api: TrainingApi = {
     return session.init(config);
   },
   reset: (config: RunConfig) => session.reset(config),
+  async restore(checkpoint, opts = {}) {
+    threads = opts.threads;
+    await ensureBackend(opts.prefer).catch(() => undefined); // a failure is reported by the build
+    return session.restore(checkpoint, { lr: opts.lr, runIdAbove: opts.runIdAbove });
+  },
+  injectFault(kind: FaultKind) {
+    if (kind === 'throw-in-step') session.failNextStep();
+    else if (kind === 'exit')
+      self.close(); // as if killed: no more messages, no error event
+    else gpuDevice()?.destroy();
+  },
   play: () => session.play(),
   pause: () => session.pause(),
   step: () => session.step(),

@@ -11,6 +11,7 @@ import { createTask, type Task } from '../tasks';
 import type { DigitsData } from '../tasks/digits';
 import { Rng } from '../util/rng';
 import { LocalRunner, type ModelRunner, type RunnerInit } from './model-runner';
+import { allFinite, CHECKPOINT_FORMAT, type RunCheckpoint } from './checkpoint';
 import { blankRow, divergenceOf, type Divergence } from './divergence';
 import { deriveRow, packRows, type StepRow } from './series';
 import { denseSpectrum, kruSpectrum } from './spectra';
@@ -119,25 +120,31 @@ export class Experiment {
    */
   static async create(
     config: RunConfig,
-    opts: { digits?: DigitsData; place?: Place } = {},
+    opts: { digits?: DigitsData; place?: Place; checkpoint?: RunCheckpoint } = {},
   ): Promise<Experiment> {
     const parsed = parseRunConfig(config);
     if (!parsed.ok) throw new Error(`invalid config: ${parsed.error}`);
     const c = parsed.value;
+    const cp = opts.checkpoint;
+    if (cp && JSON.stringify(parseRunConfig(cp.config)) !== JSON.stringify(parsed))
+      throw new Error('this checkpoint was taken in a run with other settings');
     const task = createTask(c.task, { digits: opts.digits });
     await tf.ready();
     const slots: Slot[] = [];
     try {
       for (const [i, spec] of c.models.entries()) {
-        const init = runnerInit(c, spec, task);
-        const runner = (await opts.place?.(i, init)) ?? new LocalRunner(init);
-        const lambda = spec.kind === 'kru' ? spec.lambda : 0;
+        const saved = cp?.models[i];
+        const init = { ...runnerInit(c, spec, task), ...(saved ? { state: saved.state } : {}) };
+        const runner = (await opts.place?.(i, init)) ?? (await LocalRunner.create(init));
+        const lambda = saved ? saved.lambda : spec.kind === 'kru' ? spec.lambda : 0;
+        const lr = saved ? saved.lr : spec.lr;
+        if (lr !== spec.lr) runner.setLearningRate(lr);
         slots.push({
           spec,
           net: init.spec,
           runner,
           lambda,
-          lr: spec.lr,
+          lr,
           rows: [],
           groupNorms: {},
           diverged: null,
@@ -148,7 +155,38 @@ export class Experiment {
       for (const s of slots) s.runner.dispose();
       throw e;
     }
-    return new Experiment(c, task, dataRng(c.seed), slots);
+    const data = dataRng(c.seed);
+    if (cp) data.setState(cp.data);
+    const e = new Experiment(c, task, data, slots);
+    if (cp) e.stepCount = cp.step;
+    return e;
+  }
+
+  /**
+   * Everything needed to resume this run exactly here (see RunCheckpoint): a run built from the checkpoint
+   * draws the same batches and computes the same numbers, step for step, as this one would.
+   */
+  async checkpoint(): Promise<RunCheckpoint> {
+    if (this.disposed) throw new Error('experiment disposed');
+    const models = [];
+    for (const s of this.slots) {
+      const state = await s.runner.state();
+      models.push({
+        id: s.spec.id,
+        lambda: s.lambda,
+        lr: s.lr,
+        state,
+        finite: allFinite(state.params),
+        diverged: s.diverged !== null,
+      });
+    }
+    return {
+      format: CHECKPOINT_FORMAT,
+      config: this.config,
+      step: this.stepCount,
+      data: this.dataRng.getState(),
+      models,
+    };
   }
 
   get models(): ModelInfo[] {

@@ -6,7 +6,14 @@ import type { NetSpec } from '../model/config';
 import type { ParamArrays } from '../model/models';
 import type { Batch, LossKind } from '../tasks/types';
 import type { Tensor1D } from '@tensorflow/tfjs-core';
-import { Trainer, disposeDeviceBatch, toDeviceBatch, type DeviceBatch, type TrainerOptions } from './trainer';
+import {
+  Trainer,
+  disposeDeviceBatch,
+  toDeviceBatch,
+  type DeviceBatch,
+  type TrainerOptions,
+  type TrainerState,
+} from './trainer';
 
 export interface ModelRunner {
   readonly spec: NetSpec;
@@ -19,6 +26,8 @@ export interface ModelRunner {
   /** [loss, accuracy] on a batch, without training. */
   evaluate(batch: Batch): Promise<Float32Array>;
   params(): Promise<ParamArrays>;
+  /** The full training state, for a checkpoint. */
+  state(): Promise<TrainerState>;
   setLearningRate(lr: number): void;
   dispose(): void;
 }
@@ -35,6 +44,8 @@ export interface RunnerInit {
   arrays: ParamArrays;
   options: TrainerOptions;
   batchKind: BatchKind;
+  /** A checkpoint's state to resume from (else the model starts from `arrays` with a fresh optimiser). */
+  state?: TrainerState;
 }
 
 export class LocalRunner implements ModelRunner {
@@ -42,9 +53,23 @@ export class LocalRunner implements ModelRunner {
   private readonly trainer: Trainer;
   private readonly batchKind: BatchKind;
 
-  constructor(init: RunnerInit) {
+  private constructor(init: RunnerInit) {
     this.trainer = new Trainer(init.spec, init.arrays, init.options);
     this.batchKind = init.batchKind;
+  }
+
+  /** A runner for `init`, resumed from its checkpoint state when it has one. */
+  static async create(init: RunnerInit): Promise<LocalRunner> {
+    const r = new LocalRunner(init);
+    if (init.state) {
+      try {
+        await r.trainer.restore(init.state);
+      } catch (e) {
+        r.dispose();
+        throw e;
+      }
+    }
+    return r;
   }
 
   get spec(): NetSpec {
@@ -77,6 +102,10 @@ export class LocalRunner implements ModelRunner {
 
   params(): Promise<ParamArrays> {
     return this.trainer.arrays();
+  }
+
+  state(): Promise<TrainerState> {
+    return this.trainer.state();
   }
 
   setLearningRate(lr: number): void {

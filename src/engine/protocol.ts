@@ -3,6 +3,7 @@
 import type { BackendName } from './backend-names';
 import type { TrainingThreads } from './placement';
 import type { RunConfig, Snapshot } from './types';
+import type { RunCheckpoint } from './checkpoint';
 
 export type BackendPreference = BackendName;
 
@@ -28,13 +29,28 @@ export interface WorkerStatus {
   stepsPerTick: number;
   /** Last error as a readable message, or null. */
   error: string | null;
+  /**
+   * Set when this worker can no longer train the run (a training step threw; the GPU device was lost): the page
+   * replaces the worker and restores the last checkpoint. 'device' means the next one should not use WebGPU.
+   */
+  fault: { kind: 'step' | 'device'; message: string } | null;
 }
 
-/** One message from the worker: always the status, plus a snapshot when new data exists. */
+/**
+ * One message from the worker: always the status, plus a snapshot when new data exists, or a checkpoint (every
+ * few hundred steps, before a live change, when paused) that the page keeps to restore the run from.
+ */
 export interface WorkerUpdate {
   status: WorkerStatus;
   snapshot?: Snapshot;
+  checkpoint?: RunCheckpoint;
 }
+
+/**
+ * Faults the page can provoke in the worker (e2e tests of recovery, with `?debug=faults`): a step that throws, a
+ * worker that exits as if killed, a lost WebGPU device.
+ */
+export type FaultKind = 'throw-in-step' | 'exit' | 'lose-device';
 
 export type UpdateListener = (update: WorkerUpdate) => void;
 
@@ -48,6 +64,16 @@ export interface TrainingApi {
     opts?: { prefer?: BackendPreference; threads?: TrainingThreads },
   ): Promise<WorkerStatus>;
   reset(config: RunConfig): Promise<WorkerStatus>;
+  /** Picks the backend and placement, then rebuilds the run from a checkpoint (see Session.restore). */
+  restore(
+    checkpoint: RunCheckpoint,
+    opts?: {
+      prefer?: BackendPreference;
+      threads?: TrainingThreads;
+      lr?: Record<string, number>;
+      runIdAbove?: number;
+    },
+  ): Promise<WorkerStatus>;
   play(): WorkerStatus;
   pause(): WorkerStatus;
   step(): Promise<WorkerStatus>;
@@ -56,4 +82,6 @@ export interface TrainingApi {
   setStepsPerTick(k: number): WorkerStatus;
   exportModel(id: string): Promise<unknown>;
   status(): WorkerStatus;
+  /** Provokes a fault (tests of recovery); only with `?debug=faults` in the page's link. */
+  injectFault(kind: FaultKind): void;
 }

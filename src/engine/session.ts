@@ -6,6 +6,12 @@ import type { RunState, WorkerStatus, WorkerUpdate } from './protocol';
 import { parseRunConfig } from '../settings/run-config';
 import { APP_TABLE } from '../settings/table';
 import type { RunConfig, Snapshot } from './types';
+import { CHECKPOINT_EVERY, type RunCheckpoint } from './checkpoint';
+
+/** A checkpoint is also taken after this long without one while training (what a reload loses at most). */
+export const CHECKPOINT_MAX_AGE_MS = 10_000;
+/** A live change within this many steps of the last checkpoint needs none of its own (a slider drag). */
+const CHECKPOINT_BEFORE_CHANGE_STEPS = 20;
 
 /** Minimum gap between snapshots: caps the page at ~30 updates per second. */
 export const SNAPSHOT_INTERVAL_MS = 33;
@@ -14,12 +20,23 @@ const RATE_WINDOW_MS = 2000;
 /** The engine surface a session drives (an Experiment, or a test double). */
 export type SessionExperiment = Pick<
   Experiment,
-  'step' | 'snapshot' | 'setLambda' | 'setLearningRate' | 'exportModel' | 'dispose' | 'msPerStep' | 'models'
+  | 'step'
+  | 'snapshot'
+  | 'checkpoint'
+  | 'setLambda'
+  | 'setLearningRate'
+  | 'exportModel'
+  | 'dispose'
+  | 'msPerStep'
+  | 'models'
 >;
 
 export interface SessionDeps {
   /** Builds the run's experiment (backend, data and placement are the caller's business). */
-  create(config: RunConfig): Promise<{ experiment: SessionExperiment; placement: string }>;
+  create(
+    config: RunConfig,
+    checkpoint?: RunCheckpoint,
+  ): Promise<{ experiment: SessionExperiment; placement: string }>;
   /** Posts an update to the page; resolves once the page has taken it. */
   send(update: WorkerUpdate): Promise<void>;
   /** Lets queued messages (pause, a λ change…) run between training steps. */
@@ -40,6 +57,9 @@ export class Session {
   private runId = 0;
   private state: RunState = 'starting';
   private lastError: string | null = null;
+  private fault: WorkerStatus['fault'] = null;
+  /** Set by failNextStep (fault-injection tests): the next training step throws. */
+  private failStep = false;
   private playing = false;
   private loopRunId = -1;
   private stepsPerTick = 1;
@@ -53,6 +73,10 @@ export class Session {
   private lastDetail: Snapshot['detail'] | null = null;
   /** λ and lr per model as last set, so a change that arrives while an experiment is being built is kept. */
   private live: Record<string, { lambda?: number; lr?: number }> = {};
+  /** Step and time of the last checkpoint posted for the current run (-1: none yet). */
+  private checkpointStep = -1;
+  private checkpointAt = 0;
+  private checkpointing: Promise<void> | null = null;
   /** Every use of the experiment goes through this chain, so a reset never disposes a model mid-step. */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -85,7 +109,39 @@ export class Session {
       msPerStep: this.state === 'starting' || !this.experiment ? NaN : this.experiment.msPerStep,
       stepsPerTick: this.stepsPerTick,
       error: this.lastError,
+      fault: this.fault,
     };
+  }
+
+  /** Takes a checkpoint of the current run and posts it (not transferred: the page keeps its own copy). */
+  private postCheckpoint(forRun: number): Promise<void> {
+    // One at a time: live changes arriving during a drag wait for the one being taken.
+    this.checkpointing ??= this.takeCheckpoint(forRun).finally(() => (this.checkpointing = null));
+    return this.checkpointing;
+  }
+
+  private async takeCheckpoint(forRun: number): Promise<void> {
+    let checkpoint: RunCheckpoint | undefined;
+    try {
+      checkpoint = await this.exclusive(() =>
+        forRun === this.runId && this.experiment ? this.experiment.checkpoint() : undefined,
+      );
+    } catch (e) {
+      this.lastError = `checkpoint failed: ${message(e)}`;
+    }
+    if (!checkpoint || forRun !== this.runId) return;
+    this.checkpointStep = checkpoint.step;
+    this.checkpointAt = this.deps.now();
+    await this.deps.send({ status: this.status(), checkpoint }).catch(() => undefined);
+  }
+
+  /** Whether the run has moved on enough since its last checkpoint to take another. */
+  private checkpointDue(): boolean {
+    if (this.stepCount === this.checkpointStep) return false;
+    return (
+      this.stepCount - this.checkpointStep >= CHECKPOINT_EVERY ||
+      this.deps.now() - this.checkpointAt >= CHECKPOINT_MAX_AGE_MS
+    );
   }
 
   private send(snapshot?: Snapshot): Promise<void> {
@@ -128,6 +184,10 @@ export class Session {
     try {
       const ran = await this.exclusive(async () => {
         if (forRun !== this.runId || !this.experiment) return false;
+        if (this.failStep) {
+          this.failStep = false;
+          throw new Error('injected fault: this step threw');
+        }
         await this.experiment.step(k);
         return true;
       });
@@ -137,6 +197,7 @@ export class Session {
       this.playing = false;
       this.state = 'error';
       this.lastError = `training step failed: ${message(e)}`;
+      this.fault = { kind: 'step', message: this.lastError };
       await this.send();
       return false;
     }
@@ -157,6 +218,7 @@ export class Session {
         if (!(await this.trainSteps(forRun, this.stepsPerTick))) break;
         if (!this.inFlight && this.deps.now() - this.lastPost >= SNAPSHOT_INTERVAL_MS)
           await this.postSnapshot(forRun);
+        if (this.checkpointDue()) await this.postCheckpoint(forRun);
         await this.deps.yieldToEvents();
       }
     } finally {
@@ -165,6 +227,8 @@ export class Session {
     if (forRun === this.runId) {
       if (this.state === 'running') this.state = 'ready';
       await this.flush(forRun);
+      // A paused run is checkpointed where it stopped, so that a reload finds it there.
+      if (this.stepCount !== this.checkpointStep) await this.postCheckpoint(forRun);
     }
   }
 
@@ -178,7 +242,29 @@ export class Session {
   }
 
   /** Rebuilds the run from config (same config and seed → the same run, step for step). */
-  async reset(config: RunConfig): Promise<WorkerStatus> {
+  reset(config: RunConfig): Promise<WorkerStatus> {
+    return this.build(config);
+  }
+
+  /**
+   * Rebuilds the run from a checkpoint (see RunCheckpoint): it goes on from the checkpoint's step exactly as the
+   * run it was taken in would have, except for `lr`, new learning rates by model id (a run going back to before a
+   * divergence). `runIdAbove`: a replacement worker starts its run ids above the dead one's, so that the page can
+   * tell its updates from stale ones.
+   */
+  restore(
+    checkpoint: RunCheckpoint,
+    opts: { lr?: Record<string, number>; runIdAbove?: number } = {},
+  ): Promise<WorkerStatus> {
+    if (opts.runIdAbove !== undefined) this.runId = Math.max(this.runId, opts.runIdAbove);
+    return this.build(checkpoint.config, checkpoint, opts.lr ?? {});
+  }
+
+  private async build(
+    config: RunConfig,
+    checkpoint?: RunCheckpoint,
+    lr: Record<string, number> = {},
+  ): Promise<WorkerStatus> {
     const parsed = parseRunConfig(config);
     if (!parsed.ok) {
       this.lastError = `invalid settings: ${parsed.error}`;
@@ -188,11 +274,12 @@ export class Session {
     const c = parsed.value;
     const forRun = ++this.runId;
     this.lastDetail = null;
-    this.live = {};
-    this.experimentKey = JSON.stringify(config);
+    this.live = Object.fromEntries(Object.entries(lr).map(([id, v]) => [id, { lr: v }]));
+    this.experimentKey = checkpoint ? '' : JSON.stringify(config);
     this.state = 'starting';
     this.lastError = null;
-    this.stepCount = 0;
+    this.stepCount = checkpoint?.step ?? 0;
+    this.checkpointStep = -1;
     this.rateSamples.length = 0;
     await this.send();
     try {
@@ -200,7 +287,7 @@ export class Session {
         this.experiment?.dispose();
         this.experiment = null;
         if (forRun !== this.runId) return; // a newer reset is queued behind us
-        const built = await this.deps.create(c);
+        const built = await this.deps.create(c, checkpoint);
         if (forRun !== this.runId) {
           built.experiment.dispose();
           return;
@@ -225,6 +312,11 @@ export class Session {
     if (forRun !== this.runId) return this.status();
     this.state = this.playing ? 'running' : 'ready';
     await this.postSnapshot(forRun); // the untrained models' spectra, before any step
+    // The run's first checkpoint (a restored run's is the one it came from, unless its lr changed).
+    if (checkpoint && !Object.keys(lr).length) {
+      this.checkpointStep = checkpoint.step;
+      this.checkpointAt = this.deps.now();
+    } else await this.postCheckpoint(forRun);
     if (this.playing) void this.loop(forRun);
     return this.status();
   }
@@ -254,22 +346,35 @@ export class Session {
   async step(): Promise<WorkerStatus> {
     if (this.playing || !this.experiment || this.state === 'starting') return this.status();
     const forRun = this.runId;
-    if (await this.trainSteps(forRun, 1)) await this.flush(forRun);
+    if (await this.trainSteps(forRun, 1)) {
+      await this.flush(forRun);
+      await this.postCheckpoint(forRun);
+    }
     return this.status();
   }
 
   /** Applies at the next step. Ignored when not a valid λ; an unknown id or a model without λ is an error. */
-  setLambda(id: string, lambda: number): Promise<void> {
-    if (!(Number.isFinite(lambda) && lambda >= 0)) return Promise.resolve();
+  async setLambda(id: string, lambda: number): Promise<void> {
+    if (!(Number.isFinite(lambda) && lambda >= 0)) return;
     (this.live[id] ??= {}).lambda = lambda;
+    await this.checkpointBeforeChange();
     // Through the chain only for ordering with a pending build.
     return this.exclusive(() => this.experiment?.setLambda(id, lambda));
   }
 
-  setLearningRate(id: string, lr: number): Promise<void> {
-    if (!(Number.isFinite(lr) && lr > 0)) return Promise.resolve();
+  async setLearningRate(id: string, lr: number): Promise<void> {
+    if (!(Number.isFinite(lr) && lr > 0)) return;
     (this.live[id] ??= {}).lr = lr;
+    await this.checkpointBeforeChange();
     return this.exclusive(() => this.experiment?.setLearningRate(id, lr));
+  }
+
+  /** A live change is one a user may want to undo: the run is checkpointed just before it (once per drag). */
+  private async checkpointBeforeChange(): Promise<void> {
+    if (!this.experiment || this.state === 'starting') return;
+    if (this.checkpointStep >= 0 && this.stepCount - this.checkpointStep < CHECKPOINT_BEFORE_CHANGE_STEPS)
+      return;
+    await this.postCheckpoint(this.runId);
   }
 
   setStepsPerTick(k: number): WorkerStatus {
@@ -277,6 +382,20 @@ export class Session {
     if (Number.isFinite(k)) this.stepsPerTick = Math.min(row.max!, Math.max(row.min!, Math.round(k)));
     void this.send();
     return this.status();
+  }
+
+  /** Makes the next training step throw, as a bug or a backend failure would (tests of recovery). */
+  failNextStep(): void {
+    this.failStep = true;
+  }
+
+  /** The GPU device is gone: nothing more can run here; the page moves the run to a new worker. */
+  deviceLost(why: string): void {
+    this.playing = false;
+    this.state = 'error';
+    this.lastError = `the GPU device was lost (${why})`;
+    this.fault = { kind: 'device', message: this.lastError };
+    void this.send();
   }
 
   /** The trained model as a model file (docs/model-format.md), or throws if there is none. */

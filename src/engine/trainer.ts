@@ -27,6 +27,24 @@ export interface TrainerOptions {
   strict: boolean;
 }
 
+/** One saved tensor: plain data that survives structured clone, IndexedDB and JSON (via a codec). */
+export interface SavedTensor {
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  values: Float32Array | Int32Array;
+}
+
+/**
+ * Everything a trainer needs to carry on exactly where it was: its parameters, its optimiser's state (tfjs's
+ * `getWeights()` order: the iteration count first, then the accumulators; Adam's running β powers after them)
+ * and the RNN's warm-started power-iteration vector.
+ */
+export interface TrainerState {
+  params: ParamArrays;
+  optimizer: SavedTensor[];
+  powerVec: Float32Array | null;
+}
+
 /** A batch already on the device: inputs, and the positions/values of its targets. */
 export interface DeviceBatch {
   x: tf.Tensor3D;
@@ -235,6 +253,94 @@ export class Trainer {
         acc,
       ]) as tf.Tensor1D;
     });
+  }
+
+  /** The full training state (see TrainerState); reads the device asynchronously. */
+  async state(): Promise<TrainerState> {
+    const weights = await this.optimizer.getWeights();
+    const extra = this.adamPowers();
+    const optimizer: SavedTensor[] = [];
+    for (const [i, w] of [...weights, ...extra.map((t) => ({ tensor: t }))].entries()) {
+      const values = (await w.tensor.data()) as Float32Array | Int32Array;
+      optimizer.push({
+        shape: [...w.tensor.shape],
+        dtype: w.tensor.dtype === 'int32' ? 'int32' : 'float32',
+        values: values.slice(),
+      });
+      if (i === 0) w.tensor.dispose(); // the iteration count is a fresh scalar; the rest are the live variables
+    }
+    return {
+      params: await this.arrays(),
+      optimizer,
+      powerVec: this.powerVec ? ((await this.powerVec.data()) as Float32Array).slice() : null,
+    };
+  }
+
+  /**
+   * Puts a saved state back (parameters, optimiser, power vector). Only on a trainer that has not stepped yet:
+   * tfjs's setWeights replaces the accumulators without disposing the old ones.
+   */
+  async restore(s: TrainerState): Promise<void> {
+    const shapes = paramShapes(this.spec);
+    const isAdam = this.options.optimizer === 'adam';
+    const saved = isAdam ? s.optimizer.slice(0, -2) : s.optimizer;
+    // Every check before any change: a state that does not fit leaves the trainer as it was.
+    for (const n of this.names)
+      if (s.params[n]?.length !== this.vars[n].size)
+        throw new Error(`checkpoint: parameter ${n} has the wrong size`);
+    this.checkOptimizerState(saved, isAdam ? s.optimizer.slice(-2) : []);
+    if (s.powerVec && (this.spec.kind !== 'rnn' || s.powerVec.length !== this.spec.hidden))
+      throw new Error('checkpoint: the power-iteration vector does not fit this model');
+    for (const n of this.names) tf.tidy(() => this.vars[n].assign(tf.tensor(s.params[n], shapes[n])));
+    const tensors = saved.map((w) => tf.tensor(w.values, w.shape, w.dtype));
+    try {
+      await this.optimizer.setWeights(tensors.map((tensor, i) => ({ name: `w${i}`, tensor })));
+    } finally {
+      tf.dispose(tensors);
+    }
+    if (isAdam) {
+      const powers = this.adamPowers();
+      s.optimizer.slice(-2).forEach((w, i) => tf.tidy(() => powers[i].assign(tf.tensor(w.values, w.shape))));
+    }
+    this.powerVec?.dispose();
+    this.powerVec = null;
+    if (s.powerVec) {
+      const v = s.powerVec;
+      this.powerVec = tf.tidy(() => tf.variable(tf.tensor2d(v, [v.length, 1]), false));
+    }
+  }
+
+  /**
+   * A saved optimiser state must fit this model: the iteration count, then (once it has stepped) one
+   * accumulator per parameter per slot (RMSProp: mean squares and moments; Adam: two moments), in parameter
+   * order and shape; Adam adds its two β powers. SGD keeps only the count.
+   */
+  private checkOptimizerState(saved: SavedTensor[], powers: SavedTensor[]): void {
+    const shapes = paramShapes(this.spec);
+    const slots = this.options.optimizer === 'sgd' ? 0 : 2;
+    const n = this.names.length;
+    const fail = (why: string) => {
+      throw new Error(`checkpoint: the ${this.options.optimizer} state does not fit this model (${why})`);
+    };
+    if (saved.length !== 1 && saved.length !== 1 + slots * n) fail(`${saved.length} tensors`);
+    if (saved[0].values.length !== 1) fail('no iteration count');
+    saved.slice(1).forEach((t, k) => {
+      const want = shapes[this.names[k % n]];
+      if (t.values.length !== want.reduce((a, b) => a * b, 1) || t.shape.join() !== want.join())
+        fail(`accumulator ${k} has shape [${t.shape}], not [${want}]`);
+    });
+    if (
+      this.options.optimizer === 'adam' &&
+      (powers.length !== 2 || powers.some((p) => p.values.length !== 1))
+    )
+      fail('no β powers');
+  }
+
+  /** Adam's running β₁ᵗ, β₂ᵗ (its setWeights recomputes them with pow, which can differ in the last bit). */
+  private adamPowers(): tf.Variable[] {
+    if (this.options.optimizer !== 'adam') return [];
+    const o = this.optimizer as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+    return [o.accBeta1, o.accBeta2];
   }
 
   /** Current parameter values as plain arrays. */

@@ -1,5 +1,10 @@
 // Seeded pseudo-random numbers (mulberry32 + Box–Muller). Everything random in the model and the tasks
 // draws from an Rng so that the same seed gives the same run in the worker, in Node tests and in the CLI.
+export interface RngState {
+  state: number;
+  spare: number | null;
+}
+
 export class Rng {
   private state: number;
   private spare: number | null = null;
@@ -34,6 +39,16 @@ export class Rng {
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** The generator's whole state (plain data), so a checkpoint can resume its stream exactly. */
+  getState(): RngState {
+    return { state: this.state, spare: this.spare };
+  }
+
+  setState(s: RngState): void {
+    this.state = s.state >>> 0;
+    this.spare = s.spare;
   }
 
   /** A fresh generator whose stream is independent of this one's future draws. */

@@ -13,8 +13,8 @@ const KRU = 0;
 const RNN = 1;
 
 /** A stand-in for the app's worker runner: a LocalRunner behind asynchronous calls, logging step starts. */
-function deferred(init: RunnerInit, log: string[]): ModelRunner {
-  const local = new LocalRunner(init);
+async function deferred(init: RunnerInit, log: string[]): Promise<ModelRunner> {
+  const local = await LocalRunner.create(init);
   const later = <T>(f: () => Promise<T>) => new Promise<void>((r) => setTimeout(r, 1)).then(f);
   return {
     spec: local.spec,
@@ -27,6 +27,7 @@ function deferred(init: RunnerInit, log: string[]): ModelRunner {
     },
     evaluate: (batch) => later(() => local.evaluate(batch)),
     params: () => later(() => local.params()),
+    state: () => later(() => local.state()),
     setLearningRate: (lr) => local.setLearningRate(lr),
     dispose: () => local.dispose(),
   };
@@ -57,7 +58,7 @@ describe('model runners', () => {
     const local = await run();
     const placed = await run(async (index, init) => {
       if (index === RNN) return deferred(init, log);
-      const kru = new LocalRunner(init);
+      const kru = await LocalRunner.create(init);
       const step = kru.step.bind(kru);
       kru.step = (batch, lambda) => {
         log.push('kru start');
@@ -85,7 +86,7 @@ describe('model runners', () => {
     let disposed = 0;
     const place = async (index: number, init: RunnerInit): Promise<ModelRunner | undefined> => {
       if (index === RNN) throw new Error('the RNN worker failed: no module');
-      const r = new LocalRunner(init);
+      const r = await LocalRunner.create(init);
       const dispose = r.dispose.bind(r);
       r.dispose = () => {
         disposed++;

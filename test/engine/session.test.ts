@@ -2,6 +2,7 @@
 // the page by a list of updates: play, pause, step, reset (also while playing), live changes per model, errors.
 import { describe, expect, it } from 'vitest';
 import type { WorkerUpdate } from '../../src/engine/protocol';
+import { CHECKPOINT_EVERY, CHECKPOINT_FORMAT, type RunCheckpoint } from '../../src/engine/checkpoint';
 import { Session, type SessionExperiment } from '../../src/engine/session';
 import type { RunConfig, Snapshot } from '../../src/engine/types';
 import { defaultRunConfig } from '../../src/settings';
@@ -15,7 +16,21 @@ class FakeExperiment implements SessionExperiment {
   /** Models that diverged (as the engine reports them); the detail is one cached object, like the engine's. */
   diverged: Record<string, { step: number; reason: string }> = {};
   readonly detail = {};
-  constructor(readonly config: RunConfig) {}
+  constructor(
+    readonly config: RunConfig,
+    from?: RunCheckpoint,
+  ) {
+    this.steps = from?.step ?? 0;
+  }
+  async checkpoint(): Promise<RunCheckpoint> {
+    return {
+      format: CHECKPOINT_FORMAT,
+      config: this.config,
+      step: this.steps,
+      data: { state: this.steps, spare: null },
+      models: [],
+    };
+  }
   get models() {
     return this.config.models.map((m) => ({ id: m.id, label: m.label, kind: m.kind }));
   }
@@ -63,10 +78,10 @@ function harness(opts: { failCreate?: string } = {}) {
   const updates: WorkerUpdate[] = [];
   const built: FakeExperiment[] = [];
   const session = new Session({
-    create: async (config) => {
+    create: async (config, checkpoint) => {
       await new Promise((r) => setTimeout(r, 2));
       if (opts.failCreate) throw new Error(opts.failCreate);
-      const e = new FakeExperiment(config);
+      const e = new FakeExperiment(config, checkpoint);
       built.push(e);
       return { experiment: e, placement: `${config.models.length} models here` };
     },
@@ -78,7 +93,8 @@ function harness(opts: { failCreate?: string } = {}) {
     now: () => performance.now(),
   });
   const rowsSeen = () => updates.reduce((n, u) => n + (u.snapshot?.steps.length ?? 0), 0);
-  return { session, updates, built, rowsSeen };
+  const checkpoints = () => updates.flatMap((u) => (u.checkpoint ? [u.checkpoint.step] : []));
+  return { session, updates, built, rowsSeen, checkpoints };
 }
 
 const until = async (cond: () => boolean, ms = 3000) => {
@@ -212,5 +228,73 @@ describe('Session', () => {
     await expect(h.session.exportModel('kru')).rejects.toThrow('there is no model to export yet');
     await h.session.init(defaultRunConfig());
     await expect(h.session.exportModel('kru')).resolves.toEqual({ id: 'kru' });
+  });
+
+  it('checkpoints a run when built, every few hundred steps, when it pauses and before a live change', async () => {
+    const h = harness();
+    await h.session.init(defaultRunConfig());
+    expect(h.checkpoints()).toEqual([0]);
+    h.session.setStepsPerTick(50);
+    h.session.play();
+    await until(() => h.session.status().stepCount >= 2 * CHECKPOINT_EVERY + 50, 10_000);
+    h.session.pause();
+    await until(() => h.session.status().state === 'ready');
+    await new Promise((r) => setTimeout(r, 20));
+    const n = h.built[0].steps;
+    expect(h.checkpoints().slice(0, 3)).toEqual([0, CHECKPOINT_EVERY, 2 * CHECKPOINT_EVERY]);
+    expect(h.checkpoints().at(-1)).toBe(n); // where it paused
+    // A live change right after a checkpoint needs none; one later does, before it applies (once per drag).
+    await h.session.setLambda('kru', 0.5);
+    expect(h.checkpoints().at(-1)).toBe(n);
+    h.session.setStepsPerTick(30);
+    await h.session.step();
+    for (const v of [1, 2, 3]) void h.session.setLambda('kru', v);
+    await h.session.setLambda('kru', 4);
+    const count = h.checkpoints().filter((s) => s === n + 1).length;
+    expect(count).toBe(1); // the manual step's; the change within 20 steps of it takes none
+    for (let i = 0; i < 25; i++) await h.session.step();
+    const before = h.checkpoints().length;
+    h.session.setLambda('kru', 5);
+    await h.session.setLambda('kru', 6);
+    expect(h.checkpoints().length).toBe(before); // each manual step already took one
+  });
+
+  it('restores a run from a checkpoint, with new learning rates, above the given run id', async () => {
+    const h = harness();
+    await h.session.init(defaultRunConfig());
+    for (let i = 0; i < 3; i++) await h.session.step();
+    const cp = h.updates.flatMap((u) => (u.checkpoint ? [u.checkpoint] : [])).at(-1)!;
+    expect(cp.step).toBe(3);
+    await h.session.step();
+    const st = await h.session.restore(cp, { lr: { rnn: 1e-4 }, runIdAbove: 40 });
+    expect(st).toMatchObject({ state: 'ready', runId: 41, stepCount: 3 });
+    expect(h.built).toHaveLength(2);
+    expect(h.built[0].disposed).toBe(true);
+    expect(h.built[1].log).toEqual(['lr rnn=0.0001 after 3']);
+    await h.session.step();
+    expect(h.updates.at(-2)!.snapshot!.steps).toEqual(Int32Array.from([4]));
+    // The changed run is checkpointed afresh (its lr is not the checkpoint's).
+    expect(h.checkpoints().at(-2)).toBe(3);
+  });
+
+  it('reports a failed step and a lost device as faults that need a new worker', async () => {
+    const h = harness();
+    await h.session.init(defaultRunConfig());
+    expect(h.session.status().fault).toBeNull();
+    h.session.failNextStep();
+    h.session.play();
+    await until(() => h.session.status().state === 'error');
+    expect(h.session.status().fault).toEqual({
+      kind: 'step',
+      message: 'training step failed: injected fault: this step threw',
+    });
+    const g = harness();
+    await g.session.init(defaultRunConfig());
+    g.session.play();
+    g.session.deviceLost('destroyed');
+    expect(g.updates.at(-1)!.status).toMatchObject({
+      state: 'error',
+      fault: { kind: 'device', message: 'the GPU device was lost (destroyed)' },
+    });
   });
 });
