@@ -55,7 +55,7 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
   private readonly legendAxis: Axis;
   private readonly legendRect: SVGRectElement;
   private layers = new Map<string, ModelLayer>();
-  private source: { history: History; T: number; maxCols: number; ids: string } | null = null;
+  private source: { history: History; epoch: number; T: number; maxCols: number; ids: string } | null = null;
   private colored: [number, number] = [NaN, NaN];
   private legendKey = '';
   private p: GradHeatmapProps | null = null;
@@ -128,12 +128,13 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
     if (
       !src ||
       src.history !== h ||
+      src.epoch !== h.epoch || // rows rewritten (compacted, truncated): bin them afresh
       src.T !== T ||
       src.maxCols !== maxCols ||
       src.ids !== ids ||
       rowsNow < binned
     ) {
-      this.source = { history: h, T, maxCols, ids };
+      this.source = { history: h, epoch: h.epoch, T, maxCols, ids };
       this.layers = new Map();
       this.colored = [NaN, NaN];
     }
@@ -170,9 +171,11 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
       return;
     }
 
-    // Fold new rows into the bins.
-    const s0 = h.steps.view()[0];
-    const xd: [number, number] = [s0 - 1, s0 - 1 + rowsNow];
+    // Fold new rows into the bins, by step: a row at step s fills [s − 1, s] on the x axis. (Old rows are
+    // min/max pairs of compacted buckets, not one per step.)
+    const stepsView = h.steps.view();
+    const s0 = stepsView[0];
+    const xd: [number, number] = [s0 - 1, stepsView[Math.min(n, Math.max(1, rowsNow)) - 1]];
     present.forEach((m, j) => {
       const col = h.series[m.id]!.gradNormsOverTime;
       let layer = this.layers.get(m.id);
@@ -185,7 +188,7 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
         this.layers.set(m.id, layer);
       }
       layer.top = M.top + j * (PANEL_H + M.gap);
-      layer.bins.addRows(col.view(), Math.min(n, col.rows));
+      layer.bins.addRows(col.view(), Math.min(n, col.rows), stepsView);
       const { panel, marks } = this.panelFor(m.id);
       panel.setLabels({ title: m.label, xLabel: j === present.length - 1 ? 'training step' : '' });
       panel.layout(M.left, layer.top, plotW, PANEL_H);
@@ -225,7 +228,7 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
       }
       // Full bins are equally wide; the last may be partial, so it is drawn to its own extent.
       const x = this.panelFor(m.id).panel.x;
-      const full = bins.rows >= bins.cols * bins.binSize ? bins.cols : bins.cols - 1;
+      const full = bins.extent >= bins.cols * bins.binSize ? bins.cols : bins.cols - 1;
       const xs = (row: number) => M.left + x(s0 - 1 + row);
       if (full > 0)
         ctx.drawImage(
@@ -249,7 +252,7 @@ class GradHeatDrawer extends BaseDrawer<GradHeatmapProps> {
           bins.T,
           a,
           layer.top,
-          Math.max(1, xs(bins.rows) - a),
+          Math.max(1, xs(bins.extent) - a),
           PANEL_H,
         );
       }

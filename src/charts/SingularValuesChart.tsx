@@ -2,14 +2,14 @@
 // factor), with the unitary target σ = 1, and beside them the full W's spectral norm ‖W‖₂ of every model.
 // RNNs have no factors: a run without a KRU says so and shows only ‖W‖₂. Every λ / lr change is marked: in a
 // KRU's factor panels its own changes (lines only, the panels are small), in the ‖W‖₂ panel every model's,
-// labelled. A reset is not marked: it starts a new History, so the run (and its step axis) starts over.
+// labelled; a reset or restore that continues the History is marked on every panel.
 import type { Column, History } from '../history/history';
 import { palette, type ModelStyle } from './palette';
 import { linearDomain, logDomain, nearestIndex, type Downsampled } from './lib/data';
 import { formatCount, formatValue } from '../core/format';
 import { LineCache } from './lib/decimate';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
-import { changeText, singularValuesLegend, styleOf, stylesOf } from './lib/models';
+import { changeText, runMark, singularValuesLegend, styleOf, stylesOf } from './lib/models';
 import { XYPanel, changesNear, drawChangeMarks, setAttr, svgEl } from './lib/panel';
 import { positiveOnly, stepDomain, stepPath } from './lib/series';
 
@@ -287,9 +287,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     if (hov && panel) {
       const styles = stylesOf(h);
       const own =
-        hov.block === null
-          ? h.changes
-          : h.changes.filter((c) => c.model === hov.block || c.setting === 'reset');
+        hov.block === null ? h.changes : h.changes.filter((c) => c.model === hov.block || runMark(c));
       for (const c of changesNear(panel, own, hov.px))
         parts.push(` · ${changeText(c, styleOf(styles, c.model).label)}`);
     }

@@ -66,8 +66,8 @@ describe('Decimator', () => {
   });
   it('LineCache rebuilds when the source changes', () => {
     const cache = new LineCache();
-    const a = { id: 'a' };
-    const b = { id: 'b' };
+    const a = { epoch: 0 };
+    const b = { epoch: 0 };
     expect(cache.points('k', a, [1, 2, 3], 3, 10).dec.rows).toBe(3);
     const r = cache.points('k', b, [5], 1, 10);
     expect(Array.from(r.points.y.subarray(0, r.points.length))).toEqual([5]);

@@ -1,7 +1,8 @@
-// Incremental min/max decimation (pure; unit-tested). Rows only ever get appended, so buckets of a fixed
-// power-of-two size never move: each frame folds in only the new rows, and when the buckets outnumber the
-// target the adjacent pairs merge. A frame then costs O(new rows + buckets) instead of O(run length),
-// which is what keeps tens of thousands of steps × dozens of lines under a millisecond or two.
+// Incremental min/max decimation (pure; unit-tested). Between two rewrites of a column (its epoch: the History
+// compacts old rows or truncates) rows only ever get appended, so buckets of a fixed power-of-two size never
+// move: each frame folds in only the new rows, and when the buckets outnumber the target the adjacent pairs
+// merge. A frame then costs O(new rows + buckets) instead of O(run length), which is what keeps tens of
+// thousands of steps × dozens of lines under a millisecond or two. A rewrite starts the line's cache over.
 import type { Downsampled } from './data';
 
 export class Decimator {
@@ -171,23 +172,32 @@ export class IncrementalEma {
 }
 
 /**
+ * What a line is read from: a History Column. Its `epoch` changes whenever rows already there are rewritten
+ * (the History compacted or truncated them): rows then no longer only grow, and a cache must start over.
+ */
+export interface LineSource {
+  readonly epoch: number;
+}
+
+/**
  * Per-line caches for one chart: a Decimator (and optionally an EMA) per key, rebuilt from scratch when the
- * source, the transform or the bucket count changes, or when the series shrank (a new run).
+ * source, its epoch, the transform or the bucket count changes, or when the series shrank (a new run).
  */
 export class LineCache {
   private readonly lines = new Map<
     string,
-    { source: object; tag: string; dec: Decimator; ema: IncrementalEma | null }
+    { source: LineSource; epoch: number; tag: string; dec: Decimator; ema: IncrementalEma | null }
   >();
   private used = new Set<string>();
 
   /**
    * Decimated points of column rows [0, rows) (src[offset + i·stride], through `map`, EMA-smoothed first when
-   * smoothing > 0). `source` identifies the data (e.g. the History Column object); `tag` the transform.
+   * smoothing > 0). `source` identifies the data (the History Column object, whose epoch says when its rows
+   * were rewritten); `tag` the transform.
    */
   points(
     key: string,
-    source: object,
+    source: LineSource,
     src: ArrayLike<number>,
     rows: number,
     buckets: number,
@@ -205,9 +215,10 @@ export class LineCache {
     const smoothing = opts.smoothing ?? 0;
     const tag = `${opts.tag ?? ''}|${opts.stride ?? 1}|${opts.offset ?? 0}|${smoothing}|${Math.max(2, Math.floor(buckets))}`;
     let e = this.lines.get(key);
-    if (!e || e.source !== source || e.tag !== tag || e.dec.rows > rows) {
+    if (!e || e.source !== source || e.epoch !== source.epoch || e.tag !== tag || e.dec.rows > rows) {
       e = {
         source,
+        epoch: source.epoch,
         tag,
         dec: new Decimator(buckets),
         ema: smoothing > 0 ? new IncrementalEma(smoothing) : null,

@@ -2,7 +2,9 @@
 // A run can have thousands of steps × hundreds of positions, and rows arrive up to 30×/s, so rows are folded
 // into at most `maxCols` column bins once, as they arrive: when the bins are full, adjacent pairs merge and the
 // bin size doubles. Each cell keeps the sum and count of log10 values (a geometric mean), so drawing only
-// reads maxCols×T cells no matter how long the run is.
+// reads maxCols×T cells no matter how long the run is. Given the rows' steps, bins are equal spans of training
+// steps rather than of rows: the History keeps old rows as min/max pairs of buckets of many steps (compaction),
+// so rows are not one per step there.
 
 export class HeatBins {
   /** Rows per bin (a power of two). */
@@ -11,6 +13,10 @@ export class HeatBins {
   cols = 0;
   /** Rows folded in so far. */
   rows = 0;
+  /** Positions covered so far: the last folded row's position + 1 (= rows when positions are row indices). */
+  extent = 0;
+  /** Step of the first row (positions are steps − origin), when steps are given. */
+  private origin = NaN;
   /** Extent of every finite log10 value seen (only grows, so colours stay stable between frames). */
   lo = Infinity;
   hi = -Infinity;
@@ -30,15 +36,21 @@ export class HeatBins {
     this.count = new Uint32Array(maxCols * T);
   }
 
-  /** Fold in rows this.rows … toRow-1 of the row-major rows×T matrix `src`; g ≤ 0 or non-finite is skipped. */
-  addRows(src: ArrayLike<number>, toRow: number): void {
+  /**
+   * Fold in rows this.rows … toRow-1 of the row-major rows×T matrix `src`; g ≤ 0 or non-finite is skipped. Row
+   * r sits at position r, or with `steps` (ascending, one per row) at steps[r] − steps[0].
+   */
+  addRows(src: ArrayLike<number>, toRow: number, steps?: ArrayLike<number>): void {
     const T = this.T;
+    if (steps && this.origin !== this.origin && toRow > 0) this.origin = steps[0];
     for (let r = this.rows; r < toRow; r++) {
-      let c = Math.floor(r / this.binSize);
-      if (c >= this.maxCols) {
+      const pos = steps ? Math.max(0, steps[r] - this.origin) : r;
+      let c = Math.floor(pos / this.binSize);
+      while (c >= this.maxCols) {
         this.merge();
-        c = Math.floor(r / this.binSize);
+        c = Math.floor(pos / this.binSize);
       }
+      if (pos + 1 > this.extent) this.extent = pos + 1;
       const base = c * T;
       for (let t = 0; t < T; t++) {
         const g = src[r * T + t];
@@ -61,9 +73,9 @@ export class HeatBins {
     return this.count[k] ? this.sum[k] / this.count[k] : NaN;
   }
 
-  /** Rows [start, end) covered by bin c. */
+  /** Positions [start, end) covered by bin c (rows, or steps from the first row's). */
   binRows(c: number): [number, number] {
-    return [c * this.binSize, Math.min((c + 1) * this.binSize, this.rows)];
+    return [c * this.binSize, Math.min((c + 1) * this.binSize, this.extent)];
   }
 
   clearDirty(): void {

@@ -16,16 +16,17 @@ export function rowsOf(c: Column | undefined, n = Infinity): number {
   return c ? Math.min(n, c.rows) : 0;
 }
 
-const positiveSeen = new WeakMap<Column, { rows: number; any: boolean }>();
+const positiveSeen = new WeakMap<Column, { rows: number; epoch: number; any: boolean }>();
 
 /**
  * Whether any row of a single-value column is > 0. Incremental: each call scans only the rows appended since
- * the last one, so asking every frame costs O(new rows).
+ * the last one, so asking every frame costs O(new rows); from scratch when the column's rows were rewritten
+ * (its epoch: compaction keeps every maximum, but a truncation may drop the only positive row).
  */
 export function anyPositive(c: Column | undefined): boolean {
   if (!c) return false;
   let s = positiveSeen.get(c);
-  if (!s) positiveSeen.set(c, (s = { rows: 0, any: false }));
+  if (!s || s.epoch !== c.epoch) positiveSeen.set(c, (s = { rows: 0, epoch: c.epoch, any: false }));
   if (s.any) return true;
   const v = c.view();
   for (let i = s.rows; i < v.length; i++) {
@@ -46,31 +47,42 @@ export function penalisedKrus(h: History, styles: ModelStyle[] = stylesOf(h)): M
 /** Dash of the λ·R lines (model colour). */
 export const LAMBDA_REG_DASH = '5 3';
 /**
- * Dash of the vertical change marks: λ and lr (model colour); a reset's mark is solid (neutral colour); a
- * model's divergence is solid in the model's colour.
+ * Dash of the vertical change marks: λ and lr (model colour); a reset's and a restore's mark is solid (neutral
+ * colour); a model's divergence is solid in the model's colour.
  */
 export const CHANGE_DASH: Record<SettingChange['setting'], string> = {
   lambda: '2 3',
   lr: '1 2',
   reset: '',
+  restore: '',
   diverged: '',
 };
 
+/** Marks of the whole run (a reset, a restore from a checkpoint): neutral, on every panel of every model. */
+export function runMark(c: SettingChange): boolean {
+  return c.setting === 'reset' || c.setting === 'restore';
+}
+
 const SETTING_NAME: Record<'lambda' | 'lr', string> = { lambda: 'λ', lr: 'lr' };
 
-/** The mark label of a change: "KRU λ=1", "RNN lr=0.001", "reset · seed 1→2", "KRU diverged". */
+/**
+ * The mark label of a change: "KRU λ=1", "RNN lr=0.001", "reset · seed 1→2", "restored step 1,200 · lr ÷10" (a
+ * restore's note says it all), "KRU diverged".
+ */
 export function changeLabel(c: SettingChange, label: string): string {
   if (c.setting === 'reset') return c.note ? `reset · ${c.note}` : 'reset';
+  if (c.setting === 'restore') return c.note || 'restored';
   if (c.setting === 'diverged') return `${label} diverged`;
   return `${label} ${SETTING_NAME[c.setting]}=${formatValue(c.to)}`;
 }
 
 /**
  * The readout text of a change: "KRU λ 0.01 → 1 at step 300", "reset (seed 1→2) at step 301",
- * "KRU diverged at step 337: the loss is NaN".
+ * "restored step 1,200 · lr ÷10, from step 1,201", "KRU diverged at step 337: the loss is NaN".
  */
 export function changeText(c: SettingChange, label: string): string {
   if (c.setting === 'reset') return `reset${c.note ? ` (${c.note})` : ''} at step ${formatCount(c.step)}`;
+  if (c.setting === 'restore') return `${c.note || 'restored'}, from step ${formatCount(c.step)}`;
   if (c.setting === 'diverged')
     return `${label} diverged at step ${formatCount(c.step)}${c.note ? `: ${c.note}` : ''}`;
   return `${label} ${SETTING_NAME[c.setting]} ${formatValue(c.from)} → ${formatValue(c.to)} at step ${formatCount(c.step)}`;
@@ -93,6 +105,8 @@ export function changeLegend(h: History): LegendItem[] {
     items.push({ label: 'lr changed', color: theme.muted, dash: CHANGE_DASH.lr, width: 1 });
   if (h.changes.some((c) => c.setting === 'reset'))
     items.push({ label: 'reset (new run)', color: theme.muted, width: 1.5 });
+  if (h.changes.some((c) => c.setting === 'restore'))
+    items.push({ label: 'restored from a checkpoint', color: theme.muted, width: 1.5 });
   if (h.changes.some((c) => c.setting === 'diverged'))
     items.push({ label: 'model diverged (stopped)', color: theme.muted, width: 1 });
   return items;

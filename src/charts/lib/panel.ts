@@ -6,7 +6,7 @@ import type { SettingChange } from '../../history/history';
 import { theme, type ModelStyle } from '../palette';
 import { integerTicks, pow10Ticks } from './data';
 import { formatCount, formatPow10, formatTicks, textWidth } from '../../core/format';
-import { CHANGE_DASH, changeLabel, styleOf } from './models';
+import { CHANGE_DASH, changeLabel, runMark, styleOf } from './models';
 
 export const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -346,9 +346,10 @@ export class XYPanel {
 /**
  * Vertical marks at λ and lr changes inside the x domain, in the changed model's colour (λ dashed, lr dotted),
  * each labelled at the top with the model and the new value ("KRU λ=1", "RNN lr=0.001"), and at resets (solid,
- * neutral, "reset · seed 1→2"). Labels go in up to three rows; one that would overlap the previous label of
- * every row is dropped (the readout names the change on hover). Labels carry the class kru-lambda-label,
- * kru-lr-label or kru-reset-label. `filter` limits the λ/lr marks to some models (a per-model panel; resets
+ * neutral, "reset · seed 1→2") and restores from a checkpoint (the same, "restored step 1,200 · lr ÷10"). Labels
+ * go in up to three rows; one that would overlap the previous label of every row is dropped (the readout names
+ * the change on hover). Labels carry the class kru-lambda-label, kru-lr-label, kru-reset-label or
+ * kru-restore-label. `filter` limits the λ/lr marks to some models (a per-model panel; resets and restores
  * show on every panel); `stroke` overrides the line colour (e.g. over a heatmap); `labels: false`
  * draws the lines only (small multiples, where another panel of the chart carries the labels).
  * Elements are pooled: the x domain moves on every frame, so mostly only positions are rewritten.
@@ -367,7 +368,7 @@ export function drawChangeMarks(
   const lines = group.getElementsByTagName('line');
   const texts = group.getElementsByTagName('text');
   for (const c of changes) {
-    const reset = c.setting === 'reset'; // every model's: no filter, neutral colour, on every panel
+    const reset = runMark(c); // a reset's or restore's: no filter, neutral colour, on every panel
     if (c.step < x0 || c.step > x1 || (!reset && opts.filter && !opts.filter(c))) continue;
     const m = styleOf(styles, c.model);
     const px = Math.round(panel.x(c.step) * 10) / 10;
