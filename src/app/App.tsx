@@ -6,6 +6,8 @@ import { FileControls, LiveControls, RunControls } from './controls';
 import { Explainer } from './explainer';
 import { ShortcutHelp, useShortcuts } from './keyboard';
 import { PresetBanner, PresetsPanel } from './presets';
+import { SavedRunsPanel } from './saved-runs-panel';
+import { startAutosave } from './run-saver';
 import { StructuralSettings } from './run-settings';
 import { NoticeBanner, StatusLine } from './status';
 import { setUi, useUi } from './ui-state';
@@ -69,12 +71,14 @@ function Drawer() {
       {!hidden.has('live') && <LiveControls />}
       {!hidden.has('settings') && <StructuralSettings />}
       {!hidden.has('files') && <FileControls />}
+      {!hidden.has('files') && <SavedRunsPanel />}
     </div>
   );
 }
 
 export function App() {
   useShortcuts();
+  useEffect(() => startAutosave(), []);
   const hidden = useUi((s) => s.hidden);
   return (
     <>

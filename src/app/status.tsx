@@ -62,6 +62,16 @@ export function NoticeBanner() {
       data-testid="notice"
     >
       <span>{notice.text}</span>
+      {notice.action && (
+        <button
+          type="button"
+          className="notice-action"
+          onClick={notice.action.run}
+          data-testid="notice-action"
+        >
+          {notice.action.label}
+        </button>
+      )}
       <button type="button" onClick={dismissNotice} aria-label="Dismiss message">
         ✕
       </button>

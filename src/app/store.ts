@@ -3,7 +3,14 @@
 // updates land here, coalesced to one render per frame.
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import type { WorkerStatus, WorkerUpdate } from '../engine/protocol';
+import type {
+  BackendPreference,
+  FaultKind,
+  TrainingThreads,
+  WorkerStatus,
+  WorkerUpdate,
+} from '../engine/protocol';
+import type { RunCheckpoint } from '../engine/checkpoint';
 import type { Snapshot } from '../engine/types';
 import { History } from '../history/history';
 import { PRESETS, presetByName, type Preset } from '../presets';
@@ -26,11 +33,16 @@ import { HIDEABLE, HIDE_KEY, hiddenFromParams } from './classroom';
 import { divergenceNotice } from './divergence-notice';
 import { getUi, setUi } from './ui-state';
 import { announceData } from './view-scheduler';
-import { trainingWorker } from './worker-client';
+import { replaceTrainingWorker, setOnWorkerDeath, trainingWorker, watchWorker } from './worker-client';
+import { CheckpointKeeper } from './checkpoint-keeper';
+import { newRunId, reopenable, type SavedRun } from './saved-runs';
+import { formatCount, formatValue } from '../core/format';
 
 export interface Notice {
   kind: 'error' | 'info';
   text: string;
+  /** A button beside the text (e.g. going back to before a divergence). */
+  action?: { label: string; run: () => void };
 }
 
 export interface AppState {
@@ -50,6 +62,10 @@ export interface AppState {
   preset: string | null;
   /** Bumped on every preset load (the views scroll to its focus and set the loss scale once per load). */
   presetLoads: number;
+  /** The id under which the run is saved as it trains (saved-runs.ts); a new one for every new History. */
+  runKey: string;
+  /** Its name in the list of saved runs ('' until named: the list then describes it). */
+  runName: string;
 }
 
 const initialStatus: WorkerStatus = {
@@ -63,6 +79,7 @@ const initialStatus: WorkerStatus = {
   msPerStep: NaN,
   stepsPerTick: 1,
   error: null,
+  fault: null,
 };
 
 export const useApp = create<AppState>()(() => ({
@@ -76,6 +93,8 @@ export const useApp = create<AppState>()(() => ({
   notice: null,
   preset: null,
   presetLoads: 0,
+  runKey: newRunId(),
+  runName: '',
 }));
 
 const set = useApp.setState;
@@ -85,7 +104,7 @@ function fatal(text: string): void {
   set({ notice: { kind: 'error', text }, playing: false });
 }
 
-const worker = () => trainingWorker(fatal);
+const worker = () => trainingWorker();
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -133,11 +152,15 @@ let pendingHistory: History | null = null;
 let pendingStatus: WorkerStatus | null = null;
 let frame = 0;
 /** Set by a reset that keeps the models' shapes: its run continues this History, after a mark with this note. */
-let carry: { history: History; note: string } | null = null;
+let carry: { history: History; note: string | null } | null = null;
 /** The continued History has not seen the new run's first rows yet (they must fit it: `accepts`). */
 let checkFirst = false;
 /** Models of the current run (historyRunId) whose divergence the page has announced. */
 let divergedAnnounced = new Set<string>();
+/** The run's checkpoints (the worker posts them), for going back and for replacing a dead worker. */
+const keeper = new CheckpointKeeper();
+/** The backend and threads the link asked for (the worker chooses when unset). */
+let machine: { prefer?: BackendPreference; threads?: TrainingThreads } = {};
 
 function publish(): void {
   frame = 0;
@@ -167,9 +190,15 @@ function onUpdate(u: WorkerUpdate): void {
     const c = carry;
     carry = null;
     checkFirst = !!c;
-    if (c) c.history.continueRun(c.note);
+    if (c && c.note !== null) c.history.continueRun(c.note); // (null: a restore, already truncated)
     pendingHistory = c ? c.history : new History();
+    if (!c) set({ runKey: newRunId(), runName: '' }); // a new run: saved as a new entry
   }
+  if (u.checkpoint && s.runId === historyRunId) {
+    keeper.add(u.checkpoint);
+    checkpointListener?.();
+  }
+  if (s.fault && !recovering) void recover(s.fault.message, { avoidGpu: s.fault.kind === 'device' });
   if (u.snapshot) {
     pendingHistory ??= get().history;
     if (checkFirst && !pendingHistory.accepts(u.snapshot)) pendingHistory = new History(); // safety net
@@ -188,8 +217,204 @@ function announceDivergences(snap: Snapshot, h: History): void {
   const n = divergenceNotice(snap, h, get().applied?.models ?? [], divergedAnnounced);
   if (!n) return;
   for (const id of n.ids) divergedAnnounced.add(id);
-  set({ notice: { kind: 'error', text: n.text } });
+  const points = n.ids.map((id) => keeper.pinFor(id, snap.diverged![id].step));
+  const back = points.every((p) => p) ? points.reduce((a, b) => (b!.step < a!.step ? b : a)) : null;
+  let action: Notice['action'];
+  if (back) {
+    // A tenth of the smaller of the learning rates it had then and when it diverged (a live change may be
+    // what broke it: going back before it, a tenth of the old rate is the safe choice).
+    const lr = Object.fromEntries(
+      n.ids.map((id) => {
+        const then = back.models.find((m) => m.id === id)!.lr;
+        const col = h.series[id]?.lr;
+        const now = col?.length ? col.view()[col.length - 1] : then;
+        return [id, Number((Math.min(then, now) / 10).toPrecision(3))];
+      }),
+    );
+    const lrs = n.ids.map((id) => formatValue(lr[id])).join(', ');
+    action = {
+      label: `Back to step ${formatCount(back.step + historyOffset(h))} with lr ${lrs}`,
+      run: () => void restoreBefore(back, lr),
+    };
+  }
+  set({ notice: { kind: 'error', text: n.text, action } });
   if (n.all) pause();
+}
+
+/** What the History adds to the current run's engine steps (a run continued after a reset counts from 1). */
+function historyOffset(h: History): number {
+  const n = h.steps.length;
+  return n ? h.steps.view()[n - 1] - h.stepCount : 0;
+}
+
+/** Puts the charts back to checkpoint `cp` of the current run, leaving a mark that says why. */
+function rewindHistory(cp: RunCheckpoint, note: string): History {
+  const h = get().history;
+  h.truncateAfter(cp.step + historyOffset(h), { engineStep: cp.step, note });
+  return h;
+}
+
+/** The running config and the draft take the checkpoint's λ and lr (and `lr`'s overrides) as the live values. */
+function liveFrom(cp: RunCheckpoint, lr: Record<string, number>): void {
+  for (const m of cp.models) {
+    setLive(m.id, 'lambda', m.lambda);
+    setLive(m.id, 'lr', lr[m.id] ?? m.lr);
+  }
+}
+
+/**
+ * Goes back to checkpoint `cp`, taken before some models diverged, with their new learning rates `lr` (by id),
+ * and trains on: the charts drop the steps after it (a mark says so) and the run repeats from there, on the same
+ * batches, with the smaller learning rates.
+ */
+export async function restoreBefore(cp: RunCheckpoint, lr: Record<string, number>): Promise<void> {
+  const h = get().history;
+  const what = Object.entries(lr)
+    .map(([id, v]) => `${h.model(id)?.label ?? id} lr ${formatValue(v)}`)
+    .join(', ');
+  minRunId = lastSeenRunId + 1;
+  carry = {
+    history: rewindHistory(cp, `back to step ${formatCount(cp.step + historyOffset(h))} · ${what}`),
+    note: null,
+  };
+  keeper.restoredTo(cp);
+  liveFrom(cp, lr);
+  set({ notice: null });
+  try {
+    await worker().restore(cp, { lr });
+    play();
+  } catch (e) {
+    fatal(`could not go back to step ${cp.step}: ${message(e)}`);
+  }
+}
+
+let recovering = false;
+let checkpointListener: (() => void) | null = null;
+
+/** Called whenever a checkpoint of the current run arrives (the autosave listens). */
+export function onCheckpoint(fn: () => void): void {
+  checkpointListener = fn;
+}
+
+/** The newest checkpoint of the current run, or null. */
+export function latestCheckpoint(): RunCheckpoint | null {
+  return keeper.latest();
+}
+
+/**
+ * Opens a saved run where it was: its settings and loss-view options, its History up to its checkpoint, and the
+ * models restored from that checkpoint in the worker, paused. A run saved without a checkpoint starts over.
+ */
+export async function openSavedRun(run: SavedRun, note: (step: number) => string): Promise<void> {
+  const cp = run.checkpoint;
+  // Run id 0 is a fresh worker's "no run yet": its status must not take the History this run carries.
+  minRunId = Math.max(1, lastSeenRunId + 1);
+  keeper.clear();
+  let step = 0;
+  if (cp) {
+    keeper.add(cp);
+    const h = run.history;
+    step = cp.step + historyOffset(h);
+    if (h.steps.length) h.truncateAfter(step, { engineStep: cp.step });
+    carry = { history: h, note: null };
+  } else carry = null;
+  pause();
+  set({
+    draft: run.config,
+    applied: run.config,
+    app: run.app,
+    preset: run.preset,
+    runKey: run.id,
+    runName: run.name,
+    notice: { kind: 'info', text: note(step) },
+  });
+  setUi({ lossSmoothing: run.view.lossSmoothing, lossLog: run.view.lossLog });
+  try {
+    await worker().setStepsPerTick(run.app.stepsPerTick);
+    if (cp) await worker().restore(cp, { ...machine, runIdAbove: minRunId - 1 });
+    else await worker().reset(run.config);
+  } catch (e) {
+    fatal(`could not open the saved run: ${message(e)}`);
+  }
+}
+
+/** Renames the current run in the list of saved runs. */
+export function setRunName(name: string): void {
+  set({ runName: name });
+}
+let recoveries: number[] = [];
+
+/**
+ * The worker died (or can no longer train: a step threw, the GPU device was lost): starts a new one — on the cpu
+ * backend after a device loss — restores the last checkpoint, and trains on if training was on. The charts keep
+ * everything up to that checkpoint; the steps after it are trained again (the same batches, the same numbers).
+ */
+async function recover(why: string, opts: { avoidGpu?: boolean } = {}): Promise<void> {
+  if (recovering) return;
+  // A worker that cannot even start would be replaced for ever: three deaths in half a minute end it.
+  const now = performance.now();
+  recoveries = recoveries.filter((t) => now - t < 30_000);
+  if (recoveries.length >= 3) {
+    fatal(`the training worker keeps stopping (${why}); reload the page to try again`);
+    return;
+  }
+  recoveries.push(now);
+  recovering = true;
+  const { status, playing, applied } = get();
+  const cp = keeper.latest();
+  const lostAt = status.stepCount;
+  const prefer =
+    opts.avoidGpu && machine.prefer !== 'wasm' && machine.prefer !== 'webgl' ? 'cpu' : machine.prefer;
+  minRunId = lastSeenRunId + 1;
+  const stopped = `The training worker stopped at step ${formatCount(lostAt)} (${why}).`;
+  set({ notice: { kind: 'info', text: `${stopped} Starting a new one…` } });
+  try {
+    const w = replaceTrainingWorker();
+    await w.subscribe(Comlink.proxy(onUpdate));
+    await w.setStepsPerTick(get().app.stepsPerTick);
+    if (cp) {
+      carry = {
+        history: rewindHistory(cp, `worker restarted · from step ${formatCount(cp.step)}`),
+        note: null,
+      };
+      keeper.restoredTo(cp);
+      liveFrom(cp, {});
+      await w.restore(cp, { prefer, threads: machine.threads, runIdAbove: minRunId - 1 });
+    } else if (applied) {
+      // No checkpoint yet: the run starts over in the new worker, whose run ids start at 1 (the old worker is
+      // gone, so nothing stale can arrive).
+      carry = null;
+      minRunId = 1;
+      historyRunId = -1;
+      await w.init(applied, { prefer, threads: machine.threads });
+    }
+    const where = prefer && prefer !== machine.prefer ? ` on the ${prefer} backend` : '';
+    set({
+      notice: {
+        kind: 'info',
+        text:
+          `${stopped} A new one${where} ` +
+          (cp
+            ? `resumed the run from step ${formatCount(cp.step)}, its last checkpoint: the steps after it are ` +
+              'trained again, on the same batches.'
+            : 'started the run again: there was no checkpoint yet.'),
+      },
+    });
+    if (playing) play();
+  } catch (e) {
+    fatal(`the training worker stopped (${why}) and could not be replaced: ${message(e)}`);
+  } finally {
+    recovering = false;
+  }
+}
+
+/** How long the worker may take to answer a ping: longer while it builds a run or runs a long tick. */
+function silenceAllowed(): number {
+  const st = get().status;
+  if (st.state === 'starting' || recovering) return 20_000;
+  // Until a first step has been timed, allow for its one-off costs (compiling kernels, warming caches).
+  if (!Number.isFinite(st.msPerStep)) return 5_000;
+  return Math.max(1000, 3 * st.msPerStep * st.stepsPerTick + 500);
 }
 
 // ---- URL sync: the link shows what is running ----
@@ -218,6 +443,13 @@ function syncUrl(): void {
 
 // ---- actions ----
 
+/** `?debug=faults`: the e2e tests provoke worker faults through `window.kruDebug`. */
+function exposeFaults(): void {
+  (window as unknown as { kruDebug: object }).kruDebug = {
+    injectFault: (kind: FaultKind) => worker().injectFault(kind),
+  };
+}
+
 let started = false;
 
 /** Reads the URL, starts the worker and builds the first run. Idempotent (StrictMode, HMR). */
@@ -226,7 +458,7 @@ export async function start(): Promise<void> {
   started = true;
   const params = new URLSearchParams(location.search);
   const fromUrl = settingsFromParams(params);
-  const machine = machineFromParams(params);
+  const link = machineFromParams(params);
   const problems: string[] = [];
   const hide = hiddenFromParams(params);
   setUi({ hidden: hide.hidden });
@@ -249,18 +481,35 @@ export async function start(): Promise<void> {
     } else {
       if (!fromUrl.value) set({ draft: p.config });
       set((s) => ({ preset: p.name, presetLoads: s.presetLoads + 1 }));
+      if (p.logLoss !== undefined) setUi({ lossLog: p.logLoss });
     }
   }
-  if (!machine.ok)
-    problems.push(`The link's ${machine.error}: choosing the backend and threads automatically.`);
+  if (!link.ok) problems.push(`The link's ${link.error}: choosing the backend and threads automatically.`);
   if (problems.length) set({ notice: { kind: 'error', text: problems.join(' ') } });
-  const { backend: prefer, threads } = machine.ok ? machine.value : {};
+  machine = link.ok ? { prefer: link.value.backend, threads: link.value.threads } : {};
+  const { prefer, threads } = machine;
   useApp.subscribe((s, prev) => {
     if (s.applied !== prev.applied || s.app !== prev.app || s.preset !== prev.preset) syncUrl();
   });
+  setOnWorkerDeath((why) => void recover(why));
+  if (params.get('debug') === 'faults') exposeFaults();
   const w = worker();
   try {
     await w.subscribe(Comlink.proxy(onUpdate));
+    watchWorker(silenceAllowed);
+    // A reload (or a visit with no settings in the link) reopens the run last saved here, where it was.
+    const saved = await reopenable(fromUrl.value?.config ?? null, presetName !== null);
+    if (saved.run) {
+      const ago = Math.max(0, Math.round((Date.now() - saved.run.savedAt) / 1000));
+      await openSavedRun(
+        saved.run,
+        (step) =>
+          `Reopened "${saved.run!.name}" where it was saved ${ago} s ago: step ${formatCount(step)}, paused. ` +
+          'Press Play to go on, or Reset for a new run.',
+      );
+      return;
+    }
+    if (saved.problem) set({ notice: { kind: 'error', text: `${saved.problem}; starting a new run.` } });
     const config = get().draft;
     set({ applied: config });
     await w.setStepsPerTick(get().app.stepsPerTick);
@@ -336,6 +585,7 @@ export async function reset(opts: { fresh?: boolean } = {}): Promise<void> {
       ? { history, note: changeNotes(applied, check.value).join(', ') }
       : null;
   minRunId = lastSeenRunId + 1;
+  keeper.clear();
   // A reset with other structural settings leaves the preset: its caption no longer describes the run.
   const p = get().preset ? presetByName(get().preset!) : undefined;
   set({ applied: check.value, notice: null, ...(p && !isPresetRun(p, check.value) ? { preset: null } : {}) });
@@ -367,6 +617,7 @@ export async function loadPreset(name: string): Promise<void> {
     return;
   }
   set((s) => ({ preset: p.name, presetLoads: s.presetLoads + 1 }));
+  if (p.logLoss !== undefined) setUi({ lossLog: p.logLoss });
   await loadRun(p.config, { play: true });
 }
 

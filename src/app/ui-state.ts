@@ -11,6 +11,9 @@ export interface UiState {
   drawerOpen: boolean;
   /** Panels and views a classroom link hides (`hide=`, classroom.ts); set once from the link. */
   hidden: ReadonlySet<string>;
+  /** The loss view's options (saved with a run): EMA smoothing 0…0.99 and a log-scale y axis. */
+  lossSmoothing: number;
+  lossLog: boolean;
 }
 
 export const useUi = create<UiState>()(() => ({
@@ -18,6 +21,11 @@ export const useUi = create<UiState>()(() => ({
   helpOpen: false,
   drawerOpen: false,
   hidden: new Set<string>(),
+  lossSmoothing: 0.6,
+  // Log-y by default: the losses span decades (copy memory's falls from about 1 to about 0.01, and the first
+  // steps can spike far above where training settles), which a linear axis squashes into a flat line at the
+  // bottom after the first few steps. The checkbox still switches to linear; a preset may ask for either.
+  lossLog: true,
 }));
 
 export const setUi = useUi.setState;

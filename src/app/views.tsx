@@ -1,5 +1,5 @@
 // The eight live views, each framed with a title and a plain-language caption saying what to look for.
-import { useId, useRef, useState, type ReactNode } from 'react';
+import { useId, useRef, type ReactNode } from 'react';
 import type { History } from '../history/history';
 import {
   AccuracyChart,
@@ -11,8 +11,6 @@ import {
   SingularValuesChart,
   SpectrumChart,
 } from '../charts';
-import { presetByName } from '../presets';
-import { useApp } from './store';
 import { figureToSvg, svgToPng } from '../charts/lib/chart-export';
 import { download } from './download';
 import { setUi, useUi } from './ui-state';
@@ -130,20 +128,8 @@ function lossData(h: History): Record<`data-${string}`, string | number> {
 
 function LossView() {
   const { history, version } = useViewData('loss');
-  const [smoothing, setSmoothing] = useState(0.6);
-  // Log-y by default: the losses span decades (copy memory's falls from about 1 to about 0.01, and the first
-  // steps can spike far above where training settles), which a linear axis squashes into a flat line at the
-  // bottom after the first few steps. The checkbox still switches to linear.
-  const [logY, setLogY] = useState(true);
-  // A preset that asks for a scale sets it once per load (the user's choice wins after that); adjusted while
-  // rendering, React's pattern for state that follows a prop, so the first draw already has the right scale.
-  const loads = useApp((s) => s.presetLoads);
-  const presetLog = useApp((s) => (s.preset ? presetByName(s.preset)?.logLoss : undefined));
-  const [seenLoads, setSeenLoads] = useState(0);
-  if (loads !== seenLoads) {
-    setSeenLoads(loads);
-    if (presetLog !== undefined) setLogY(presetLog);
-  }
+  const smoothing = useUi((s) => s.lossSmoothing);
+  const logY = useUi((s) => s.lossLog);
   const smoothId = useId();
   const logId = useId();
   return (
@@ -169,9 +155,14 @@ function LossView() {
             max={0.99}
             step={0.01}
             value={smoothing}
-            onChange={(e) => setSmoothing(Number(e.target.value))}
+            onChange={(e) => setUi({ lossSmoothing: Number(e.target.value) })}
           />
-          <input id={logId} type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} />
+          <input
+            id={logId}
+            type="checkbox"
+            checked={logY}
+            onChange={(e) => setUi({ lossLog: e.target.checked })}
+          />
           <label htmlFor={logId}>log scale</label>
         </>
       }

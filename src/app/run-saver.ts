@@ -1,0 +1,74 @@
+// Saves the run in progress as it trains: whenever a checkpoint arrives (every few hundred steps or ten seconds
+// of training, before a live change, on pause) the run — settings, History, that checkpoint, loss-view options —
+// is written to IndexedDB under the run's key (saved-runs.ts). Also the list of saved runs the panel shows.
+import { create } from 'zustand';
+import { PRESETS } from '../presets';
+import type { AppState } from './store';
+import { latestCheckpoint, onCheckpoint, useApp } from './store';
+import { getUi } from './ui-state';
+import { listRuns, saveRun, type SavedRun, type SavedRunInfo } from './saved-runs';
+
+export const useSavedRuns = create<{ runs: SavedRunInfo[]; problem: string | null }>()(() => ({
+  runs: [],
+  problem: null,
+}));
+
+/** A name for a run nobody named: its preset's title, else its models and task. */
+export function describeRun(s: Pick<AppState, 'applied' | 'preset'>): string {
+  const p = s.preset && PRESETS.find((x) => x.name === s.preset);
+  if (p) return p.title;
+  const c = s.applied;
+  if (!c) return 'a run';
+  const task = c.task.name === 'digits' ? 'digits' : `${c.task.name} T=${c.task.T}`;
+  return `${c.models.map((m) => m.label).join(' vs ')} · ${task}`;
+}
+
+export async function refreshSavedRuns(): Promise<void> {
+  try {
+    useSavedRuns.setState({ runs: await listRuns() });
+  } catch {
+    // No IndexedDB here: the list stays empty and the first failed save says so.
+  }
+}
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+let chain: Promise<void> = Promise.resolve();
+
+/** Saves the current run now (one save at a time, in order). */
+export function saveCurrentRun(): Promise<void> {
+  chain = chain.then(async () => {
+    const s = useApp.getState();
+    if (!s.applied) return;
+    const ui = getUi();
+    const run: SavedRun = {
+      id: s.runKey,
+      name: s.runName || describeRun(s),
+      savedAt: Date.now(),
+      config: s.applied,
+      app: s.app,
+      preset: s.preset,
+      view: { lossSmoothing: ui.lossSmoothing, lossLog: ui.lossLog },
+      history: s.history,
+      checkpoint: latestCheckpoint(),
+    };
+    try {
+      await saveRun(run);
+      useSavedRuns.setState({ problem: null });
+      await refreshSavedRuns();
+    } catch (e) {
+      useSavedRuns.setState({
+        problem: `This browser did not let the run be saved (${e instanceof Error ? e.message : String(e)}): a reload will start over.`,
+      });
+    }
+  });
+  return chain;
+}
+
+/** Starts saving the run whenever a checkpoint of it arrives. */
+export function startAutosave(): void {
+  onCheckpoint(() => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void saveCurrentRun(), 250);
+  });
+  void refreshSavedRuns();
+}

@@ -1,0 +1,82 @@
+// End-to-end: faults that must not lose the run. A diverged model goes back to its last good checkpoint in one
+// click; a training worker whose step throws, or that dies without a word, is replaced within about a second and
+// the run resumes from its last checkpoint.
+import { expect, test } from './fixtures';
+import { open, stepCount, watchErrors } from './helpers';
+import type { Page } from '@playwright/test';
+
+const status = (page: Page) => page.getByTestId('status');
+
+test('a diverged KRU goes back to its last good checkpoint with a smaller learning rate, and trains on', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await open(page);
+  await page.getByTestId('play').click();
+  await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(30);
+  const lr = page.getByTestId('lr-input');
+  await lr.fill('10');
+  await lr.press('Enter');
+  const notice = page.getByTestId('notice');
+  await expect(notice).toContainText('KRU diverged at step', { timeout: 60_000 });
+  const action = page.getByTestId('notice-action');
+  // The checkpoint just before the change: its learning rate (0.001) ÷ 10.
+  await expect(action).toHaveText(/^Back to step [\d,]+ with lr 1e−4$/);
+  const label = (await action.textContent()) ?? '';
+  const back = Number(label.match(/step ([\d,]+)/)![1].replace(/,/g, ''));
+  const divergedAt = Number(
+    ((await notice.textContent()) ?? '').match(/diverged at step ([\d,]+)/)![1].replace(/,/g, ''),
+  );
+  console.log(`${label}; diverged at ${divergedAt}`);
+  expect(back).toBeLessThan(divergedAt - 1);
+  await action.click();
+
+  await expect(notice).toHaveCount(0);
+  await expect(lr).toHaveValue('1.00e-4');
+  const loss = page.getByTestId('view-loss');
+  await loss.scrollIntoViewIfNeeded();
+  await expect(loss.locator('.kru-restore-label').first()).toContainText(
+    `back to step ${back.toLocaleString('en-US')}`,
+  );
+  // It trains past the step it diverged at, and stays finite.
+  await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(divergedAt + 20);
+  await expect(status(page)).toHaveAttribute('data-state', 'running');
+  await expect(page.getByTestId('notice')).toHaveCount(0);
+  await page.getByTestId('pause').click();
+  expect(errors).toEqual([]);
+});
+
+for (const fault of ['throw-in-step', 'exit'] as const) {
+  test(`a training worker that ${fault === 'exit' ? 'dies silently' : 'throws inside a step'} is replaced and the run resumes from its last checkpoint`, async ({
+    page,
+  }) => {
+    const errors = watchErrors(page);
+    await open(page, '?debug=faults');
+    await page.getByTestId('play').click();
+    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(20);
+    const before = await stepCount(page);
+    const t0 = Date.now();
+    // Not awaited in the page: a worker that exits never answers the call.
+    await page.evaluate((kind) => {
+      void (
+        window as unknown as { kruDebug: { injectFault(k: string): Promise<void> } }
+      ).kruDebug.injectFault(kind);
+    }, fault);
+    const notice = page.getByTestId('notice');
+    await expect(notice).toContainText('The training worker stopped at step', { timeout: 10_000 });
+    const noticed = Date.now() - t0;
+    await expect(notice).toContainText('resumed the run', { timeout: 30_000 });
+    const text = (await notice.textContent()) ?? '';
+    console.log(`${fault}: noticed after ${noticed} ms: ${text}`);
+    expect(noticed).toBeLessThan(fault === 'exit' ? 2500 : 1500);
+    const from = Number(text.match(/resumed the run from step ([\d,]+)/)![1].replace(/,/g, ''));
+    expect(from).toBeLessThanOrEqual(before + 50);
+    await expect(status(page)).toHaveAttribute('data-state', 'running', { timeout: 30_000 });
+    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(before + 20);
+    const loss = page.getByTestId('view-loss');
+    await loss.scrollIntoViewIfNeeded();
+    await expect(loss.locator('.kru-restore-label').first()).toContainText('worker restarted');
+    await page.getByTestId('pause').click();
+    expect(errors.filter((e) => !e.includes('injected fault'))).toEqual([]);
+  });
+}
