@@ -72,6 +72,14 @@ describe('Decimator', () => {
     const r = cache.points('k', b, [5], 1, 10);
     expect(Array.from(r.points.y.subarray(0, r.points.length))).toEqual([5]);
   });
+  it('LineCache starts over when its source’s rows were rewritten (its epoch), even at the same row count', () => {
+    const cache = new LineCache();
+    const col = { epoch: 0 };
+    cache.points('k', col, [1, 2, 3, 4], 4, 10, { smoothing: 0.5 });
+    col.epoch++; // e.g. the History folded rows into min/max buckets: as many rows, other values
+    const r = cache.points('k', col, [9, 9, 9, 9], 4, 10, { smoothing: 0.5 });
+    expect(Array.from(r.points.y.subarray(0, r.points.length))).toEqual([9, 9, 9, 9]);
+  });
 });
 
 describe('ema', () => {

@@ -379,3 +379,77 @@ describe('axes and readouts (one number format)', () => {
     }
   });
 });
+
+// The History folds old rows into min/max buckets (compaction) and truncates on a restore: rows are then
+// rewritten, not appended. Every chart's incremental caches must start over, so that a chart that drew the
+// History before draws exactly what a fresh chart draws after.
+describe('charts after the History rewrote its rows', () => {
+  const load: Record<string, () => Promise<unknown>> = {
+    ...mods,
+    heat: () => import('../../src/charts/GradHeatmap'),
+  };
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  function drawing(name: string, mod: { create: (r: ChartRoots) => Drawer<object> & { width: number } }) {
+    const plot = new El('div');
+    const readout = new El('div');
+    const d = mod.create({ plot, readout } as unknown as ChartRoots);
+    d.width = 800;
+    const draw = (h: History, version: number) => {
+      (d as unknown as { lastRender: number }).lastRender = -Infinity; // no redraw throttling here
+      d.draw({ history: h, version, smoothing: 0.6, logY: name === 'loss' });
+      return [
+        ...plot
+          .all()
+          .filter((e) => e.tagName === 'path' || e.tagName === 'text')
+          .map((e) => e.getAttribute('d') ?? e.textContent),
+        readout.textContent,
+      ];
+    };
+    return { draw, destroy: () => d.destroy() };
+  }
+
+  for (const name of Object.keys(load)) {
+    it(`${name}: after a compaction and after a restore, the same as a fresh chart`, async () => {
+      const mod = (await load[name]()) as { create: (r: ChartRoots) => Drawer<object> & { width: number } };
+      const h = new History();
+      h.append(snap(range(1, 10_000), 0.01, MODELS, 0.01, 1));
+      const live = drawing(name, mod);
+      live.draw(h, 1);
+      const epoch = h.epoch;
+      h.append(snap(range(10_001, 10_600), 1, MODELS, 0.01, 1)); // the oldest rows fold, buckets merge
+      expect(h.epoch).toBeGreaterThan(epoch);
+      const fresh = drawing(name, mod);
+      expect(live.draw(h, 2)).toEqual(fresh.draw(h, 2));
+      h.truncateAfter(10_100, { note: 'restored step 10,100 · lr ÷10' });
+      h.append(snap(range(10_101, 10_120), 1, MODELS, 0.01, 1));
+      const fresh2 = drawing(name, mod);
+      expect(live.draw(h, 3)).toEqual(fresh2.draw(h, 3));
+      for (const d of [live, fresh, fresh2]) d.destroy();
+    });
+  }
+
+  it('marks a restore like a reset: neutral, labelled with its note, on every panel', async () => {
+    const h = new History();
+    h.append(snap(range(1, 40), 0.01));
+    h.truncateAfter(30, { note: 'restored step 30 · lr ÷10' });
+    h.append(snap(range(31, 50), 0.01));
+    for (const name of ['loss', 'sv', 'heat']) {
+      const mod = (await load[name]()) as { create: (r: ChartRoots) => Drawer<object> & { width: number } };
+      const plot = new El('div');
+      const d = mod.create({ plot, readout: new El('div') } as unknown as ChartRoots);
+      d.width = 800;
+      d.draw({ history: h, version: 1, smoothing: 0, logY: true });
+      const labels = plot.all().filter((e) => e.getAttribute('class') === 'kru-restore-label');
+      expect(labels.length, name).toBeGreaterThanOrEqual(1);
+      for (const l of labels) expect(l.textContent).toBe('restored step 30 · lr ÷10');
+      // Every panel of the chart has the mark's line (the σ chart's factor panels draw lines only).
+      const lines = plot
+        .all()
+        .filter((e) => e.tagName === 'line' && e.getAttribute('stroke-width') === '1.5');
+      const panels = name === 'loss' ? 1 : name === 'heat' ? MODELS.length : 5; // σ: 2 KRUs × 2 factors + ‖W‖₂
+      expect(lines.length, name).toBe(panels);
+      d.destroy();
+    }
+  });
+});

@@ -39,6 +39,24 @@ describe('HeatBins', () => {
     b.addRows([1, 1, 1, 1], 4);
     expect(b.dirtyFrom).toBe(3);
   });
+  it('bins by step when given the steps: rows that are not one per step (compacted) fall in their steps’ bins', () => {
+    // Rows at steps 1, 3, 4 (a bucket's min and max rows), then 9 … 12.
+    const steps = [1, 3, 4, 9, 10, 11, 12];
+    const src = steps.map((s) => 10 ** s);
+    const b = new HeatBins(1, 4);
+    b.addRows(src, 3, steps);
+    expect(b.extent).toBe(4); // positions 0 … 3 (steps 1 … 4)
+    expect(b.binSize).toBe(1);
+    b.addRows(src, steps.length, steps);
+    expect(b.rows).toBe(7);
+    expect(b.extent).toBe(12); // steps 1 … 12
+    expect(b.binSize).toBe(4); // 12 steps into ≤ 4 bins
+    expect(b.cols).toBe(3);
+    expect(b.binRows(0)).toEqual([0, 4]);
+    expect(b.mean(0, 0)).toBeCloseTo((1 + 3 + 4) / 3, 5);
+    expect(b.mean(1, 0)).toBeNaN(); // steps 5 … 8: no row
+    expect(b.mean(2, 0)).toBeCloseTo((9 + 10 + 11 + 12) / 4, 5);
+  });
   it('binColumnsFor never exceeds the pixel count', () => {
     expect(binColumnsFor(600)).toBe(512);
     expect(binColumnsFor(512)).toBe(512);

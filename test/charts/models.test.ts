@@ -178,5 +178,24 @@ describe('anyPositive', () => {
     h.append(snap([3], 0));
     expect(anyPositive(col)).toBe(true);
     expect(anyPositive(undefined)).toBe(false);
+    // Restored to before the positive value: no longer (a truncation rewrites the column: its epoch).
+    h.truncateAfter(1);
+    expect(anyPositive(col)).toBe(false);
+    h.append(snap([2, 3], 0));
+    expect(anyPositive(col)).toBe(false);
+  });
+});
+
+describe('restore marks', () => {
+  it('are labelled with their note, in the legend, and read out with their step', () => {
+    const h = new History();
+    h.append(snap([1, 2, 3], 0.01));
+    h.truncateAfter(2, { note: 'restored step 2 · lr ÷10' });
+    h.append(snap([3, 4], 0.01));
+    const [c] = h.changes;
+    expect(c).toMatchObject({ setting: 'restore', step: 3, model: '' });
+    expect(changeLabel(c, '')).toBe('restored step 2 · lr ÷10');
+    expect(changeText(c, '')).toBe('restored step 2 · lr ÷10, from step 3');
+    expect(lossLegend(h).map((i) => i.label)).toContain('restored from a checkpoint');
   });
 });
