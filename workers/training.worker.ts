@@ -5,7 +5,7 @@ import * as Comlink from 'comlink';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { selectBackend } from '../src/engine/backend';
+import { gpuDevice, onDeviceLost, selectBackend } from '../src/engine/backend';
 import { Experiment } from '../src/engine/experiment';
 import { inSecondWorker, trainingPlacement, type TrainingThreads } from '../src/engine/placement';
 import type {
@@ -16,7 +16,6 @@ import type {
   WorkerUpdate,
 } from '../src/engine/protocol';
 import type { RunCheckpoint } from '../src/engine/checkpoint';
-import * as tf from '@tensorflow/tfjs-core';
 import { Session } from '../src/engine/session';
 import type { RunConfig } from '../src/engine/types';
 import { snapshotBuffers } from '../src/engine/transfer';
@@ -52,20 +51,10 @@ function ensureBackend(prefer?: BackendPreference): Promise<{ name: string; reas
     },
   }).then((b) => {
     backend = b;
-    if (b.name === 'webgpu') watchDevice();
+    if (b.name === 'webgpu') onDeviceLost((why) => session.deviceLost(why));
     return b;
   });
   return backendPromise;
-}
-
-/** The WebGPU device of the tfjs backend (tfjs-backend-webgpu keeps it as `device`). */
-function gpuDevice(): GPUDevice | null {
-  return (tf.backend() as unknown as { device?: GPUDevice }).device ?? null;
-}
-
-/** A lost device (driver reset, GPU removed, destroy()) ends training here: the page moves the run elsewhere. */
-function watchDevice(): void {
-  void gpuDevice()?.lost.then((info) => session.deviceLost(info.message || info.reason || 'no reason given'));
 }
 
 async function create(config: RunConfig, checkpoint?: RunCheckpoint) {

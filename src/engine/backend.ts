@@ -101,3 +101,17 @@ export async function selectBackend(
       : 'WebGPU failed to initialise, so the fused cpu kernels are used';
   return { name: 'cpu', reason };
 }
+
+/** The GPU device of the webgpu backend (tfjs-backend-webgpu keeps it as `device`), or null on other backends. */
+export function gpuDevice(): GPUDevice | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  return (tf.backend() as unknown as { device?: GPUDevice }).device ?? null;
+}
+
+/**
+ * Calls `lost` once the webgpu backend's device is lost (a driver reset, the GPU removed, `destroy()`), with the
+ * reason in words. Nothing more can run on that backend: the caller moves the run elsewhere.
+ */
+export function onDeviceLost(lost: (why: string) => void): void {
+  void gpuDevice()?.lost.then((info) => lost(info.message || info.reason || 'no reason given'));
+}

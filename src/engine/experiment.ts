@@ -258,24 +258,30 @@ export class Experiment {
     };
     // Remote models first: their steps then run while the local ones compute.
     const order = [...this.slots].sort((a, b) => Number(b.runner.remote) - Number(a.runner.remote));
-    for (let i = 0; i < k; i++) {
-      const batch = this.task.trainBatch(this.dataRng, this.config.batch);
-      for (const slot of order) {
-        pending.push({
-          slot,
-          values: slot.diverged ? null : slot.runner.step(batch, slot.lambda),
-          step: this.stepCount + 1,
-          lambda: slot.lambda,
-          lr: slot.lr,
-        });
+    try {
+      for (let i = 0; i < k; i++) {
+        const batch = this.task.trainBatch(this.dataRng, this.config.batch);
+        for (const slot of order) {
+          pending.push({
+            slot,
+            values: slot.diverged ? null : slot.runner.step(batch, slot.lambda),
+            step: this.stepCount + 1,
+            lambda: slot.lambda,
+            lr: slot.lr,
+          });
+        }
+        this.stepCount++;
+        this.rowSteps.push(this.stepCount);
+        // Read metrics back a few steps behind: that keeps the device busy without letting hundreds of steps
+        // queue up (Dawn over lavapipe crashed with ~200 steps of work in flight).
+        while (pending.length > MAX_STEPS_IN_FLIGHT * this.slots.length) await consume(pending.shift()!);
       }
-      this.stepCount++;
-      this.rowSteps.push(this.stepCount);
-      // Read metrics back a few steps behind: that keeps the device busy without letting hundreds of steps
-      // queue up (Dawn over lavapipe crashed with ~200 steps of work in flight).
-      while (pending.length > MAX_STEPS_IN_FLIGHT * this.slots.length) await consume(pending.shift()!);
+      for (const p of pending) await consume(p);
+    } catch (e) {
+      // The device failed (or was lost): the steps still in flight fail too; nobody will read them.
+      for (const p of pending) p.values?.catch(() => undefined);
+      throw e;
     }
-    for (const p of pending) await consume(p);
     this.recentMs.push((performance.now() - start) / k);
     if (this.recentMs.length > 20) this.recentMs.shift();
   }

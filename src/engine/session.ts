@@ -196,6 +196,10 @@ export class Session {
       if (forRun !== this.runId) return false;
       this.playing = false;
       this.state = 'error';
+      // A lost device fails the step before its `lost` promise settles: give it a moment, so that the page
+      // hears "device" (and moves the run off WebGPU) rather than "step".
+      await new Promise((r) => setTimeout(r, 100));
+      if (this.fault?.kind === 'device') return false;
       this.lastError = `training step failed: ${message(e)}`;
       this.fault = { kind: 'step', message: this.lastError };
       await this.send();

@@ -80,3 +80,51 @@ for (const fault of ['throw-in-step', 'exit'] as const) {
     expect(errors.filter((e) => !e.includes('injected fault'))).toEqual([]);
   });
 }
+
+test('a lost GPU device moves the run to a new worker on the cpu backend, from its last checkpoint', async ({
+  playwright,
+  launchOptions,
+  baseURL,
+}) => {
+  test.setTimeout(150_000);
+  // WebGPU in headless Chromium: SwiftShader's software adapter, behind flags (a browser of its own, slow).
+  const browser = await playwright.chromium.launch({
+    ...launchOptions,
+    args: [
+      ...(launchOptions.args ?? []),
+      '--enable-unsafe-webgpu',
+      '--enable-features=Vulkan',
+      '--use-vulkan=swiftshader',
+      '--use-webgpu-adapter=swiftshader',
+      '--disable-vulkan-surface',
+    ],
+  });
+  try {
+    const page = await (await browser.newContext({ baseURL })).newPage();
+    const errors = watchErrors(page);
+    await open(page, '?backend=webgpu&debug=faults&models=rnn:rnn&rnn.N=16&T=10&batch=8');
+    await expect(page.getByTestId('backend')).toHaveText('webgpu');
+    for (let i = 1; i <= 2; i++) {
+      await page.getByTestId('step').click();
+      await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBe(i);
+    }
+    await page.evaluate(() => {
+      void (
+        window as unknown as { kruDebug: { injectFault(k: string): Promise<void> } }
+      ).kruDebug.injectFault('lose-device');
+    });
+    const notice = page.getByTestId('notice');
+    await expect(notice).toContainText('the GPU device was lost', { timeout: 10_000 });
+    await expect(notice).toContainText('A new one on the cpu backend resumed the run from step 2', {
+      timeout: 60_000,
+    });
+    console.log(`device lost: ${await notice.textContent()}`);
+    await expect(page.getByTestId('backend')).toHaveText('cpu');
+    expect(await stepCount(page)).toBe(2);
+    await page.getByTestId('step').click();
+    await expect.poll(() => stepCount(page)).toBe(3);
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+});
