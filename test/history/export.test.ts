@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { History } from '../../src/history/history';
 import { METRICS_FILE_KIND, metricsCsv, metricsJson } from '../../src/history/export';
 import type { ModelSeries, Snapshot } from '../../src/engine/types';
+import { range, snapshot } from './fixtures';
 
 function series(k: number, T: number, lossAt: (i: number) => number): ModelSeries {
   const f = (w: number, v: number) => new Float32Array(k * w).fill(v);
@@ -68,5 +69,20 @@ describe('metrics export', () => {
       [4, 5, 6],
     ]);
     expect(j.baseline).toBe(0.167);
+    expect(j.envelope).toBeNull();
+  });
+
+  it('names the min and max rows of a long run’s compacted steps', () => {
+    const h = new History();
+    for (let s = 1; s <= 7_000; s += 100) h.append(snapshot(range(s, s + 99)));
+    expect(h.fullFrom).toBe(2049); // 1,024 buckets of 2 steps
+    const lines = metricsCsv(h).split('\n');
+    const kru = (step: number, metric: string) => lines.filter((l) => l.startsWith(`${step},kru,${metric},`));
+    expect(kru(1, 'loss')).toHaveLength(1); // the first row, exact
+    expect(kru(2, 'loss.min')).toHaveLength(1); // steps 2–3: min at 2, max at 3
+    expect(kru(3, 'loss.max')).toHaveLength(1);
+    expect(kru(3, 'gradNormsOverTime[99].max')).toHaveLength(1);
+    expect(kru(2050, 'loss')).toHaveLength(1); // full resolution again
+    expect(JSON.parse(metricsJson(h)).envelope.rows).toEqual([1, 2049]);
   });
 });
