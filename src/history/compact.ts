@@ -46,7 +46,7 @@ export function fullFrom(c: Compaction): number {
   return c.buckets ? 1 + 2 * c.buckets : 0;
 }
 
-/** The row after which a compaction takes its chunk (the first row is never compacted). */
+/** The first row a compaction folds: the first full-resolution row after row 0 (which is never compacted). */
 function chunkStart(c: Compaction): number {
   return 1 + 2 * c.buckets;
 }
