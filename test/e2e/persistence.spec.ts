@@ -92,9 +92,17 @@ test('a run file exports and imports; a corrupted one is refused and changes not
   await importFile('run.json', text);
   await expect(note).toContainText('Imported');
   await expect(list).toHaveCount(2);
-  // Open the imported copy: the same step count, history and models.
-  await list.getByRole('button', { name: 'Open' }).first().click();
-  await expect(page.getByTestId('notice')).toContainText(`at step ${steps}, paused`);
+  // Rename the imported copy (the list is newest first), open it — the same step count — and delete the other.
+  const copy = list.filter({ hasNot: page.locator('[data-current="true"]') }).first();
+  page.once('dialog', (d) => void d.accept('imported copy'));
+  await copy.getByRole('button', { name: 'Rename' }).click();
+  await expect(list.filter({ hasText: 'imported copy' })).toHaveCount(1);
+  await list.filter({ hasText: 'imported copy' }).getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByTestId('notice')).toContainText(`Opened "imported copy" at step ${steps}, paused`);
   expect(await stepCount(page)).toBe(steps);
+  await expect(page.getByTestId('run-name')).toHaveValue('imported copy');
+  await list.filter({ hasNotText: 'imported copy' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(list).toHaveCount(1);
+  await expect(list.first()).toContainText('imported copy');
   expect(errors).toEqual([]);
 });
