@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
@@ -68,10 +72,57 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
+const SW_SOURCE = fileURLToPath(new URL('./scripts/service-worker.js', import.meta.url));
+
+/** Files under `dir`, as paths relative to it with forward slashes. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'));
+}
+
+/**
+ * Emits sw.js, the offline service worker (source: scripts/service-worker.js), with the list of files to
+ * precache written into it: every file of the bundle (index.html, JS and CSS chunks, the workers' bundles, the
+ * tfjs .wasm binaries) and every public file but notes (data/digits.u8). Its cache is named by a hash of those
+ * names and contents, so each build that changes any file gets a new cache, and a changed sw.js, which is what
+ * makes the browser install the new version (see README, "Hosting").
+ */
+function offlineServiceWorker(): Plugin {
+  return {
+    name: 'kru:offline-service-worker',
+    apply: 'build',
+    enforce: 'post',
+    generateBundle: {
+      // After Vite's own plugins have emitted index.html and the workers' files into the bundle.
+      order: 'post',
+      handler(_options, bundle) {
+        const contents = new Map<string, string | Uint8Array>();
+        for (const [name, file] of Object.entries(bundle)) {
+          if (name.endsWith('.map')) continue;
+          contents.set(name, file.type === 'chunk' ? file.code : file.source);
+        }
+        for (const name of filesUnder(PUBLIC_DIR)) {
+          if (!name.endsWith('.md')) contents.set(name, readFileSync(join(PUBLIC_DIR, name)));
+        }
+        const files = [...contents.keys()].sort();
+        const hash = createHash('sha256');
+        for (const name of files) hash.update(name).update('\0').update(contents.get(name)!).update('\0');
+        const version = hash.digest('hex').slice(0, 16);
+        const source = readFileSync(SW_SOURCE, 'utf8')
+          .replace('self.__PRECACHE_VERSION', () => JSON.stringify(version))
+          .replace('self.__PRECACHE_FILES', () => JSON.stringify(files));
+        this.emitFile({ type: 'asset', fileName: 'sw.js', source });
+      },
+    },
+  };
+}
+
 export default defineConfig({
   // Relative asset URLs: the build works from any path (a static host's /kru-explorer/ as well as /).
   base: './',
-  plugins: [react(), contentSecurityPolicy()],
+  plugins: [react(), contentSecurityPolicy(), offlineServiceWorker()],
   worker: { format: 'es' },
   optimizeDeps: {
     // Pre-bundle up front so the first dev load does not reload the page when the worker discovers them.
