@@ -223,12 +223,22 @@ export class History {
    * goes at the first step that follows. A reset whose rows had not come yet is forgotten.
    */
   truncateAfter(step: number, opts: { engineStep?: number; note?: string } = {}): void {
-    this.rewind(step, opts.engineStep);
+    // Steps are whole numbers ≥ 0, and so are offsets (a checkpoint's engine step is never after its History step).
+    step = Math.max(0, Math.floor(step));
+    const e = opts.engineStep;
+    this.rewind(
+      step,
+      e === undefined || !Number.isFinite(e) ? undefined : Math.min(step, Math.max(0, Math.floor(e))),
+    );
     this.pending = opts.note === undefined ? null : { setting: 'restore', note: opts.note };
   }
 
-  /** Adds a mark (e.g. a restore placed by hand) among the changes, after every one at or before its step. */
+  /**
+   * Adds a mark (e.g. a restore placed by hand) among the changes, after every one at or before its step. A mark
+   * at a step that is not a number is ignored.
+   */
   addMark(change: SettingChange): void {
+    if (!Number.isFinite(change.step)) return;
     let i = this.changes.length;
     while (i > 0 && this.changes[i - 1].step > change.step) i--;
     this.changes.splice(i, 0, { ...change });

@@ -183,7 +183,7 @@ describe('History.fromData on corrupted data', () => {
         for (const c of cs) corrupt(tree, c);
         expectRefusedOrValid(tree.root);
       }),
-      { numRuns: 400 },
+      { numRuns: Number(process.env.RUNS ?? 400) },
     );
   });
 
@@ -210,7 +210,7 @@ describe('History.fromData on corrupted data', () => {
           expectRefusedOrValid(d);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.RUNS ?? 300) },
     );
   });
 });
@@ -220,7 +220,7 @@ describe('History built by any sequence of operations', () => {
     | { kind: 'append'; rows: number; lambda: number }
     | { kind: 'bulk' }
     | { kind: 'reset' }
-    | { kind: 'truncate'; back: number; engine: boolean; note: boolean }
+    | { kind: 'truncate'; back: number; engine: boolean; note: boolean; odd: boolean }
     | { kind: 'diverge' }
     | { kind: 'mark'; back: number };
   const op: fc.Arbitrary<Op> = fc.oneof(
@@ -236,6 +236,7 @@ describe('History built by any sequence of operations', () => {
       back: fc.nat({ max: 7000 }),
       engine: fc.boolean(),
       note: fc.boolean(),
+      odd: fc.boolean(),
     }),
     fc.constant({ kind: 'diverge' as const }),
     fc.record({ kind: fc.constant('mark' as const), back: fc.nat({ max: 50 }) }),
@@ -268,7 +269,13 @@ describe('History built by any sequence of operations', () => {
               from: NaN,
               to: NaN,
             });
-          else {
+          else if (o.odd) {
+            // A caller's slip: a fractional step, an engine step after it (taken as offset 0), a NaN mark.
+            const step = Math.max(0, last() - o.back);
+            h.truncateAfter(step + 0.5, { engineStep: step + 3.7, note: 'odd' });
+            h.addMark({ step: NaN, model: '', setting: 'restore', from: NaN, to: NaN });
+            engine = step;
+          } else {
             const step = Math.max(0, last() - o.back);
             const offset = last() - engine; // the current run's offset
             const engineStep = Math.max(0, step - offset);
@@ -288,7 +295,7 @@ describe('History built by any sequence of operations', () => {
         }
         expect(differences(copy.toJSON(), h.toJSON())).toEqual([]);
       }),
-      { numRuns: 40 },
+      { numRuns: Number(process.env.RUNS_OPS ?? 40) },
     );
   });
 });

@@ -74,7 +74,7 @@ export function differences(a: unknown, b: unknown, path = ''): string[] {
     return same ? [] : [path];
   }
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
-    return Object.is(a, b) ? [] : [`${path}: ${String(a)} ≠ ${String(b)}`];
+    return a === b || Object.is(a, b) ? [] : [`${path}: ${String(a)} ≠ ${String(b)}`]; // −0 = 0, NaN = NaN
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].flatMap((k) =>
     differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`),
