@@ -18,6 +18,7 @@ import {
   defaultAppSettings,
   defaultRunConfig,
   parseRunConfig,
+  quoteText,
   settingsFromJson,
   settingsFromParams,
   settingsToJson,
@@ -33,7 +34,14 @@ import { HIDEABLE, HIDE_KEY, hiddenFromParams } from './classroom';
 import { divergenceNotice } from './divergence-notice';
 import { getUi, setUi } from './ui-state';
 import { announceData } from './view-scheduler';
-import { replaceTrainingWorker, setOnWorkerDeath, trainingWorker, watchWorker } from './worker-client';
+import {
+  replaceTrainingWorker,
+  setOnWorkerDeath,
+  recentAnswerTimes,
+  terminateWorkerForTest,
+  trainingWorker,
+  watchWorker,
+} from './worker-client';
 import { CheckpointKeeper } from './checkpoint-keeper';
 import { newRunId, reopenable, type SavedRun } from './saved-runs';
 import { formatCount, formatValue } from '../core/format';
@@ -233,7 +241,7 @@ function announceDivergences(snap: Snapshot, h: History): void {
     );
     const lrs = n.ids.map((id) => formatValue(lr[id])).join(', ');
     action = {
-      label: `Back to step ${formatCount(back.step + historyOffset(h))} with lr ${lrs}`,
+      label: `Back to step ${formatCount(h.historyStep(back.step))} with lr ${lrs}`,
       run: () => void restoreBefore(back, lr),
     };
   }
@@ -241,16 +249,10 @@ function announceDivergences(snap: Snapshot, h: History): void {
   if (n.all) pause();
 }
 
-/** What the History adds to the current run's engine steps (a run continued after a reset counts from 1). */
-function historyOffset(h: History): number {
-  const n = h.steps.length;
-  return n ? h.steps.view()[n - 1] - h.stepCount : 0;
-}
-
 /** Puts the charts back to checkpoint `cp` of the current run, leaving a mark that says why. */
 function rewindHistory(cp: RunCheckpoint, note: string): History {
   const h = get().history;
-  h.truncateAfter(cp.step + historyOffset(h), { engineStep: cp.step, note });
+  h.truncateAfter(h.historyStep(cp.step), { engineStep: cp.step, note });
   return h;
 }
 
@@ -274,7 +276,7 @@ export async function restoreBefore(cp: RunCheckpoint, lr: Record<string, number
     .join(', ');
   minRunId = lastSeenRunId + 1;
   carry = {
-    history: rewindHistory(cp, `back to step ${formatCount(cp.step + historyOffset(h))} · ${what}`),
+    history: rewindHistory(cp, `back to step ${formatCount(h.historyStep(cp.step))} · ${what}`),
     note: null,
   };
   keeper.restoredTo(cp);
@@ -314,7 +316,7 @@ export async function openSavedRun(run: SavedRun, note: (step: number) => string
   if (cp) {
     keeper.add(cp);
     const h = run.history;
-    step = cp.step + historyOffset(h);
+    step = h.historyStep(cp.step);
     if (h.steps.length) h.truncateAfter(step, { engineStep: cp.step });
     carry = { history: h, note: null };
   } else carry = null;
@@ -408,13 +410,12 @@ async function recover(why: string, opts: { avoidGpu?: boolean } = {}): Promise<
   }
 }
 
-/** How long the worker may take to answer a ping: longer while it builds a run or runs a long tick. */
+/** The least time the worker may take to answer a ping: long while it builds a run or takes its first step. */
 function silenceAllowed(): number {
   const st = get().status;
   if (st.state === 'starting' || recovering) return 20_000;
   // Until a first step has been timed, allow for its one-off costs (compiling kernels, warming caches).
-  if (!Number.isFinite(st.msPerStep)) return 5_000;
-  return Math.max(1000, 3 * st.msPerStep * st.stepsPerTick + 500);
+  return Number.isFinite(st.msPerStep) ? 0 : 5_000;
 }
 
 // ---- URL sync: the link shows what is running ----
@@ -446,7 +447,9 @@ function syncUrl(): void {
 /** `?debug=faults`: the e2e tests provoke worker faults through `window.kruDebug`. */
 function exposeFaults(): void {
   (window as unknown as { kruDebug: object }).kruDebug = {
-    injectFault: (kind: FaultKind) => worker().injectFault(kind),
+    injectFault: (kind: FaultKind | 'terminate') =>
+      kind === 'terminate' ? terminateWorkerForTest() : worker().injectFault(kind),
+    answerTimes: recentAnswerTimes,
   };
 }
 
@@ -475,7 +478,7 @@ export async function start(): Promise<void> {
     const p = presetByName(presetName);
     if (!p) {
       problems.push(
-        `There is no preset "${presetName}" (the presets: ${PRESETS.map((x) => x.name).join(', ')}); ` +
+        `There is no preset ${quoteText(presetName)} (the presets: ${PRESETS.map((x) => x.name).join(', ')}); ` +
           (fromUrl.value ? "using the link's other settings." : 'using the default run.'),
       );
     } else {
@@ -613,7 +616,7 @@ export async function loadRun(config: RunConfig, opts: { play?: boolean } = {}):
 export async function loadPreset(name: string): Promise<void> {
   const p = presetByName(name);
   if (!p) {
-    set({ notice: { kind: 'error', text: `There is no preset "${name}". Nothing was changed.` } });
+    set({ notice: { kind: 'error', text: `There is no preset ${quoteText(name)}. Nothing was changed.` } });
     return;
   }
   set((s) => ({ preset: p.name, presetLoads: s.presetLoads + 1 }));

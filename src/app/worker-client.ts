@@ -44,6 +44,11 @@ export function trainingWorker(): Comlink.Remote<TrainingApi> {
   return current.remote;
 }
 
+/** Terminates the worker behind the page's back, as the browser may (e2e tests of recovery, ?debug=faults). */
+export function terminateWorkerForTest(): void {
+  current?.worker.terminate();
+}
+
 /** Ends the current worker (whatever state it is in) and starts a fresh one. */
 export function replaceTrainingWorker(): Comlink.Remote<TrainingApi> {
   if (current) {
@@ -54,20 +59,35 @@ export function replaceTrainingWorker(): Comlink.Remote<TrainingApi> {
   return current.remote;
 }
 
+let lastAnswers: number[] = [];
+
+/** The watch's latest answer times in ms (e2e tests of recovery, ?debug=faults). */
+export function recentAnswerTimes(): number[] {
+  return lastAnswers;
+}
+
+/** Answers the watch remembers: the slowest of them sets how long the next may take. */
+const RECENT_ANSWERS = 8;
+
 /**
- * Pings the worker; when an answer is overdue — `silenceMs()` past the ping, which the store lengthens while a
- * run is being built or a tick of training is long — it declares the worker dead (once per worker).
+ * Pings the worker every PING_MS and declares it dead (once per worker) when an answer is overdue: later than
+ * SILENCE_MS, or three times the slowest of the last few answers (a worker busy with a long tick or a slow
+ * first step answers late but does answer), or `atLeast()` (the store's allowance while a run is built).
  */
-export function watchWorker(silenceMs: () => number): void {
+export function watchWorker(atLeast: () => number): void {
   clearInterval(watchTimer);
   let pending: { generation: number; since: number } | null = null;
   let declared = -1;
+  let recent: number[] = [];
+  let recentFor = -1;
   watchTimer = setInterval(() => {
     const c = current;
     if (!c || declared === c.generation) return;
+    if (recentFor !== c.generation) [recent, recentFor] = [[], c.generation];
     const now = performance.now();
     if (pending && pending.generation === c.generation) {
-      if (now - pending.since > silenceMs()) {
+      const allowed = Math.max(SILENCE_MS, 3 * Math.max(0, ...recent), atLeast());
+      if (now - pending.since > allowed) {
         declared = c.generation;
         pending = null;
         onDeath('it stopped answering');
@@ -78,7 +98,11 @@ export function watchWorker(silenceMs: () => number): void {
     pending = ping;
     c.remote.status().then(
       () => {
-        if (pending === ping) pending = null;
+        if (pending !== ping) return;
+        pending = null;
+        recent.push(performance.now() - ping.since);
+        if (recent.length > RECENT_ANSWERS) recent.shift();
+        lastAnswers = [...recent];
       },
       () => undefined, // a failed call is a closed port: the silence decides
     );

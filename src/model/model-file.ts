@@ -128,6 +128,14 @@ export function paramsToFile(spec: NetSpec, arrays: ParamArrays): KruFileParams 
 export function toModelFile(spec: NetSpec, arrays: ParamArrays, lambda = 0): ModelFile {
   // Key order is the order a reader meets them in the file: format and kind first, parameters last.
   const dims = { hidden: spec.hidden, inputSize: spec.inputSize, outputSize: spec.outputSize };
+  // A diverged model's weights are NaN or infinite: a file of them could not be read back (weights must be
+  // finite numbers), so there is none to write.
+  for (const [name, a] of Object.entries(arrays))
+    if (a.some((v) => !Number.isFinite(v)))
+      throw new ModelFileError(
+        `parameter ${name} holds values that are not finite numbers (the model diverged): there is no model ` +
+          'file to write; go back to a checkpoint from before it diverged',
+      );
   if (spec.kind === 'kru') {
     if (!(isFloat32(lambda) && lambda >= 0))
       throw new ModelFileError(`lambda must be a number ≥ 0 and below ${FLOAT32_LIMIT}, got ${lambda}`);

@@ -350,3 +350,23 @@ describe('docs/model-format.md', () => {
     );
   });
 });
+
+describe('a diverged model', () => {
+  it('has no model file: export refuses non-finite weights with a one-line message', () => {
+    const spec = {
+      kind: 'rnn' as const,
+      hidden: 2,
+      inputSize: 1,
+      outputSize: 1,
+      activation: 'tanh' as const,
+    };
+    const arrays = {
+      W: Float32Array.from([1, NaN, 0, 1]),
+      U: new Float32Array(2),
+      b: new Float32Array(2),
+      V: new Float32Array(2),
+      c: new Float32Array(1),
+    };
+    expect(() => toModelFile(spec, arrays)).toThrow(/parameter W holds values that are not finite numbers/);
+  });
+});

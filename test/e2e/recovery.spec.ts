@@ -46,15 +46,25 @@ test('a diverged KRU goes back to its last good checkpoint with a smaller learni
   expect(errors).toEqual([]);
 });
 
-for (const fault of ['throw-in-step', 'exit'] as const) {
-  test(`a training worker that ${fault === 'exit' ? 'dies silently' : 'throws inside a step'} is replaced and the run resumes from its last checkpoint`, async ({
+const FAULTS = {
+  'throw-in-step': 'throws inside a step',
+  exit: 'exits silently (self.close())',
+  terminate: 'is terminated',
+} as const;
+
+for (const fault of ['throw-in-step', 'exit', 'terminate'] as const) {
+  test(`a training worker that ${FAULTS[fault]} is replaced and the run resumes from its last checkpoint`, async ({
     page,
   }) => {
     const errors = watchErrors(page);
     await open(page, '?debug=faults');
     await page.getByTestId('play').click();
-    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(20);
+    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(10);
     const before = await stepCount(page);
+    const answers = await page.evaluate(() =>
+      (window as unknown as { kruDebug: { answerTimes(): number[] } }).kruDebug.answerTimes(),
+    );
+    console.log(`ping answers (ms): ${answers.map((a) => a.toFixed(0)).join(', ')}`);
     const t0 = Date.now();
     // Not awaited in the page: a worker that exits never answers the call.
     await page.evaluate((kind) => {
@@ -68,11 +78,14 @@ for (const fault of ['throw-in-step', 'exit'] as const) {
     await expect(notice).toContainText('resumed the run', { timeout: 30_000 });
     const text = (await notice.textContent()) ?? '';
     console.log(`${fault}: noticed after ${noticed} ms: ${text}`);
-    expect(noticed).toBeLessThan(fault === 'exit' ? 2500 : 1500);
+    // A throw is reported at once; silence is declared after 1 s, or 3× the slowest recent answer on a machine
+    // so loaded that the worker answers late (1 s + one ping on an idle one).
+    const silence = Math.max(1000, 3 * Math.max(...answers));
+    expect(noticed).toBeLessThan(fault === 'throw-in-step' ? 1500 : silence + 1500);
     const from = Number(text.match(/resumed the run from step ([\d,]+)/)![1].replace(/,/g, ''));
     expect(from).toBeLessThanOrEqual(before + 50);
     await expect(status(page)).toHaveAttribute('data-state', 'running', { timeout: 30_000 });
-    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(before + 20);
+    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(before + 10);
     const loss = page.getByTestId('view-loss');
     await loss.scrollIntoViewIfNeeded();
     await expect(loss.locator('.kru-restore-label').first()).toContainText('worker restarted');
