@@ -7,14 +7,15 @@
 // stream depends on the seed alone, so every point sees the same batches; models that differ only in λ also
 // start from the same weights (Experiment's initRng). Groups run one after another rather than interleaved so
 // that a cancelled sweep keeps whole, finished points.
-import { paramCounts } from '../model/models';
-import type { NetSpec } from '../model/config';
+//
+// The engine (TensorFlow.js) is imported only when a sweep runs: the page imports the grids and types from here
+// and must not pull tfjs into its main bundle (it runs in the sweep worker).
 import { formatValue } from '../core/format';
 import { product } from '../core/factor-layout';
 import { MAX_MODELS, parseRunConfig, type KruModelSpec, type RunSettings } from '../settings';
 import type { DigitsData } from '../tasks/digits';
 import type { Divergence } from './divergence';
-import { Experiment, type Place } from './experiment';
+import type { Experiment, Place } from './experiment';
 import type { RunConfig, Snapshot } from './types';
 
 /** At most this many grid points in one sweep. */
@@ -250,7 +251,7 @@ class PointTracker {
   }
 
   result(
-    net: NetSpec,
+    params: { recurrent: number; total: number },
     msPerStep: number,
     extra: { testAccuracy: number | null; diverged: Divergence | null },
   ) {
@@ -271,7 +272,7 @@ class PointTracker {
       fullDeviation: nullIfNaN(this.last.fullDeviation),
       spectralNorm: nullIfNaN(this.last.spectralNorm),
       gradRatio: nullIfNaN(mean((r) => r.g1) / mean((r) => r.gT)),
-      params: paramCounts(net),
+      params,
       msPerStep,
       diverged: extra.diverged,
       curve: this.curve,
@@ -283,6 +284,10 @@ class PointTracker {
 /** Trains every grid point for spec.steps steps on the same batches; see SweepRunOptions. */
 export async function runSweep(spec: SweepSpec, opts: SweepRunOptions = {}): Promise<SweepOutcome> {
   const { points, configs } = planSweep(spec);
+  const [{ Experiment }, { paramCounts }] = await Promise.all([
+    import('./experiment'),
+    import('../model/models'),
+  ]);
   const S = spec.steps;
   const every = Math.max(1, Math.floor(opts.reportEvery ?? 10));
   const started = performance.now();
@@ -333,7 +338,7 @@ export async function runSweep(spec: SweepSpec, opts: SweepRunOptions = {}): Pro
             const diverged = e.divergences();
             for (const t of trackers) {
               const id = t.point.id;
-              const r = t.result(e.netSpec(id), stepMs / S / group.length, {
+              const r = t.result(paramCounts(e.netSpec(id)), stepMs / S / group.length, {
                 testAccuracy: nullIfNaN(snap.detail[id]?.testAccuracy ?? NaN),
                 diverged: diverged[id] ?? null,
               });
