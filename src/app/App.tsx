@@ -9,6 +9,7 @@ import { PresetBanner, PresetsPanel } from './presets';
 import { SavedRunsPanel } from './saved-runs-panel';
 import { startAutosave } from './run-saver';
 import { StructuralSettings } from './run-settings';
+import { SweepPanel } from './sweep-panel';
 import { NoticeBanner, StatusLine } from './status';
 import { setUi, useUi } from './ui-state';
 import { Views } from './views';
@@ -72,6 +73,7 @@ function Drawer() {
       {!hidden.has('settings') && <StructuralSettings />}
       {!hidden.has('files') && <FileControls />}
       {!hidden.has('files') && <SavedRunsPanel />}
+      <SweepPanel />
     </div>
   );
 }

@@ -1,0 +1,117 @@
+// The sweep worker: runs one sweep at a time (src/engine/sweep.ts) in a worker of its own, so the page stays
+// responsive and the training worker's run goes on undisturbed. A thin comlink facade: start, cancel, and a
+// listener told of progress (at most ~10 times a second) and of every finished grid point.
+import * as Comlink from 'comlink';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { selectBackend, type BackendChoice } from '../src/engine/backend';
+import { inSecondWorker, trainingPlacement } from '../src/engine/placement';
+import {
+  runSweep,
+  type SweepOutcome,
+  type SweepPointResult,
+  type SweepProgress,
+  type SweepSpec,
+} from '../src/engine/sweep';
+import { DIGITS_FILE, parseDigits, type DigitsData } from '../src/tasks/digits';
+import { modelWorker, type ModelWorkerHandle } from './remote-runner';
+
+export interface SweepListener {
+  progress(p: SweepProgress): void;
+  point(r: SweepPointResult): void;
+}
+
+/** Progress is posted at most this often (and always at the end). */
+const PROGRESS_MS = 100;
+
+let backend: Promise<BackendChoice> | null = null;
+let digits: Promise<DigitsData> | null = null;
+let running: AbortController | null = null;
+
+function loadDigits(): Promise<DigitsData> {
+  digits ??= (async () => {
+    // Public files sit one folder above the bundled worker (see workers/training.worker.ts).
+    const url = new URL(`../${DIGITS_FILE}`, self.location.href);
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`could not load the digits data from ${url.pathname} (HTTP ${res.status})`);
+    return parseDigits(new Uint8Array(await res.arrayBuffer()));
+  })();
+  digits.catch(() => (digits = null));
+  return digits;
+}
+
+// A macrotask that is not clamped like nested setTimeout(0): lets a queued cancel() run between steps.
+const yieldChannel = new MessageChannel();
+const yieldWaiters: Array<() => void> = [];
+yieldChannel.port1.onmessage = () => yieldWaiters.shift()?.();
+const yieldToEvents = () =>
+  new Promise<void>((resolve) => {
+    yieldWaiters.push(resolve);
+    yieldChannel.port2.postMessage(0);
+  });
+
+const api = {
+  /** Runs a sweep to its end or its cancel; the listener (a comlink.proxy) hears progress and finished points. */
+  async start(spec: SweepSpec, listener: SweepListener): Promise<SweepOutcome & { backend: string }> {
+    if (running) throw new Error('a sweep is already running');
+    const control = new AbortController();
+    running = control;
+    try {
+      backend ??= selectBackend({
+        wasmPaths: {
+          'tfjs-backend-wasm.wasm': wasmPlain,
+          'tfjs-backend-wasm-simd.wasm': wasmSimd,
+          'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+        },
+      });
+      const { name } = await backend;
+      const data = spec.run.task.name === 'digits' ? await loadDigits() : undefined;
+      // With cores to spare, half of each group steps in a second worker, exactly as the training run does:
+      // groups of 2. Otherwise one point at a time: training k models together costs k times one here
+      // (bench/sweep.md), and a point that finishes early is drawn early and kept by a cancel.
+      const where = trainingPlacement({
+        models: Math.min(2, spec.grid.values.length),
+        backend: name,
+        cores: navigator.hardwareConcurrency,
+      });
+      const groupSize = spec.groupSize ?? (where.parallel ? 2 : 1);
+      let second: ModelWorkerHandle | null = null;
+      let lastPost = 0;
+      const outcome = await runSweep(
+        { ...spec, groupSize },
+        {
+          digits: data,
+          signal: control.signal,
+          reportEvery: 5,
+          yieldToEvents,
+          place: (i, init) => {
+            if (i === 0) second = null; // a new group: the last group's worker ended with its models
+            if (!inSecondWorker(where, i)) return undefined;
+            second ??= modelWorker('cpu');
+            return second.runner(i, init);
+          },
+          onProgress: (p) => {
+            const now = performance.now();
+            if (now - lastPost < PROGRESS_MS && p.stepsDone < p.stepsTotal) return;
+            lastPost = now;
+            void listener.progress(p);
+          },
+          onPoint: (r) => void listener.point(r),
+        },
+      );
+      void listener.progress(outcome.progress);
+      return { ...outcome, backend: name };
+    } finally {
+      running = null;
+    }
+  },
+  /** Stops the running sweep between two steps; it resolves with the points that finished. */
+  cancel(): void {
+    running?.abort();
+  },
+};
+
+export type SweepWorkerApi = typeof api;
+
+Comlink.expose(api);
