@@ -8,7 +8,8 @@
 // - activate: deletes this app's caches of earlier versions and takes control of open pages.
 // - a precached file: from the cache (file names carry content hashes; the version covers the rest).
 // - the page itself (index.html): from the network when it answers within a few seconds, so a new deploy shows
-//   on the next visit; otherwise (offline, or Wi-Fi too slow) the cached copy, which matches the cached files.
+//   on the next visit; otherwise (offline, Wi-Fi too slow, a server error) the cached copy, which matches the
+//   cached files.
 // - anything else: the network, untouched.
 // The fetched page is not written to the cache: the cached page always belongs with the cached files.
 
@@ -69,15 +70,20 @@ async function precached(request, href) {
 async function page(request) {
   const network = fetch(request);
   network.catch(() => undefined); // it may fail after the cached copy was served
+  /** @type {Response | null} */
+  let answer = null;
   try {
-    const first = await Promise.race([
+    answer = await Promise.race([
       network,
       new Promise((resolve) => setTimeout(resolve, NETWORK_WAIT_MS, null)),
     ]);
-    if (first) return first;
   } catch {
     // offline: the cached copy
   }
+  if (answer && answer.status < 500) return answer;
   const copy = await caches.match(PAGE.href, { cacheName: CACHE });
-  return copy ?? network;
+  if (!copy) return answer ?? network;
+  // A host that redirects index.html to its folder left a redirected response, which a navigation must not
+  // be given as is: the same body and headers, fresh.
+  return copy.redirected ? new Response(copy.body, { status: copy.status, headers: copy.headers }) : copy;
 }
