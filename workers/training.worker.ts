@@ -16,6 +16,7 @@ import type {
   WorkerUpdate,
 } from '../src/engine/protocol';
 import type { RunCheckpoint } from '../src/engine/checkpoint';
+import type { LiveChange } from '../src/engine/schedule';
 import { Session } from '../src/engine/session';
 import type { RunConfig } from '../src/engine/types';
 import { snapshotBuffers } from '../src/engine/transfer';
@@ -57,7 +58,7 @@ function ensureBackend(prefer?: BackendPreference): Promise<{ name: string; reas
   return backendPromise;
 }
 
-async function create(config: RunConfig, checkpoint?: RunCheckpoint) {
+async function create(config: RunConfig, checkpoint?: RunCheckpoint, schedule?: LiveChange[]) {
   await ensureBackend();
   const digits = config.task.name === 'digits' ? await loadDigits() : undefined;
   const where = trainingPlacement({
@@ -71,6 +72,7 @@ async function create(config: RunConfig, checkpoint?: RunCheckpoint) {
     digits,
     place: (i, init) => (second && inSecondWorker(where, i) ? second.runner(i, init) : undefined),
     checkpoint,
+    schedule,
   });
   return { experiment, placement: where.note };
 }
@@ -101,16 +103,16 @@ const api: TrainingApi = {
     return session.status();
   },
   /** Picks the backend and placement (from the link), then builds the run unless it is already built. */
-  async init(config: RunConfig, opts: { prefer?: BackendPreference; threads?: TrainingThreads } = {}) {
+  async init(config, opts = {}) {
     threads = opts.threads;
     await ensureBackend(opts.prefer).catch(() => undefined); // a failure is reported by the build
-    return session.init(config);
+    return session.init(config, opts.schedule);
   },
   reset: (config: RunConfig) => session.reset(config),
   async restore(checkpoint, opts = {}) {
     threads = opts.threads;
     await ensureBackend(opts.prefer).catch(() => undefined); // a failure is reported by the build
-    return session.restore(checkpoint, { lr: opts.lr, runIdAbove: opts.runIdAbove });
+    return session.restore(checkpoint, { lr: opts.lr, runIdAbove: opts.runIdAbove, schedule: opts.schedule });
   },
   injectFault(kind: FaultKind) {
     if (kind === 'throw-in-step') session.failNextStep();

@@ -6,6 +6,7 @@
 import { createStore, del, get, set, entries, type UseStore } from 'idb-keyval';
 import { z } from 'zod';
 import { decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from '../engine/checkpoint';
+import { changesToParam, parseChanges, type LiveChange } from '../engine/schedule';
 import { History } from '../history/history';
 import { encodeHistory, type HistoryData } from '../history/codec';
 import {
@@ -32,8 +33,10 @@ export interface SavedRun {
   name: string;
   /** Milliseconds since 1970 (Date.now) when it was last saved. */
   savedAt: number;
-  /** The running config, λ and lr as they were. */
+  /** The config the run was built from (λ and lr as they were then). */
   config: RunConfig;
+  /** Its live changes, each at the first step that used it (a reopened run's link replays them). */
+  changes: LiveChange[];
   app: AppSettings;
   preset: string | null;
   view: ViewOptions;
@@ -65,6 +68,7 @@ const Meta = z
     view: z.object({ lossSmoothing: z.number().min(0).max(0.99), lossLog: z.boolean() }).strict(),
     history: z.unknown(),
     checkpoint: z.unknown(),
+    changes: z.string().max(200_000),
   })
   .strict();
 
@@ -86,6 +90,8 @@ export function parseSavedRun(data: unknown): SavedRun {
   const d = m.data;
   const config = parseRunConfig(d.config);
   if (!config.ok) throw new Error(`config: ${config.error}`);
+  const changes = parseChanges(d.changes, config.value);
+  if (!changes.ok) throw new Error(`changes: ${changes.error}`);
   let history: History;
   try {
     history = History.fromData(d.history);
@@ -107,7 +113,18 @@ export function parseSavedRun(data: unknown): SavedRun {
   }
   const { id, name, savedAt, preset, view } = d;
   const app = d.app as AppSettings; // checked by the APP_TABLE rows' schema
-  return { id, name, savedAt, config: config.value, app, preset, view, history, checkpoint };
+  return {
+    id,
+    name,
+    savedAt,
+    config: config.value,
+    changes: changes.value,
+    app,
+    preset,
+    view,
+    history,
+    checkpoint,
+  };
 }
 
 /** The JSON-safe form of a run (files): History and checkpoint with their arrays as base64 text. */
@@ -126,6 +143,7 @@ function stored(run: SavedRun): Record<string, unknown> & { history: HistoryData
     name: run.name,
     savedAt: run.savedAt,
     config: run.config,
+    changes: changesToParam(run.changes),
     app: run.app,
     preset: run.preset,
     view: run.view,

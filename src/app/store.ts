@@ -11,6 +11,7 @@ import type {
   WorkerUpdate,
 } from '../engine/protocol';
 import type { RunCheckpoint } from '../engine/checkpoint';
+import { CHANGES_KEY, changesToParam, parseChanges, type LiveChange } from '../engine/schedule';
 import type { Snapshot } from '../engine/types';
 import { History } from '../history/history';
 import { PRESETS, presetByName, type Preset } from '../presets';
@@ -32,7 +33,11 @@ import {
 import { MACHINE_KEYS, machineFromParams } from './machine';
 import { HIDEABLE, HIDE_KEY, hiddenFromParams } from './classroom';
 import { divergenceNotice } from './divergence-notice';
-import { getUi, setUi } from './ui-state';
+import { getUi, setUi, useUi } from './ui-state';
+import { viewFromParams, viewToParams } from './view-link';
+
+/** The loss view's options before the link or a saved run sets them. */
+const VIEW_DEFAULTS = { lossSmoothing: getUi().lossSmoothing, lossLog: getUi().lossLog };
 import { announceData } from './view-scheduler';
 import {
   replaceTrainingWorker,
@@ -74,6 +79,10 @@ export interface AppState {
   runKey: string;
   /** Its name in the list of saved runs ('' until named: the list then describes it). */
   runName: string;
+  /** The config the running run was built from (λ and lr as they were then; `applied` has them as now). */
+  built: RunConfig | null;
+  /** The live changes of the running run so far, each at the first step that used it (the link's `changes=`). */
+  changes: LiveChange[];
 }
 
 const initialStatus: WorkerStatus = {
@@ -103,6 +112,8 @@ export const useApp = create<AppState>()(() => ({
   presetLoads: 0,
   runKey: newRunId(),
   runName: '',
+  built: null,
+  changes: [],
 }));
 
 const set = useApp.setState;
@@ -213,11 +224,30 @@ function onUpdate(u: WorkerUpdate): void {
     if (u.snapshot.steps.length) checkFirst = false;
     pendingHistory.append(u.snapshot);
     announceDivergences(u.snapshot, pendingHistory);
+    if (u.snapshot.changes?.length) recordChanges(u.snapshot.changes);
   }
   pendingStatus = s;
   // rAF coalesces any number of updates into one render; it does not run in a hidden tab, which is fine:
   // the History keeps accumulating and the next visible frame shows it all.
   if (!frame) frame = requestAnimationFrame(publish);
+}
+
+/** Changes still to come in a replayed link: when the engine applies one, the page's controls follow it. */
+let replaying: LiveChange[] = [];
+
+function recordChanges(changes: LiveChange[]): void {
+  set((s) => ({ changes: [...s.changes, ...changes] }));
+  for (const c of changes) {
+    const i = replaying.findIndex((r) => r.step === c.step && r.model === c.model && r.setting === c.setting);
+    if (i < 0) continue;
+    replaying.splice(i, 1);
+    setLive(c.model, c.setting, c.value);
+  }
+}
+
+/** The recorded changes up to engine step `step` (a run going back to a checkpoint drops the later ones). */
+function changesUpTo(step: number): void {
+  set((s) => ({ changes: s.changes.filter((c) => c.step <= step) }));
 }
 
 /** Announces the models that `snap` first reports diverged (once each per run); pauses once none is left. */
@@ -280,6 +310,9 @@ export async function restoreBefore(cp: RunCheckpoint, lr: Record<string, number
     note: null,
   };
   keeper.restoredTo(cp);
+  // The changes after the checkpoint are not made again (one of them may be what broke the model).
+  replaying = [];
+  changesUpTo(cp.step);
   liveFrom(cp, lr);
   set({ notice: null });
   try {
@@ -307,7 +340,11 @@ export function latestCheckpoint(): RunCheckpoint | null {
  * Opens a saved run where it was: its settings and loss-view options, its History up to its checkpoint, and the
  * models restored from that checkpoint in the worker, paused. A run saved without a checkpoint starts over.
  */
-export async function openSavedRun(run: SavedRun, note: (step: number) => string): Promise<void> {
+export async function openSavedRun(
+  run: SavedRun,
+  note: (step: number) => string,
+  kind: Notice['kind'] = 'info',
+): Promise<void> {
   const cp = run.checkpoint;
   // Run id 0 is a fresh worker's "no run yet": its status must not take the History this run carries.
   minRunId = Math.max(1, lastSeenRunId + 1);
@@ -321,16 +358,20 @@ export async function openSavedRun(run: SavedRun, note: (step: number) => string
     carry = { history: h, note: null };
   } else carry = null;
   pause();
+  replaying = [];
   set({
     draft: run.config,
     applied: run.config,
+    built: run.config,
+    changes: run.changes.filter((c) => !cp || c.step <= cp.step),
     app: run.app,
     preset: run.preset,
     runKey: run.id,
     runName: run.name,
-    notice: { kind: 'info', text: note(step) },
+    notice: { kind, text: note(step) },
   });
   setUi({ lossSmoothing: run.view.lossSmoothing, lossLog: run.view.lossLog });
+  if (cp) liveFrom(cp, {});
   try {
     await worker().setStepsPerTick(run.app.stepsPerTick);
     if (cp) await worker().restore(cp, { ...machine, runIdAbove: minRunId - 1 });
@@ -381,14 +422,25 @@ async function recover(why: string, opts: { avoidGpu?: boolean } = {}): Promise<
       };
       keeper.restoredTo(cp);
       liveFrom(cp, {});
-      await w.restore(cp, { prefer, threads: machine.threads, runIdAbove: minRunId - 1 });
+      // The same run again: the live changes made after the checkpoint are replayed at their steps.
+      const again = [...get().changes.filter((c) => c.step > cp.step), ...replaying];
+      changesUpTo(cp.step);
+      await w.restore(cp, {
+        prefer,
+        threads: machine.threads,
+        runIdAbove: minRunId - 1,
+        schedule: again,
+      });
     } else if (applied) {
       // No checkpoint yet: the run starts over in the new worker, whose run ids start at 1 (the old worker is
       // gone, so nothing stale can arrive).
       carry = null;
       minRunId = 1;
       historyRunId = -1;
-      await w.init(applied, { prefer, threads: machine.threads });
+      const built = get().built ?? applied;
+      const again = [...get().changes, ...replaying];
+      set({ changes: [], applied: built });
+      await w.init(built, { prefer, threads: machine.threads, schedule: again });
     }
     const where = prefer && prefer !== machine.prefer ? ` on the ${prefer} backend` : '';
     set({
@@ -414,8 +466,9 @@ async function recover(why: string, opts: { avoidGpu?: boolean } = {}): Promise<
 function silenceAllowed(): number {
   const st = get().status;
   if (st.state === 'starting' || recovering) return 20_000;
-  // Until a first step has been timed, allow for its one-off costs (compiling kernels, warming caches).
-  return Number.isFinite(st.msPerStep) ? 0 : 5_000;
+  // Until a first step has been timed, allow for its one-off costs (compiling kernels and shaders, warming
+  // caches): on a loaded machine a first webgl or wasm step has taken 13–33 s.
+  return Number.isFinite(st.msPerStep) ? 0 : 60_000;
 }
 
 // ---- URL sync: the link shows what is running ----
@@ -430,7 +483,11 @@ function syncUrl(): void {
     // While a preset's run is running the link names it first, so that opening the link shows its caption.
     const p = activePreset(s);
     const query = new URLSearchParams(p ? { preset: p.name } : {});
-    for (const [k, v] of settingsToParams({ config: s.applied, app: s.app })) query.set(k, v);
+    // The run as built plus its live changes: opening the link replays it step for step.
+    const base = s.built ?? s.applied;
+    for (const [k, v] of settingsToParams({ config: base, app: s.app })) query.set(k, v);
+    if (s.changes.length) query.set(CHANGES_KEY, changesToParam(s.changes));
+    viewToParams(getUi(), VIEW_DEFAULTS, query);
     const old = new URLSearchParams(location.search);
     for (const k of MACHINE_KEYS) {
       const v = old.get(k);
@@ -466,6 +523,9 @@ export async function start(): Promise<void> {
   const hide = hiddenFromParams(params);
   setUi({ hidden: hide.hidden });
   if (hide.problem) problems.push(hide.problem);
+  const view = viewFromParams(params);
+  setUi(view.value);
+  if (view.problems.length) problems.push(`The link's ${view.problems.join('; ')}: using the default.`);
   if (fromUrl.problems.length) {
     problems.push(`Some of the link's settings could not be used: ${fromUrl.problems.join('; ')}.`);
   }
@@ -492,7 +552,16 @@ export async function start(): Promise<void> {
   machine = link.ok ? { prefer: link.value.backend, threads: link.value.threads } : {};
   const { prefer, threads } = machine;
   useApp.subscribe((s, prev) => {
-    if (s.applied !== prev.applied || s.app !== prev.app || s.preset !== prev.preset) syncUrl();
+    if (
+      s.applied !== prev.applied ||
+      s.app !== prev.app ||
+      s.preset !== prev.preset ||
+      s.changes !== prev.changes
+    )
+      syncUrl();
+  });
+  useUi.subscribe((u, prev) => {
+    if (u.lossSmoothing !== prev.lossSmoothing || u.lossLog !== prev.lossLog) syncUrl();
   });
   setOnWorkerDeath((why) => void recover(why));
   if (params.get('debug') === 'faults') exposeFaults();
@@ -504,19 +573,34 @@ export async function start(): Promise<void> {
     const saved = await reopenable(fromUrl.value?.config ?? null, presetName !== null);
     if (saved.run) {
       const ago = Math.max(0, Math.round((Date.now() - saved.run.savedAt) / 1000));
+      // The link's own problems (a bad hide= name…) stay in front, the reopening after them.
+      const before = get().notice?.text;
       await openSavedRun(
         saved.run,
         (step) =>
+          (before ? `${before} ` : '') +
           `Reopened "${saved.run!.name}" where it was saved ${ago} s ago: step ${formatCount(step)}, paused. ` +
           'Press Play to go on, or Reset for a new run.',
+        before ? 'error' : 'info',
       );
       return;
     }
     if (saved.problem) set({ notice: { kind: 'error', text: `${saved.problem}; starting a new run.` } });
     const config = get().draft;
-    set({ applied: config });
+    // `changes=`: the live changes of the run the link was made from, replayed at their steps.
+    const changesText = params.get(CHANGES_KEY);
+    const parsed = changesText === null ? null : parseChanges(changesText, config);
+    if (parsed && !parsed.ok)
+      set({
+        notice: {
+          kind: 'error',
+          text: `The link's live changes could not be used (${parsed.error}): the run starts without them.`,
+        },
+      });
+    replaying = parsed?.ok ? parsed.value : [];
+    set({ applied: config, built: config, changes: [] });
     await w.setStepsPerTick(get().app.stepsPerTick);
-    await w.init(config, { prefer, threads });
+    await w.init(config, { prefer, threads, schedule: replaying });
   } catch (e) {
     fatal(`could not start training: ${message(e)}`);
   }
@@ -591,7 +675,14 @@ export async function reset(opts: { fresh?: boolean } = {}): Promise<void> {
   keeper.clear();
   // A reset with other structural settings leaves the preset: its caption no longer describes the run.
   const p = get().preset ? presetByName(get().preset!) : undefined;
-  set({ applied: check.value, notice: null, ...(p && !isPresetRun(p, check.value) ? { preset: null } : {}) });
+  replaying = [];
+  set({
+    applied: check.value,
+    built: check.value,
+    changes: [],
+    notice: null,
+    ...(p && !isPresetRun(p, check.value) ? { preset: null } : {}),
+  });
   try {
     const st = await worker().reset(check.value);
     if (st.runId < minRunId) {

@@ -12,6 +12,7 @@ import type { DigitsData } from '../tasks/digits';
 import { Rng } from '../util/rng';
 import { LocalRunner, type ModelRunner, type RunnerInit } from './model-runner';
 import { allFinite, CHECKPOINT_FORMAT, type RunCheckpoint } from './checkpoint';
+import { ChangeLog, type LiveChange } from './schedule';
 import { blankRow, divergenceOf, type Divergence } from './divergence';
 import { deriveRow, packRows, type StepRow } from './series';
 import { denseSpectrum, kruSpectrum } from './spectra';
@@ -106,6 +107,10 @@ export class Experiment {
   private testCache: { step: number; acc: Record<string, number | null> } | null = null;
   private recentMs: number[] = [];
   private disposed = false;
+  /** Live changes as applied (each at the first step that used it), for the page's link. */
+  private readonly changeLog = new ChangeLog();
+  /** Changes still to apply, in step order (a replayed link's). */
+  private schedule: LiveChange[] = [];
 
   private constructor(
     readonly config: RunConfig,
@@ -120,7 +125,7 @@ export class Experiment {
    */
   static async create(
     config: RunConfig,
-    opts: { digits?: DigitsData; place?: Place; checkpoint?: RunCheckpoint } = {},
+    opts: { digits?: DigitsData; place?: Place; checkpoint?: RunCheckpoint; schedule?: LiveChange[] } = {},
   ): Promise<Experiment> {
     const parsed = parseRunConfig(config);
     if (!parsed.ok) throw new Error(`invalid config: ${parsed.error}`);
@@ -159,6 +164,7 @@ export class Experiment {
     if (cp) data.setState(cp.data);
     const e = new Experiment(c, task, data, slots);
     if (cp) e.stepCount = cp.step;
+    e.schedule = (opts.schedule ?? []).filter((x) => x.step > e.stepCount).sort((a, b) => a.step - b.step);
     return e;
   }
 
@@ -219,14 +225,20 @@ export class Experiment {
     if (!(Number.isFinite(lambda) && lambda >= 0)) throw new Error(`λ must be a number ≥ 0, got ${lambda}`);
     const s = this.slot(id);
     if (s.spec.kind !== 'kru') throw new Error(`"${id}" is an ${s.spec.kind.toUpperCase()}: it has no λ`);
+    lambda = Math.fround(lambda); // what the computation uses; a replay of the recorded value is then exact
+    if (lambda === s.lambda) return;
     s.lambda = lambda;
+    this.changeLog.record({ step: this.stepCount + 1, model: id, setting: 'lambda', value: lambda });
   }
 
   setLearningRate(id: string, lr: number): void {
     if (!(Number.isFinite(lr) && lr > 0)) throw new Error(`learning rate must be a number > 0, got ${lr}`);
     const s = this.slot(id);
+    lr = Math.fround(lr);
+    if (lr === s.lr) return;
     s.lr = lr;
     s.runner.setLearningRate(lr);
+    this.changeLog.record({ step: this.stepCount + 1, model: id, setting: 'lr', value: lr });
   }
 
   /** k training steps for every model on identical batches. */
@@ -260,6 +272,11 @@ export class Experiment {
     const order = [...this.slots].sort((a, b) => Number(b.runner.remote) - Number(a.runner.remote));
     try {
       for (let i = 0; i < k; i++) {
+        while (this.schedule.length && this.schedule[0].step <= this.stepCount + 1) {
+          const c = this.schedule.shift()!;
+          if (c.setting === 'lambda') this.setLambda(c.model, c.value);
+          else this.setLearningRate(c.model, c.value);
+        }
         const batch = this.task.trainBatch(this.dataRng, this.config.batch);
         for (const slot of order) {
           pending.push({
@@ -314,6 +331,7 @@ export class Experiment {
       msPerStep: this.msPerStep,
       backend: tf.getBackend(),
       diverged: this.divergences(),
+      changes: this.changeLog.takeNew(),
     };
     this.rowSteps = [];
     return snap;

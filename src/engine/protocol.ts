@@ -4,6 +4,7 @@ import type { BackendName } from './backend-names';
 import type { TrainingThreads } from './placement';
 import type { RunConfig, Snapshot } from './types';
 import type { RunCheckpoint } from './checkpoint';
+import type { LiveChange } from './schedule';
 
 export type BackendPreference = BackendName;
 
@@ -61,7 +62,7 @@ export interface TrainingApi {
   /** Picks the backend and placement (from the link), then builds the run unless it is already built. */
   init(
     config: RunConfig,
-    opts?: { prefer?: BackendPreference; threads?: TrainingThreads },
+    opts?: { prefer?: BackendPreference; threads?: TrainingThreads; schedule?: LiveChange[] },
   ): Promise<WorkerStatus>;
   reset(config: RunConfig): Promise<WorkerStatus>;
   /** Picks the backend and placement, then rebuilds the run from a checkpoint (see Session.restore). */
@@ -72,6 +73,7 @@ export interface TrainingApi {
       threads?: TrainingThreads;
       lr?: Record<string, number>;
       runIdAbove?: number;
+      schedule?: LiveChange[];
     },
   ): Promise<WorkerStatus>;
   play(): WorkerStatus;

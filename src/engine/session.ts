@@ -7,6 +7,7 @@ import { parseRunConfig } from '../settings/run-config';
 import { APP_TABLE } from '../settings/table';
 import type { RunConfig, Snapshot } from './types';
 import { CHECKPOINT_EVERY, type RunCheckpoint } from './checkpoint';
+import type { LiveChange } from './schedule';
 
 /** A checkpoint is also taken after this long without one while training (what a reload loses at most). */
 export const CHECKPOINT_MAX_AGE_MS = 10_000;
@@ -36,6 +37,7 @@ export interface SessionDeps {
   create(
     config: RunConfig,
     checkpoint?: RunCheckpoint,
+    schedule?: LiveChange[],
   ): Promise<{ experiment: SessionExperiment; placement: string }>;
   /** Posts an update to the page; resolves once the page has taken it. */
   send(update: WorkerUpdate): Promise<void>;
@@ -194,12 +196,12 @@ export class Session {
       if (!ran) return false;
     } catch (e) {
       if (forRun !== this.runId) return false;
-      this.playing = false;
-      this.state = 'error';
       // A lost device fails the step before its `lost` promise settles: give it a moment, so that the page
       // hears "device" (and moves the run off WebGPU) rather than "step".
       await new Promise((r) => setTimeout(r, 100));
       if (this.fault?.kind === 'device') return false;
+      this.playing = false;
+      this.state = 'error';
       this.lastError = `training step failed: ${message(e)}`;
       this.fault = { kind: 'step', message: this.lastError };
       await this.send();
@@ -237,12 +239,14 @@ export class Session {
   }
 
   /** Builds the run unless one with the same config exists or is being built (StrictMode-safe). */
-  async init(config: RunConfig): Promise<WorkerStatus> {
-    if (this.experimentKey && this.experimentKey === JSON.stringify(config) && this.state !== 'error') {
+  /** Builds the run (with `schedule`: live changes to replay at their steps) unless it is built already. */
+  async init(config: RunConfig, schedule: LiveChange[] = []): Promise<WorkerStatus> {
+    const key = JSON.stringify([config, schedule]);
+    if (this.experimentKey && this.experimentKey === key && this.state !== 'error') {
       await this.send();
       return this.status();
     }
-    return this.reset(config);
+    return this.build(config, undefined, {}, schedule);
   }
 
   /** Rebuilds the run from config (same config and seed → the same run, step for step). */
@@ -258,16 +262,17 @@ export class Session {
    */
   restore(
     checkpoint: RunCheckpoint,
-    opts: { lr?: Record<string, number>; runIdAbove?: number } = {},
+    opts: { lr?: Record<string, number>; runIdAbove?: number; schedule?: LiveChange[] } = {},
   ): Promise<WorkerStatus> {
     if (opts.runIdAbove !== undefined) this.runId = Math.max(this.runId, opts.runIdAbove);
-    return this.build(checkpoint.config, checkpoint, opts.lr ?? {});
+    return this.build(checkpoint.config, checkpoint, opts.lr ?? {}, opts.schedule ?? []);
   }
 
   private async build(
     config: RunConfig,
     checkpoint?: RunCheckpoint,
     lr: Record<string, number> = {},
+    schedule: LiveChange[] = [],
   ): Promise<WorkerStatus> {
     const parsed = parseRunConfig(config);
     if (!parsed.ok) {
@@ -279,7 +284,7 @@ export class Session {
     const forRun = ++this.runId;
     this.lastDetail = null;
     this.live = Object.fromEntries(Object.entries(lr).map(([id, v]) => [id, { lr: v }]));
-    this.experimentKey = checkpoint ? '' : JSON.stringify(config);
+    this.experimentKey = checkpoint ? '' : JSON.stringify([config, schedule]);
     this.state = 'starting';
     this.lastError = null;
     this.stepCount = checkpoint?.step ?? 0;
@@ -291,7 +296,7 @@ export class Session {
         this.experiment?.dispose();
         this.experiment = null;
         if (forRun !== this.runId) return; // a newer reset is queued behind us
-        const built = await this.deps.create(c, checkpoint);
+        const built = await this.deps.create(c, checkpoint, schedule);
         if (forRun !== this.runId) {
           built.experiment.dispose();
           return;

@@ -2,6 +2,7 @@
 // typed arrays), so it crosses the worker boundary with structured clone / transfer and round-trips to JSON.
 import type { ModelKind } from '../core/vocabulary';
 import type { Divergence } from './divergence';
+import type { LiveChange } from './schedule';
 
 export type { RunConfig, ModelSpec } from '../settings/table';
 export type { TaskConfig } from '../tasks/types';
@@ -86,4 +87,6 @@ export interface Snapshot {
    * snapshots (tests) may leave it out, which means none.
    */
   diverged?: Record<string, Divergence>;
+  /** The live changes applied since the previous snapshot (each at the first step that used it). */
+  changes?: LiveChange[];
 }

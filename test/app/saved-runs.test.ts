@@ -33,6 +33,7 @@ beforeAll(async () => {
     name: 'a test run',
     savedAt: 1_700_000_000_000,
     config,
+    changes: [{ step: 5, model: 'rnn', setting: 'lr', value: Math.fround(2e-3) }],
     app: defaultAppSettings(),
     preset: null,
     view: { lossSmoothing: 0.5, lossLog: false },
@@ -76,7 +77,8 @@ describe('saved-run files', () => {
     expect(sameConfig(back.config, run.config)).toBe(true);
     expect(back.checkpoint!.step).toBe(7);
     expect(Array.from(back.history.steps.view())).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(back.checkpoint!.models[1].lr).toBe(2e-3);
+    expect(back.checkpoint!.models[1].lr).toBe(Math.fround(2e-3));
+    expect(back.changes).toEqual(run.changes);
   });
 
   it('take a corrupted file only as a whole, valid run; otherwise refuse it with a one-line Error', () => {

@@ -323,10 +323,11 @@ test('settings round-trip through the URL; a bad key is reported and falls back 
   await expect(page.getByTestId('seed-input')).toHaveValue('7');
   await expect(page.getByTestId('pending')).toHaveCount(0);
   await expect.poll(() => new URL(page.url()).searchParams.get('models')).toBe('kru:kru,rnn:rnn');
-  // Changing a live setting rewrites the link (debounced): it shows what is running.
+  // Changing a live setting rewrites the link (debounced): the run as built, plus the change at its step.
   await page.getByTestId('lambda-input').fill('2');
   await page.getByTestId('lambda-input').press('Enter');
-  await expect.poll(() => new URL(page.url()).searchParams.get('kru.lambda')).toBe('2');
+  await expect.poll(() => new URL(page.url()).searchParams.get('changes')).toBe('1:kru:lambda:2');
+  expect(new URL(page.url()).searchParams.get('kru.lambda')).toBe('0.3');
   expect(new URL(page.url()).searchParams.get('kru.factors')).toBe('4,4');
   expect(new URL(page.url()).searchParams.get('rnn.N')).toBe('16');
   // An edit that waits for Reset is not in the link until it applies.

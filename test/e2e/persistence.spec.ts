@@ -27,7 +27,8 @@ test('a reload reopens the run where it was: step count, history and view option
   await open(page);
   await page.getByLabel('log scale').uncheck();
   const steps = await trainTo(page, 25);
-  const rows = await page.getByTestId('view-loss').getAttribute('data-rows');
+  await expect(page.getByTestId('view-loss')).toHaveAttribute('data-rows', String(steps));
+  const rows = String(steps);
   const firstLoss = await page.getByTestId('view-loss').getAttribute('data-first-loss');
   // Saved once the pause's checkpoint arrived: the list shows it with its step count.
   const list = await savedList(page);

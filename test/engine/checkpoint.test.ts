@@ -57,8 +57,8 @@ describe('checkpoints', () => {
       const b = await Experiment.create(c, { checkpoint: back });
       expect(b.steps).toBe(7);
       expect(b.live()).toEqual({
-        kru: { lambda: 0.3, lr: c.models[0].lr },
-        rnn: { lambda: 0, lr: 2e-3 },
+        kru: { lambda: Math.fround(0.3), lr: c.models[0].lr },
+        rnn: { lambda: 0, lr: Math.fround(2e-3) },
         strict: { lambda: strictKru.lambda, lr: strictKru.lr },
       });
       await b.step(5);
