@@ -35,11 +35,6 @@ export const CONTENT_SECURITY_POLICY = [
   // Styles: the bundle's stylesheet only, no <style> elements. React (style={…}) and most chart code set styles
   // through the CSSOM (element.style), which a policy does not restrict.
   "style-src 'self'",
-  // …but style *attributes* written as markup are: the charts set a few with setAttribute('style', …) (the
-  // coloured labels in src/charts/lib/panel.ts and SingularValuesChart.tsx, and the computed styles copied into
-  // an exported SVG in src/charts/lib/chart-export.ts). Writing those through element.style instead would let
-  // this line go. Style attributes cannot run script, and url() in them is still held to img-src.
-  "style-src-attr 'unsafe-inline'",
   // Images: data: for the empty favicon (<link rel=icon href="data:,">); blob: for the PNG export, which draws
   // the chart's SVG into an <img> from a blob URL (src/charts/lib/chart-export.ts).
   "img-src 'self' data: blob:",

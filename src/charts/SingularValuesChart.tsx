@@ -10,7 +10,7 @@ import { formatCount, formatValue } from '../core/format';
 import { LineCache } from './lib/decimate';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { changeText, runMark, singularValuesLegend, styleOf, stylesOf } from './lib/models';
-import { XYPanel, changesNear, drawChangeMarks, setAttr, svgEl } from './lib/panel';
+import { XYPanel, changesNear, drawChangeMarks, setAttr, setFill, svgEl } from './lib/panel';
 import { positiveOnly, stepDomain, stepPath } from './lib/series';
 
 export interface SingularValuesChartProps {
@@ -168,7 +168,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
       const head = this.heads[j] ?? (this.heads[j] = svgEl(this.svg, 'text', { class: 'kru-panel-title' }));
       setAttr(head, 'x', 4);
       setAttr(head, 'y', top + 13);
-      setAttr(head, 'style', `fill:${b.m.color}`);
+      setFill(head, b.m.color);
       setAttr(head, 'visibility', headH ? 'visible' : 'hidden');
       if (head.textContent !== b.m.label) head.textContent = b.m.label;
       top += headH;

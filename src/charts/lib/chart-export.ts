@@ -35,8 +35,10 @@ function inlineStyled(svg: SVGSVGElement): SVGSVGElement {
   const to = [copy, ...copy.querySelectorAll('*')];
   from.forEach((el, i) => {
     const cs = getComputedStyle(el);
-    const style = STYLE_PROPS.map((p) => `${p}:${cs.getPropertyValue(p)}`).join(';');
-    (to[i] as SVGElement).setAttribute('style', style);
+    // Through the CSSOM: a style attribute written as markup is refused by the page's Content-Security-Policy.
+    const copy = to[i] as SVGElement;
+    for (const p of STYLE_PROPS) copy.style.setProperty(p, cs.getPropertyValue(p));
+    delete copy.dataset.fill;
     to[i].removeAttribute('class');
   });
   return copy;

@@ -27,6 +27,16 @@ export function setAttr(e: Element, name: string, value: string | number): void 
   if (e.getAttribute(name) !== v) e.setAttribute(name, v);
 }
 
+/**
+ * Sets an element's inline fill through the CSSOM, only when it changed: a style attribute written as markup
+ * (setAttribute('style', …)) is refused by the page's Content-Security-Policy, element.style is not.
+ */
+export function setFill(e: SVGElement, color: string): void {
+  if (e.dataset.fill === color) return;
+  e.dataset.fill = color;
+  e.style.setProperty('fill', color);
+}
+
 let uid = 0;
 
 export interface PanelOptions {
@@ -304,9 +314,10 @@ export class XYPanel {
     const t = this.mark(
       `${key}-label`,
       'text',
-      { class: 'kru-ref-label', style: `fill:${color}`, 'text-anchor': 'end' },
+      { class: 'kru-ref-label', 'text-anchor': 'end' },
       'over',
     );
+    setFill(t, color);
     setAttr(l, 'visibility', inside ? 'visible' : 'hidden');
     setAttr(t, 'visibility', inside && label ? 'visible' : 'hidden');
     if (!inside) return;
@@ -390,7 +401,7 @@ export function drawChangeMarks(
     rowEnd[row] = start + w + 6;
     const t = texts[nLabels++] ?? svgEl(group, 'text');
     setAttr(t, 'class', `kru-${c.setting === 'lambda' ? 'lambda' : c.setting}-label`);
-    setAttr(t, 'style', `fill:${m.color}`);
+    setFill(t, m.color);
     setAttr(t, 'text-anchor', left ? 'end' : 'start');
     setAttr(t, 'x', left ? px - 3 : px + 3);
     setAttr(t, 'y', 10 + 12 * row);
