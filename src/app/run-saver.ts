@@ -4,7 +4,8 @@
 import { create } from 'zustand';
 import { PRESETS } from '../presets';
 import type { AppState } from './store';
-import { latestCheckpoint, onCheckpoint, useApp } from './store';
+import { useApp } from './store';
+import { latestCheckpoint, onCheckpoint } from './run-feed';
 import { getUi } from './ui-state';
 import { listRuns, saveRun, type SavedRun, type SavedRunInfo } from './saved-runs';
 

@@ -4,7 +4,8 @@
 import { useId, useRef, useState } from 'react';
 import { formatCount } from '../core/format';
 import { download } from './download';
-import { openSavedRun, setRunName, useApp } from './store';
+import { setRunName, useApp } from './store';
+import { openSavedRun } from './recovery';
 import { refreshSavedRuns, saveCurrentRun, useSavedRuns, describeRun } from './run-saver';
 import { deleteRun, importRun, loadRun, renameRun, savedRunToJson, type SavedRunInfo } from './saved-runs';
 

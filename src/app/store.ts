@@ -1,18 +1,11 @@
 // The page's one source of truth: the run in progress (with its live λ and lr), the edited draft of the next
-// run, page settings, the run's History, status and messages. Actions talk to the training worker; worker
-// updates land here, coalesced to one render per frame.
+// run, page settings, the run's History, status and messages; the user's actions, which talk to the training
+// worker; and the link, kept in step with the run. Worker updates come in through run-feed.ts; going back to a
+// checkpoint, replacing a dead worker and opening a saved run live in recovery.ts.
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import type {
-  BackendPreference,
-  FaultKind,
-  TrainingThreads,
-  WorkerStatus,
-  WorkerUpdate,
-} from '../engine/protocol';
-import type { RunCheckpoint } from '../engine/checkpoint';
+import type { BackendPreference, TrainingThreads, WorkerStatus } from '../engine/protocol';
 import { CHANGES_KEY, changesToParam, parseChanges, type LiveChange } from '../engine/schedule';
-import type { Snapshot } from '../engine/types';
 import { History } from '../history/history';
 import { PRESETS, presetByName, type Preset } from '../presets';
 import {
@@ -32,24 +25,17 @@ import {
 } from '../settings';
 import { MACHINE_KEYS, machineFromParams } from './machine';
 import { HIDEABLE, HIDE_KEY, hiddenFromParams } from './classroom';
-import { divergenceNotice } from './divergence-notice';
 import { getUi, setUi, useUi } from './ui-state';
 import { viewFromParams, viewToParams } from './view-link';
 
+import { setOnWorkerDeath, trainingWorker, watchWorker } from './worker-client';
+import { newRunId, reopenable } from './saved-runs';
+import { formatCount } from '../core/format';
+import { feed, keeper, onUpdate } from './run-feed';
+import { exposeFaults, openSavedRun, recover, silenceAllowed } from './recovery';
+
 /** The loss view's options before the link or a saved run sets them. */
 const VIEW_DEFAULTS = { lossSmoothing: getUi().lossSmoothing, lossLog: getUi().lossLog };
-import { announceData } from './view-scheduler';
-import {
-  replaceTrainingWorker,
-  setOnWorkerDeath,
-  recentAnswerTimes,
-  terminateWorkerForTest,
-  trainingWorker,
-  watchWorker,
-} from './worker-client';
-import { CheckpointKeeper } from './checkpoint-keeper';
-import { newRunId, reopenable, type SavedRun } from './saved-runs';
-import { formatCount, formatValue } from '../core/format';
 
 export interface Notice {
   kind: 'error' | 'info';
@@ -119,7 +105,7 @@ export const useApp = create<AppState>()(() => ({
 const set = useApp.setState;
 const get = useApp.getState;
 
-function fatal(text: string): void {
+export function fatal(text: string): void {
   set({ notice: { kind: 'error', text }, playing: false });
 }
 
@@ -161,314 +147,16 @@ export function draftError(s: AppState): string | null {
   return r.ok ? null : r.error;
 }
 
-// ---- worker updates → store, one publish per animation frame ----
-
-/** Updates of runs older than this are stale (a reset is under way) and dropped. */
-let minRunId = 0;
-let lastSeenRunId = -1;
-let historyRunId = -1;
-let pendingHistory: History | null = null;
-let pendingStatus: WorkerStatus | null = null;
-let frame = 0;
-/** Set by a reset that keeps the models' shapes: its run continues this History, after a mark with this note. */
-let carry: { history: History; note: string | null } | null = null;
-/** The continued History has not seen the new run's first rows yet (they must fit it: `accepts`). */
-let checkFirst = false;
-/** Models of the current run (historyRunId) whose divergence the page has announced. */
-let divergedAnnounced = new Set<string>();
-/** The run's checkpoints (the worker posts them), for going back and for replacing a dead worker. */
-const keeper = new CheckpointKeeper();
-/** The backend and threads the link asked for (the worker chooses when unset). */
-let machine: { prefer?: BackendPreference; threads?: TrainingThreads } = {};
-
-function publish(): void {
-  frame = 0;
-  const patch: Partial<AppState> = {};
-  if (pendingStatus) {
-    patch.status = pendingStatus;
-    if (pendingStatus.state === 'error') patch.playing = false;
-  }
-  if (pendingHistory) {
-    patch.history = pendingHistory;
-    patch.version = pendingHistory.version;
-  }
-  const fresh = pendingHistory;
-  pendingStatus = null;
-  pendingHistory = null;
-  set(patch);
-  if (fresh) announceData(fresh);
-}
-
-function onUpdate(u: WorkerUpdate): void {
-  const s = u.status;
-  lastSeenRunId = Math.max(lastSeenRunId, s.runId);
-  if (s.runId < minRunId) return;
-  if (s.runId !== historyRunId) {
-    historyRunId = s.runId;
-    divergedAnnounced = new Set();
-    const c = carry;
-    carry = null;
-    checkFirst = !!c;
-    if (c && c.note !== null) c.history.continueRun(c.note); // (null: a restore, already truncated)
-    pendingHistory = c ? c.history : new History();
-    if (!c) set({ runKey: newRunId(), runName: '' }); // a new run: saved as a new entry
-  }
-  if (u.checkpoint && s.runId === historyRunId) {
-    keeper.add(u.checkpoint);
-    checkpointListener?.();
-  }
-  if (s.fault && !recovering) void recover(s.fault.message, { avoidGpu: s.fault.kind === 'device' });
-  if (u.snapshot) {
-    pendingHistory ??= get().history;
-    if (checkFirst && !pendingHistory.accepts(u.snapshot)) pendingHistory = new History(); // safety net
-    if (u.snapshot.steps.length) checkFirst = false;
-    pendingHistory.append(u.snapshot);
-    announceDivergences(u.snapshot, pendingHistory);
-    if (u.snapshot.changes?.length) recordChanges(u.snapshot.changes);
-  }
-  pendingStatus = s;
-  // rAF coalesces any number of updates into one render; it does not run in a hidden tab, which is fine:
-  // the History keeps accumulating and the next visible frame shows it all.
-  if (!frame) frame = requestAnimationFrame(publish);
-}
-
-/** Changes still to come in a replayed link: when the engine applies one, the page's controls follow it. */
-let replaying: LiveChange[] = [];
-
-function recordChanges(changes: LiveChange[]): void {
-  set((s) => ({ changes: [...s.changes, ...changes] }));
-  for (const c of changes) {
-    const i = replaying.findIndex((r) => r.step === c.step && r.model === c.model && r.setting === c.setting);
-    if (i < 0) continue;
-    replaying.splice(i, 1);
-    setLive(c.model, c.setting, c.value);
-  }
-}
-
-/** The recorded changes up to engine step `step` (a run going back to a checkpoint drops the later ones). */
-function changesUpTo(step: number): void {
-  set((s) => ({ changes: s.changes.filter((c) => c.step <= step) }));
-}
-
-/** Announces the models that `snap` first reports diverged (once each per run); pauses once none is left. */
-function announceDivergences(snap: Snapshot, h: History): void {
-  const n = divergenceNotice(snap, h, get().applied?.models ?? [], divergedAnnounced);
-  if (!n) return;
-  for (const id of n.ids) divergedAnnounced.add(id);
-  const points = n.ids.map((id) => keeper.pinFor(id, snap.diverged![id].step));
-  const back = points.every((p) => p) ? points.reduce((a, b) => (b!.step < a!.step ? b : a)) : null;
-  let action: Notice['action'];
-  if (back) {
-    // A tenth of the smaller of the learning rates it had then and when it diverged (a live change may be
-    // what broke it: going back before it, a tenth of the old rate is the safe choice).
-    const lr = Object.fromEntries(
-      n.ids.map((id) => {
-        const then = back.models.find((m) => m.id === id)!.lr;
-        const col = h.series[id]?.lr;
-        const now = col?.length ? col.view()[col.length - 1] : then;
-        return [id, Number((Math.min(then, now) / 10).toPrecision(3))];
-      }),
-    );
-    const lrs = n.ids.map((id) => formatValue(lr[id])).join(', ');
-    action = {
-      label: `Back to step ${formatCount(h.historyStep(back.step))} with lr ${lrs}`,
-      run: () => void restoreBefore(back, lr),
-    };
-  }
-  set({ notice: { kind: 'error', text: n.text, action } });
-  if (n.all) pause();
-}
-
-/** Puts the charts back to checkpoint `cp` of the current run, leaving a mark that says why. */
-function rewindHistory(cp: RunCheckpoint, note: string): History {
-  const h = get().history;
-  h.truncateAfter(h.historyStep(cp.step), { engineStep: cp.step, note });
-  return h;
-}
-
-/** The running config and the draft take the checkpoint's λ and lr (and `lr`'s overrides) as the live values. */
-function liveFrom(cp: RunCheckpoint, lr: Record<string, number>): void {
-  for (const m of cp.models) {
-    setLive(m.id, 'lambda', m.lambda);
-    setLive(m.id, 'lr', lr[m.id] ?? m.lr);
-  }
-}
-
-/**
- * Goes back to checkpoint `cp`, taken before some models diverged, with their new learning rates `lr` (by id),
- * and trains on: the charts drop the steps after it (a mark says so) and the run repeats from there, on the same
- * batches, with the smaller learning rates.
- */
-export async function restoreBefore(cp: RunCheckpoint, lr: Record<string, number>): Promise<void> {
-  const h = get().history;
-  const what = Object.entries(lr)
-    .map(([id, v]) => `${h.model(id)?.label ?? id} lr ${formatValue(v)}`)
-    .join(', ');
-  minRunId = lastSeenRunId + 1;
-  carry = {
-    history: rewindHistory(cp, `back to step ${formatCount(h.historyStep(cp.step))} · ${what}`),
-    note: null,
-  };
-  keeper.restoredTo(cp);
-  // The changes after the checkpoint are not made again (one of them may be what broke the model).
-  replaying = [];
-  changesUpTo(cp.step);
-  liveFrom(cp, lr);
-  set({ notice: null });
-  try {
-    await worker().restore(cp, { lr });
-    play();
-  } catch (e) {
-    fatal(`could not go back to step ${cp.step}: ${message(e)}`);
-  }
-}
-
-let recovering = false;
-let checkpointListener: (() => void) | null = null;
-
-/** Called whenever a checkpoint of the current run arrives (the autosave listens). */
-export function onCheckpoint(fn: () => void): void {
-  checkpointListener = fn;
-}
-
-/** The newest checkpoint of the current run, or null. */
-export function latestCheckpoint(): RunCheckpoint | null {
-  return keeper.latest();
-}
-
-/**
- * Opens a saved run where it was: its settings and loss-view options, its History up to its checkpoint, and the
- * models restored from that checkpoint in the worker, paused. A run saved without a checkpoint starts over.
- */
-export async function openSavedRun(
-  run: SavedRun,
-  note: (step: number) => string,
-  kind: Notice['kind'] = 'info',
-): Promise<void> {
-  const cp = run.checkpoint;
-  // Run id 0 is a fresh worker's "no run yet": its status must not take the History this run carries.
-  minRunId = Math.max(1, lastSeenRunId + 1);
-  keeper.clear();
-  let step = 0;
-  if (cp) {
-    keeper.add(cp);
-    const h = run.history;
-    step = h.historyStep(cp.step);
-    if (h.steps.length) h.truncateAfter(step, { engineStep: cp.step });
-    carry = { history: h, note: null };
-  } else carry = null;
-  pause();
-  replaying = [];
-  set({
-    draft: run.config,
-    applied: run.config,
-    built: run.config,
-    changes: run.changes.filter((c) => !cp || c.step <= cp.step),
-    app: run.app,
-    preset: run.preset,
-    runKey: run.id,
-    runName: run.name,
-    notice: { kind, text: note(step) },
-  });
-  setUi({ lossSmoothing: run.view.lossSmoothing, lossLog: run.view.lossLog });
-  if (cp) liveFrom(cp, {});
-  try {
-    await worker().setStepsPerTick(run.app.stepsPerTick);
-    if (cp) await worker().restore(cp, { ...machine, runIdAbove: minRunId - 1 });
-    else await worker().reset(run.config);
-  } catch (e) {
-    fatal(`could not open the saved run: ${message(e)}`);
-  }
-}
-
 /** Renames the current run in the list of saved runs. */
 export function setRunName(name: string): void {
   set({ runName: name });
 }
-let recoveries: number[] = [];
 
-/**
- * The worker died (or can no longer train: a step threw, the GPU device was lost): starts a new one — on the cpu
- * backend after a device loss — restores the last checkpoint, and trains on if training was on. The charts keep
- * everything up to that checkpoint; the steps after it are trained again (the same batches, the same numbers).
- */
-async function recover(why: string, opts: { avoidGpu?: boolean } = {}): Promise<void> {
-  if (recovering) return;
-  // A worker that cannot even start would be replaced for ever: three deaths in half a minute end it.
-  const now = performance.now();
-  recoveries = recoveries.filter((t) => now - t < 30_000);
-  if (recoveries.length >= 3) {
-    fatal(`the training worker keeps stopping (${why}); reload the page to try again`);
-    return;
-  }
-  recoveries.push(now);
-  recovering = true;
-  const { status, playing, applied } = get();
-  const cp = keeper.latest();
-  const lostAt = status.stepCount;
-  const prefer =
-    opts.avoidGpu && machine.prefer !== 'wasm' && machine.prefer !== 'webgl' ? 'cpu' : machine.prefer;
-  minRunId = lastSeenRunId + 1;
-  const stopped = `The training worker stopped at step ${formatCount(lostAt)} (${why}).`;
-  set({ notice: { kind: 'info', text: `${stopped} Starting a new one…` } });
-  try {
-    const w = replaceTrainingWorker();
-    await w.subscribe(Comlink.proxy(onUpdate));
-    await w.setStepsPerTick(get().app.stepsPerTick);
-    if (cp) {
-      carry = {
-        history: rewindHistory(cp, `worker restarted · from step ${formatCount(cp.step)}`),
-        note: null,
-      };
-      keeper.restoredTo(cp);
-      liveFrom(cp, {});
-      // The same run again: the live changes made after the checkpoint are replayed at their steps.
-      const again = [...get().changes.filter((c) => c.step > cp.step), ...replaying];
-      changesUpTo(cp.step);
-      await w.restore(cp, {
-        prefer,
-        threads: machine.threads,
-        runIdAbove: minRunId - 1,
-        schedule: again,
-      });
-    } else if (applied) {
-      // No checkpoint yet: the run starts over in the new worker, whose run ids start at 1 (the old worker is
-      // gone, so nothing stale can arrive).
-      carry = null;
-      minRunId = 1;
-      historyRunId = -1;
-      const built = get().built ?? applied;
-      const again = [...get().changes, ...replaying];
-      set({ changes: [], applied: built });
-      await w.init(built, { prefer, threads: machine.threads, schedule: again });
-    }
-    const where = prefer && prefer !== machine.prefer ? ` on the ${prefer} backend` : '';
-    set({
-      notice: {
-        kind: 'info',
-        text:
-          `${stopped} A new one${where} ` +
-          (cp
-            ? `resumed the run from step ${formatCount(cp.step)}, its last checkpoint: the steps after it are ` +
-              'trained again, on the same batches.'
-            : 'started the run again: there was no checkpoint yet.'),
-      },
-    });
-    if (playing) play();
-  } catch (e) {
-    fatal(`the training worker stopped (${why}) and could not be replaced: ${message(e)}`);
-  } finally {
-    recovering = false;
-  }
-}
+/** The backend and threads the link asked for (the worker chooses when unset). */
+let machine: { prefer?: BackendPreference; threads?: TrainingThreads } = {};
 
-/** The least time the worker may take to answer a ping: long while it builds a run or takes its first step. */
-function silenceAllowed(): number {
-  const st = get().status;
-  if (st.state === 'starting' || recovering) return 20_000;
-  // Until a first step has been timed, allow for its one-off costs (compiling kernels and shaders, warming
-  // caches): on a loaded machine a first webgl or wasm step has taken 13–33 s.
-  return Number.isFinite(st.msPerStep) ? 0 : 60_000;
+export function machineChoice(): { prefer?: BackendPreference; threads?: TrainingThreads } {
+  return machine;
 }
 
 // ---- URL sync: the link shows what is running ----
@@ -500,15 +188,6 @@ function syncUrl(): void {
 }
 
 // ---- actions ----
-
-/** `?debug=faults`: the e2e tests provoke worker faults through `window.kruDebug`. */
-function exposeFaults(): void {
-  (window as unknown as { kruDebug: object }).kruDebug = {
-    injectFault: (kind: FaultKind | 'terminate') =>
-      kind === 'terminate' ? terminateWorkerForTest() : worker().injectFault(kind),
-    answerTimes: recentAnswerTimes,
-  };
-}
 
 let started = false;
 
@@ -597,17 +276,17 @@ export async function start(): Promise<void> {
           text: `The link's live changes could not be used (${parsed.error}): the run starts without them.`,
         },
       });
-    replaying = parsed?.ok ? parsed.value : [];
+    feed.replaying = parsed?.ok ? parsed.value : [];
     set({ applied: config, built: config, changes: [] });
     await w.setStepsPerTick(get().app.stepsPerTick);
-    await w.init(config, { prefer, threads, schedule: replaying });
+    await w.init(config, { prefer, threads, schedule: feed.replaying });
   } catch (e) {
     fatal(`could not start training: ${message(e)}`);
   }
 }
 
 /** Sets one live setting of one model in the running config and the draft (where the draft has that model). */
-function setLive(id: string, key: 'lambda' | 'lr', value: number): void {
+export function setLive(id: string, key: 'lambda' | 'lr', value: number): void {
   const patch = (c: RunConfig | null): RunConfig | null =>
     c && { ...c, models: c.models.map((m) => (m.id === id && key in m ? { ...m, [key]: value } : m)) };
   set((s) => ({ applied: patch(s.applied), draft: patch(s.draft)! }));
@@ -667,15 +346,15 @@ export async function reset(opts: { fresh?: boolean } = {}): Promise<void> {
     return;
   }
   const { applied, history } = get();
-  carry =
+  feed.carry =
     !opts.fresh && applied && history.steps.length && sameShape(applied, check.value)
       ? { history, note: changeNotes(applied, check.value).join(', ') }
       : null;
-  minRunId = lastSeenRunId + 1;
+  feed.minRunId = feed.lastSeenRunId + 1;
   keeper.clear();
   // A reset with other structural settings leaves the preset: its caption no longer describes the run.
   const p = get().preset ? presetByName(get().preset!) : undefined;
-  replaying = [];
+  feed.replaying = [];
   set({
     applied: check.value,
     built: check.value,
@@ -685,10 +364,10 @@ export async function reset(opts: { fresh?: boolean } = {}): Promise<void> {
   });
   try {
     const st = await worker().reset(check.value);
-    if (st.runId < minRunId) {
+    if (st.runId < feed.minRunId) {
       // The worker refused the config (no new run): show its answer instead of waiting for one.
-      carry = null;
-      minRunId = st.runId;
+      feed.carry = null;
+      feed.minRunId = st.runId;
       onUpdate({ status: st });
     }
   } catch (e) {

@@ -1,0 +1,146 @@
+// Worker updates → the store: drops those of stale runs, starts or continues the run's History, appends
+// snapshots, keeps the checkpoints, records live changes and announces divergences — and publishes at most once
+// per animation frame. `feed` holds the routing state the store's actions and the recovery code set.
+import type { WorkerStatus, WorkerUpdate } from '../engine/protocol';
+import type { RunCheckpoint } from '../engine/checkpoint';
+import type { LiveChange } from '../engine/schedule';
+import type { Snapshot } from '../engine/types';
+import { History } from '../history/history';
+import { formatCount, formatValue } from '../core/format';
+import { CheckpointKeeper } from './checkpoint-keeper';
+import { divergenceNotice } from './divergence-notice';
+import { newRunId } from './saved-runs';
+import { announceData } from './view-scheduler';
+import { pause, setLive, useApp, type AppState, type Notice } from './store';
+import { recover, recovering, restoreBefore } from './recovery';
+
+export const feed = {
+  /** Updates of runs older than this are stale (a reset is under way) and dropped. */
+  minRunId: 0,
+  lastSeenRunId: -1,
+  historyRunId: -1,
+  /** Set before a new run whose charts continue this History: after a reset mark with `note` (null: a
+   * restore, whose History is already cut back to its checkpoint). */
+  carry: null as { history: History; note: string | null } | null,
+  /** Changes still to come in a replayed link: when the engine applies one, the page's controls follow it. */
+  replaying: [] as LiveChange[],
+};
+
+let pendingHistory: History | null = null;
+let pendingStatus: WorkerStatus | null = null;
+let frame = 0;
+/** The continued History has not seen the new run's first rows yet (they must fit it: `accepts`). */
+let checkFirst = false;
+/** Models of the current run (feed.historyRunId) whose divergence the page has announced. */
+let divergedAnnounced = new Set<string>();
+/** The run's checkpoints (the worker posts them), for going back and for replacing a dead worker. */
+export const keeper = new CheckpointKeeper();
+
+function publish(): void {
+  frame = 0;
+  const patch: Partial<AppState> = {};
+  if (pendingStatus) {
+    patch.status = pendingStatus;
+    if (pendingStatus.state === 'error') patch.playing = false;
+  }
+  if (pendingHistory) {
+    patch.history = pendingHistory;
+    patch.version = pendingHistory.version;
+  }
+  const fresh = pendingHistory;
+  pendingStatus = null;
+  pendingHistory = null;
+  useApp.setState(patch);
+  if (fresh) announceData(fresh);
+}
+
+export function onUpdate(u: WorkerUpdate): void {
+  const s = u.status;
+  feed.lastSeenRunId = Math.max(feed.lastSeenRunId, s.runId);
+  if (s.runId < feed.minRunId) return;
+  if (s.runId !== feed.historyRunId) {
+    feed.historyRunId = s.runId;
+    divergedAnnounced = new Set();
+    const c = feed.carry;
+    feed.carry = null;
+    checkFirst = !!c;
+    if (c && c.note !== null) c.history.continueRun(c.note); // (null: a restore, already truncated)
+    pendingHistory = c ? c.history : new History();
+    if (!c) useApp.setState({ runKey: newRunId(), runName: '' }); // a new run: saved as a new entry
+  }
+  if (u.checkpoint && s.runId === feed.historyRunId) {
+    keeper.add(u.checkpoint);
+    checkpointListener?.();
+  }
+  if (s.fault && !recovering) void recover(s.fault.message, { avoidGpu: s.fault.kind === 'device' });
+  if (u.snapshot) {
+    pendingHistory ??= useApp.getState().history;
+    if (checkFirst && !pendingHistory.accepts(u.snapshot)) pendingHistory = new History(); // safety net
+    if (u.snapshot.steps.length) checkFirst = false;
+    pendingHistory.append(u.snapshot);
+    announceDivergences(u.snapshot, pendingHistory);
+    if (u.snapshot.changes?.length) recordChanges(u.snapshot.changes);
+  }
+  pendingStatus = s;
+  // rAF coalesces any number of updates into one render; it does not run in a hidden tab, which is fine:
+  // the History keeps accumulating and the next visible frame shows it all.
+  if (!frame) frame = requestAnimationFrame(publish);
+}
+
+function recordChanges(changes: LiveChange[]): void {
+  useApp.setState((s) => ({ changes: [...s.changes, ...changes] }));
+  for (const c of changes) {
+    const i = feed.replaying.findIndex(
+      (r) => r.step === c.step && r.model === c.model && r.setting === c.setting,
+    );
+    if (i < 0) continue;
+    feed.replaying.splice(i, 1);
+    setLive(c.model, c.setting, c.value);
+  }
+}
+
+/** The recorded changes up to engine step `step` (a run going back to a checkpoint drops the later ones). */
+export function changesUpTo(step: number): void {
+  useApp.setState((s) => ({ changes: s.changes.filter((c) => c.step <= step) }));
+}
+
+/** Announces the models that `snap` first reports diverged (once each per run); pauses once none is left. */
+function announceDivergences(snap: Snapshot, h: History): void {
+  const n = divergenceNotice(snap, h, useApp.getState().applied?.models ?? [], divergedAnnounced);
+  if (!n) return;
+  for (const id of n.ids) divergedAnnounced.add(id);
+  const points = n.ids.map((id) => keeper.pinFor(id, snap.diverged![id].step));
+  const back = points.every((p) => p) ? points.reduce((a, b) => (b!.step < a!.step ? b : a)) : null;
+  let action: Notice['action'];
+  if (back) {
+    // A tenth of the smaller of the learning rates it had then and when it diverged (a live change may be
+    // what broke it: going back before it, a tenth of the old rate is the safe choice).
+    const lr = Object.fromEntries(
+      n.ids.map((id) => {
+        const then = back.models.find((m) => m.id === id)!.lr;
+        const col = h.series[id]?.lr;
+        const now = col?.length ? col.view()[col.length - 1] : then;
+        return [id, Number((Math.min(then, now) / 10).toPrecision(3))];
+      }),
+    );
+    const lrs = n.ids.map((id) => formatValue(lr[id])).join(', ');
+    action = {
+      label: `Back to step ${formatCount(h.historyStep(back.step))} with lr ${lrs}`,
+      run: () => void restoreBefore(back, lr),
+    };
+  }
+  useApp.setState({ notice: { kind: 'error', text: n.text, action } });
+  if (n.all) pause();
+}
+
+let checkpointListener: (() => void) | null = null;
+
+/** Called whenever a checkpoint of the current run arrives (the autosave listens). */
+export function onCheckpoint(fn: () => void): void {
+  checkpointListener = fn;
+}
+
+/** The newest checkpoint of the current run, or null. */
+export function latestCheckpoint(): RunCheckpoint | null {
+  return keeper.latest();
+}
