@@ -6,7 +6,6 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { selectBackend, type BackendChoice } from '../src/engine/backend';
-import { inSecondWorker, trainingPlacement } from '../src/engine/placement';
 import {
   runSweep,
   type SweepOutcome,
@@ -15,13 +14,14 @@ import {
   type SweepSpec,
 } from '../src/engine/sweep';
 import { DIGITS_FILE, parseDigits, type DigitsData } from '../src/tasks/digits';
-import { modelWorker, type ModelWorkerHandle } from './remote-runner';
 
 export interface SweepListener {
   progress(p: SweepProgress): void;
   point(r: SweepPointResult): void;
 }
 
+/** λ points trained together (stacked) in the app. */
+const APP_GROUP_SIZE = 4;
 /** Progress is posted at most this often (and always at the end). */
 const PROGRESS_MS = 100;
 
@@ -67,17 +67,10 @@ const api = {
       });
       const { name } = await backend;
       const data = spec.run.task.name === 'digits' ? await loadDigits() : undefined;
-      // With cores to spare, half of each group steps in a second worker, exactly as the training run does:
-      // groups of 2. Otherwise one point at a time: training k models together costs k times one here
-      // (bench/sweep.md), and a point that finishes early is drawn early and kept by a cancel.
-      const where = trainingPlacement({
-        models: Math.min(2, spec.grid.values.length),
-        backend: name,
-        cores: navigator.hardwareConcurrency,
-      });
-      const groupSize = spec.groupSize ?? (where.parallel ? 2 : 1);
-      let second: ModelWorkerHandle | null = null;
       let lastPost = 0;
+      // λ points train 4 at a time as one stacked model (src/engine/sweep-stack.ts): most of the saving of
+      // stacking (bench/sweep.md), while points still finish, are drawn and survive a cancel group by group.
+      const groupSize = spec.groupSize ?? (spec.grid.kind === 'lambda' ? APP_GROUP_SIZE : 1);
       const outcome = await runSweep(
         { ...spec, groupSize },
         {
@@ -85,12 +78,6 @@ const api = {
           signal: control.signal,
           reportEvery: 5,
           yieldToEvents,
-          place: (i, init) => {
-            if (i === 0) second = null; // a new group: the last group's worker ended with its models
-            if (!inSecondWorker(where, i)) return undefined;
-            second ??= modelWorker('cpu');
-            return second.runner(i, init);
-          },
           onProgress: (p) => {
             const now = performance.now();
             if (now - lastPost < PROGRESS_MS && p.stepsDone < p.stepsTotal) return;

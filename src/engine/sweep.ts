@@ -118,6 +118,11 @@ export interface SweepRunOptions {
   yieldToEvents?(): Promise<void>;
   /** Where each model of a group runs (Experiment.create's `place`); by default in this thread. */
   place?: Place;
+  /**
+   * Train each λ group as one stacked model (sweep-stack.ts; default true, unless `place` is given): the same
+   * numbers, for much less than k times the cost of one on small models.
+   */
+  stack?: boolean;
 }
 
 const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -284,10 +289,12 @@ class PointTracker {
 /** Trains every grid point for spec.steps steps on the same batches; see SweepRunOptions. */
 export async function runSweep(spec: SweepSpec, opts: SweepRunOptions = {}): Promise<SweepOutcome> {
   const { points, configs } = planSweep(spec);
-  const [{ Experiment }, { paramCounts }] = await Promise.all([
+  const [{ Experiment }, { paramCounts }, { StackGroup }] = await Promise.all([
     import('./experiment'),
     import('../model/models'),
+    import('./sweep-stack'),
   ]);
+  const stack = spec.grid.kind === 'lambda' && (opts.stack ?? !opts.place);
   const S = spec.steps;
   const every = Math.max(1, Math.floor(opts.reportEvery ?? 10));
   const started = performance.now();
@@ -314,7 +321,8 @@ export async function runSweep(spec: SweepSpec, opts: SweepRunOptions = {}): Pro
     }
     const group = points.slice(first, first + config.models.length);
     first += group.length;
-    const e = await Experiment.create(config, { digits: opts.digits, place: opts.place });
+    const place = stack && group.length > 1 ? new StackGroup().place : opts.place;
+    const e = await Experiment.create(config, { digits: opts.digits, place });
     try {
       const trackers = group.map((p) => new PointTracker(p, S));
       const hasTest = !!e.task.testSet;

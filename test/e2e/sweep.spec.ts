@@ -19,27 +19,26 @@ test('a λ sweep shows progress, is cancelled keeping its finished points, and r
   await open(page, SMALL_RUN);
   await page.locator('[data-testid="sweep-panel"] summary').click();
 
-  await page.getByTestId('sweep-grid').fill('0, 0.01, 1');
-  await page.getByTestId('sweep-steps').fill('120');
+  // Five points: the app trains λ points four at a time, so the first four finish while the fifth waits.
+  await page.getByTestId('sweep-grid').fill('0, 0.001, 0.01, 0.1, 1');
+  await page.getByTestId('sweep-steps').fill('200');
   await page.getByTestId('sweep-start').click();
   await expect(page.getByTestId('sweep-progress')).toHaveAttribute('data-status', 'running');
   await expect.poll(() => progressValue(page), { timeout: 30_000 }).toBeGreaterThan(0);
   const early = await progressValue(page);
   await expect.poll(() => progressValue(page)).toBeGreaterThan(early);
-  await expect(page.getByTestId('sweep-status')).toContainText(/ \/ 360 steps · .* left/);
+  await expect(page.getByTestId('sweep-status')).toContainText(/ \/ 1000 steps · .* left/);
 
   // The sweep has a worker of its own: the training run still steps meanwhile.
   await steps(page, 2);
 
-  // Cancel once the first point has finished: it stays, drawn; the unfinished ones are dropped.
-  await expect(drawnPoints(page)).toHaveCount(1, { timeout: 45_000 });
+  // Cancel once the first four have finished: they stay, drawn; the unfinished one is dropped.
+  await expect(drawnPoints(page)).toHaveCount(4, { timeout: 45_000 });
   await page.getByTestId('sweep-cancel').click();
   await expect(page.getByTestId('sweep-progress')).toHaveAttribute('data-status', 'cancelled');
-  const kept = await drawnPoints(page).count();
-  expect(kept).toBeGreaterThanOrEqual(1);
-  expect(kept).toBeLessThan(3);
+  await expect(drawnPoints(page)).toHaveCount(4);
   await expect(page.getByTestId('sweep-status')).toHaveText(
-    `Cancelled: ${kept} of 3 points finished; they are kept below.`,
+    'Cancelled: 4 of 5 points finished; they are kept below.',
   );
   await expect(page.getByTestId('sweep-cancel')).toBeDisabled();
 
@@ -49,11 +48,11 @@ test('a λ sweep shows progress, is cancelled keeping its finished points, and r
   await expect(page.getByTestId('sweep-progress')).toHaveAttribute('data-status', 'done', {
     timeout: 45_000,
   });
-  await expect(page.getByTestId('sweep-status')).toContainText('Done: 3 of 3 points finished');
-  await expect(drawnPoints(page)).toHaveCount(3);
+  await expect(page.getByTestId('sweep-status')).toContainText('Done: 5 of 5 points finished');
+  await expect(drawnPoints(page)).toHaveCount(5);
   for (const metric of ['accuracy', 'fullDeviation', 'spectralNorm', 'gradRatio'])
-    await expect(page.locator(`[data-metric="${metric}"] [data-testid="sweep-point"]`)).toHaveCount(3);
-  await drawnPoints(page).nth(2).hover();
+    await expect(page.locator(`[data-metric="${metric}"] [data-testid="sweep-point"]`)).toHaveCount(5);
+  await drawnPoints(page).nth(4).hover();
   await expect(page.getByTestId('sweep-curve')).toBeVisible();
   await expect(page.getByTestId('sweep-readout')).toContainText('λ=1: loss');
   expect(errors).toEqual([]);
