@@ -18,6 +18,7 @@ import type {
 import type { RunCheckpoint } from '../src/engine/checkpoint';
 import type { LiveChange } from '../src/engine/schedule';
 import { Session } from '../src/engine/session';
+import { runFromModelFile } from '../src/engine/model-import';
 import type { RunConfig } from '../src/engine/types';
 import { snapshotBuffers } from '../src/engine/transfer';
 import { DIGITS_FILE, parseDigits, type DigitsData } from '../src/tasks/digits';
@@ -114,6 +115,7 @@ const api: TrainingApi = {
     await ensureBackend(opts.prefer).catch(() => undefined); // a failure is reported by the build
     return session.restore(checkpoint, { lr: opts.lr, runIdAbove: opts.runIdAbove, schedule: opts.schedule });
   },
+  modelRun: (json: unknown, base: RunConfig) => runFromModelFile(json, base),
   injectFault(kind: FaultKind) {
     if (kind === 'throw-in-step') session.failNextStep();
     else if (kind === 'exit')

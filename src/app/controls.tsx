@@ -8,6 +8,7 @@ import { formatValue } from '../core/format';
 import { metricsCsv, metricsJson } from '../history/export';
 import { HIDEABLE, classroomLink } from './classroom';
 import { download } from './download';
+import { openModelFile } from './recovery';
 import { NumberField } from './fields';
 import {
   LAMBDA_STEPS,
@@ -225,6 +226,7 @@ export function FileControls() {
   const models = useApp((s) => s.applied?.models ?? NO_MODELS);
   const fileRef = useRef<HTMLInputElement>(null);
   const fileId = useId();
+  const modelFileId = useId();
   const [copied, setCopied] = useState(false);
   return (
     <fieldset className="panel files">
@@ -281,6 +283,22 @@ export function FileControls() {
             Export {m.label} model
           </button>
         ))}
+        <input
+          id={modelFileId}
+          className="visually-hidden"
+          type="file"
+          accept="application/json,.json"
+          data-testid="open-model"
+          onChange={async (e) => {
+            const input = e.currentTarget;
+            const file = input.files?.[0];
+            input.value = ''; // allow opening the same file again
+            if (file) await openModelFile(await file.text(), file.name);
+          }}
+        />
+        <label htmlFor={modelFileId} className="button" title="Inspect a saved model, or train it on">
+          Open a model file…
+        </label>
       </div>
       <div className="buttons">
         <button

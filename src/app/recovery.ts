@@ -4,12 +4,13 @@
 import * as Comlink from 'comlink';
 import type { FaultKind } from '../engine/protocol';
 import type { RunCheckpoint } from '../engine/checkpoint';
-import type { History } from '../history/history';
+import { History } from '../history/history';
+import type { RunConfig } from '../settings';
 import { formatCount, formatValue } from '../core/format';
 import { changesUpTo, feed, keeper, onUpdate } from './run-feed';
-import type { SavedRun } from './saved-runs';
+import { newRunId, type SavedRun } from './saved-runs';
 import { fatal, machineChoice, pause, play, setLive, useApp, type Notice } from './store';
-import { setUi } from './ui-state';
+import { getUi, setUi } from './ui-state';
 import {
   recentAnswerTimes,
   replaceTrainingWorker,
@@ -210,4 +211,49 @@ export function exposeFaults(): void {
       kind === 'terminate' ? terminateWorkerForTest() : worker().injectFault(kind),
     answerTimes: recentAnswerTimes,
   };
+}
+
+/**
+ * Opens a model file (JSON text) as a run of that one model, from its weights, paused: its spectrum and factors
+ * show at once, and Play trains it on. A file that is not a model file, or fits no task, changes nothing.
+ */
+export async function openModelFile(text: string, fileName: string): Promise<void> {
+  const refuse = (why: string) =>
+    useApp.setState({
+      notice: { kind: 'error', text: `Could not open the model file: ${why}. Nothing was changed.` },
+    });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    refuse('it is not JSON');
+    return;
+  }
+  const s = useApp.getState();
+  let run: { config: RunConfig; checkpoint: RunCheckpoint };
+  try {
+    run = await worker().modelRun(json, s.applied ?? s.draft);
+  } catch (e) {
+    refuse(message(e));
+    return;
+  }
+  const ui = getUi();
+  const model = run.config.models[0];
+  await openSavedRun(
+    {
+      id: newRunId(),
+      name: `${model.label} from ${fileName}`,
+      savedAt: Date.now(),
+      config: run.config,
+      changes: [],
+      app: s.app,
+      preset: null,
+      view: { lossSmoothing: ui.lossSmoothing, lossLog: ui.lossLog },
+      history: new History(),
+      checkpoint: run.checkpoint,
+    },
+    () =>
+      `Opened ${fileName}: a ${model.kind.toUpperCase()} with N = ${model.hidden} on the ${run.config.task.name} ` +
+      'task, from its weights, paused. Its spectrum and factors are in the views; Play trains it on.',
+  );
 }

@@ -84,6 +84,8 @@ export interface TrainingApi {
   setStepsPerTick(k: number): WorkerStatus;
   exportModel(id: string): Promise<unknown>;
   status(): WorkerStatus;
+  /** The run that opens a model file (see engine/model-import.ts); rejects with a one-line message. */
+  modelRun(json: unknown, base: RunConfig): { config: RunConfig; checkpoint: RunCheckpoint };
   /** Provokes a fault (tests of recovery); only with `?debug=faults` in the page's link. */
   injectFault(kind: FaultKind): void;
 }

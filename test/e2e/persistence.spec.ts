@@ -107,3 +107,41 @@ test('a run file exports and imports; a corrupted one is refused and changes not
   await expect(list.first()).toContainText('imported copy');
   expect(errors).toEqual([]);
 });
+
+test('a model file opens as a run of that model, from its weights: inspect it, then train it on', async ({
+  page,
+}, info) => {
+  const errors = watchErrors(page);
+  await open(page);
+  const trained = await trainTo(page, 5);
+  const [d]: [Download, void] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-kru').click(),
+  ]);
+  const path = info.outputPath('kru.json');
+  await d.saveAs(path);
+  const openModel = (name: string, body: string) =>
+    page
+      .getByTestId('open-model')
+      .setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(body) });
+
+  await openModel('broken.json', '{"format":"kru-explorer/model@1"');
+  await expect(page.getByTestId('notice')).toContainText('Could not open the model file: it is not JSON');
+  expect(await stepCount(page)).toBe(trained); // nothing changed
+
+  await openModel('kru.json', await readFile(path, 'utf8'));
+  const notice = page.getByTestId('notice');
+  await expect(notice).toContainText(
+    'Opened kru.json: a KRU with N = 64 on the adding task, from its weights, paused',
+  );
+  await expect.poll(() => stepCount(page)).toBe(0);
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+  // One model, its spectrum drawn from the file's weights before any step.
+  const spectrum = page.getByTestId('view-spectrum');
+  await spectrum.scrollIntoViewIfNeeded();
+  await expect(spectrum).toContainText('KRU (file)');
+  await page.getByTestId('play').click();
+  await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
+  await page.getByTestId('pause').click();
+  expect(errors).toEqual([]);
+});
