@@ -9,6 +9,7 @@ import { metricsCsv, metricsJson } from '../history/export';
 import { HIDEABLE, classroomLink } from './classroom';
 import { download } from './download';
 import { openModelFile } from './recovery';
+import { JsonFileButton } from './json-file-button';
 import { NumberField } from './fields';
 import {
   LAMBDA_STEPS,
@@ -224,9 +225,6 @@ const NO_MODELS: ModelSpec[] = [];
 
 export function FileControls() {
   const models = useApp((s) => s.applied?.models ?? NO_MODELS);
-  const fileRef = useRef<HTMLInputElement>(null);
-  const fileId = useId();
-  const modelFileId = useId();
   const [copied, setCopied] = useState(false);
   return (
     <fieldset className="panel files">
@@ -251,22 +249,11 @@ export function FileControls() {
         >
           Export settings
         </button>
-        <input
-          id={fileId}
-          ref={fileRef}
-          className="visually-hidden"
-          type="file"
-          accept="application/json,.json"
-          data-testid="import-settings"
-          onChange={async (e) => {
-            const file = e.target.files?.[0];
-            if (file) importSettingsJson(await file.text());
-            if (fileRef.current) fileRef.current.value = ''; // allow re-importing the same file
-          }}
+        <JsonFileButton
+          label="Import settings…"
+          testId="import-settings"
+          onFile={(text) => void importSettingsJson(text)}
         />
-        <label htmlFor={fileId} className="button">
-          Import settings…
-        </label>
       </div>
       <ClassroomLink />
       <div className="buttons">
@@ -283,22 +270,12 @@ export function FileControls() {
             Export {m.label} model
           </button>
         ))}
-        <input
-          id={modelFileId}
-          className="visually-hidden"
-          type="file"
-          accept="application/json,.json"
-          data-testid="open-model"
-          onChange={async (e) => {
-            const input = e.currentTarget;
-            const file = input.files?.[0];
-            input.value = ''; // allow opening the same file again
-            if (file) await openModelFile(await file.text(), file.name);
-          }}
+        <JsonFileButton
+          label="Open a model file…"
+          testId="open-model"
+          title="Inspect a saved model, or train it on"
+          onFile={openModelFile}
         />
-        <label htmlFor={modelFileId} className="button" title="Inspect a saved model, or train it on">
-          Open a model file…
-        </label>
       </div>
       <div className="buttons">
         <button

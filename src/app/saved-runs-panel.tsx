@@ -1,11 +1,12 @@
 // The list of runs saved in this browser: the current one is saved as it trains; any can be opened (where it
 // was, paused), renamed, exported as one file or deleted, and a run file can be imported. A file that is not a
 // valid run is refused with a message and changes nothing.
-import { useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 import { formatCount } from '../core/format';
 import { download } from './download';
 import { setRunName, useApp } from './store';
 import { openSavedRun } from './recovery';
+import { JsonFileButton } from './json-file-button';
 import { refreshSavedRuns, saveCurrentRun, useSavedRuns, describeRun } from './run-saver';
 import { deleteRun, importRun, loadRun, renameRun, savedRunToJson, type SavedRunInfo } from './saved-runs';
 
@@ -27,8 +28,6 @@ export function SavedRunsPanel() {
   const runKey = useApp((s) => s.runKey);
   const current = useApp((s) => s.runName || describeRun(s));
   const [note, setNote] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
-  const fileRef = useRef<HTMLInputElement>(null);
-  const fileId = useId();
   const nameId = useId();
 
   const act = async (what: string, f: () => Promise<void>) => {
@@ -117,19 +116,12 @@ export function SavedRunsPanel() {
           </li>
         ))}
       </ul>
-      <input
-        id={fileId}
-        ref={fileRef}
-        className="visually-hidden"
-        type="file"
-        accept="application/json,.json"
-        data-testid="import-run"
-        onChange={async (e) => {
-          const file = e.target.files?.[0];
-          if (fileRef.current) fileRef.current.value = '';
-          if (!file) return;
+      <JsonFileButton
+        label="Import run…"
+        testId="import-run"
+        onFile={async (text) => {
           try {
-            const run = await importRun(await file.text());
+            const run = await importRun(text);
             await refreshSavedRuns();
             setNote({ kind: 'info', text: `Imported "${run.name}": open it from the list.` });
           } catch (err) {
@@ -140,9 +132,6 @@ export function SavedRunsPanel() {
           }
         }}
       />
-      <label htmlFor={fileId} className="button">
-        Import run…
-      </label>
     </details>
   );
 }
