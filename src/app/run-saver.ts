@@ -66,11 +66,20 @@ export function saveCurrentRun(): Promise<void> {
   return chain;
 }
 
-/** Starts saving the run whenever a checkpoint of it arrives. */
+/** While training, saves come at most this often (each copies the History: up to ~10 MB on a long run). */
+export const SAVE_EVERY_MS = 10_000;
+let lastSave = -Infinity;
+
+/** Starts saving the run whenever a checkpoint of it arrives (while it trains, at most every 10 s). */
 export function startAutosave(): void {
   onCheckpoint(() => {
     clearTimeout(timer);
-    timer = setTimeout(() => void saveCurrentRun(), 250);
+    const playing = useApp.getState().playing;
+    const wait = playing ? Math.max(250, lastSave + SAVE_EVERY_MS - performance.now()) : 250;
+    timer = setTimeout(() => {
+      lastSave = performance.now();
+      void saveCurrentRun();
+    }, wait);
   });
   void refreshSavedRuns();
 }
