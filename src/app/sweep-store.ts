@@ -126,8 +126,7 @@ export async function startSweep(spec: SweepSpec): Promise<void> {
   set({ status: 'running', kind: spec.grid.kind, points, results: [], progress: null, error: null });
   const listener: SweepListener = {
     progress: (p) => void (mine() && useSweep.getState().status === 'running' && set({ progress: p })),
-    point: (r) =>
-      void (mine() && set((s) => ({ results: [...s.results, r].sort((a, b) => a.index - b.index) }))),
+    point: (r) => void (mine() && set((s) => ({ results: withResult(s.results, r) }))),
   };
   try {
     const out = await sweepWorker().start(spec, Comlink.proxy(listener));

@@ -30,8 +30,9 @@ export const SWEEP_HELP = `kru sweep — train one KRU at every point of a grid,
 ${runFlagsHelp()}
 
   --steps S                        training steps per grid point (default 100)
-  --group-size G                   grid points trained together in one run, 1 to ${MAX_MODELS} (default ${MAX_MODELS} for λ; 1 for
-                                   factors, so that each point's ms per step is its own)
+  --group-size G                   grid points trained together in one run, 1 to ${MAX_MODELS} (default ${MAX_MODELS} for λ, as one
+                                   stacked model: the same numbers for less time; 1 for factors, so that each
+                                   point's ms per step is its own)
   --backend ${BACKENDS.join('|')}      tfjs backend (default cpu)
   --log-every K                    print every K-th step, and the last (default 10)
 

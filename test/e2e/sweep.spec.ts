@@ -50,6 +50,10 @@ test('a λ sweep shows progress, is cancelled keeping its finished points, and r
   });
   await expect(page.getByTestId('sweep-status')).toContainText('Done: 5 of 5 points finished');
   await expect(drawnPoints(page)).toHaveCount(5);
+  // A point's message may arrive after the run's answer: it must not be counted twice.
+  await page.waitForTimeout(500);
+  await expect(page.getByTestId('sweep-status')).toContainText('Done: 5 of 5 points finished');
+  await expect(drawnPoints(page)).toHaveCount(5);
   for (const metric of ['accuracy', 'fullDeviation', 'spectralNorm', 'gradRatio'])
     await expect(page.locator(`[data-metric="${metric}"] [data-testid="sweep-point"]`)).toHaveCount(5);
   await drawnPoints(page).nth(4).hover();
