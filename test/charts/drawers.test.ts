@@ -201,7 +201,7 @@ describe('chart drawers render k models', () => {
           ];
           expect(labels.map((e) => e.textContent)).toEqual(want);
           const lam = labels.find((e) => e.getAttribute('class') === 'kru-lambda-label');
-          if (lam) expect(lam.getAttribute('style')).toBe('fill:#0072B2');
+          if (lam) expect(lam.style.fill).toBe('#0072B2');
         }
         d.destroy();
       }

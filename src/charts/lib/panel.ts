@@ -34,7 +34,7 @@ export function setAttr(e: Element, name: string, value: string | number): void 
 export function setFill(e: SVGElement, color: string): void {
   if (e.dataset.fill === color) return;
   e.dataset.fill = color;
-  e.style.setProperty('fill', color);
+  e.style.fill = color;
 }
 
 let uid = 0;
