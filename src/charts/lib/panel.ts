@@ -311,12 +311,7 @@ export class XYPanel {
       'stroke-width': 1.2,
       x1: 0,
     });
-    const t = this.mark(
-      `${key}-label`,
-      'text',
-      { class: 'kru-ref-label', 'text-anchor': 'end' },
-      'over',
-    );
+    const t = this.mark(`${key}-label`, 'text', { class: 'kru-ref-label', 'text-anchor': 'end' }, 'over');
     setFill(t, color);
     setAttr(l, 'visibility', inside ? 'visible' : 'hidden');
     setAttr(t, 'visibility', inside && label ? 'visible' : 'hidden');
