@@ -19,7 +19,7 @@ import {
 } from './sweep-store';
 
 const LAMBDA_PRESETS: Array<{ name: string; values: number[] }> = [
-  { name: '0, 1e-4 … 10 (12 log-spaced values)', values: logGrid(1e-4, 10, 12) },
+  { name: '0 and 1e-4 … 10 log-spaced (12 values)', values: logGrid(1e-4, 10, 12) },
   { name: '0, 1e-3 … 10 (6 decades)', values: logGrid(1e-3, 10, 6) },
   { name: '0, 0.01, 1, 100', values: logGrid(0.01, 100, 4) },
 ];

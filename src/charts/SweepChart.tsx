@@ -30,7 +30,7 @@ export interface XAxis {
 }
 
 /**
- * λ on a log axis; 0, which a log axis cannot hold, one grid step (the spacing of the λ > 0 in decades, ½ to 2)
+ * λ on a log axis; 0, which a log axis cannot hold, one grid step (the spacing of the λ > 0 in decades, 1 to 2)
  * left of the smallest λ > 0, labelled "0", with a break between.
  */
 export function lambdaAxis(lambdas: readonly number[]): XAxis {
@@ -39,10 +39,10 @@ export function lambdaAxis(lambdas: readonly number[]): XAxis {
   const lo = pos.length ? Math.min(...pos) : 0;
   const hi = pos.length ? Math.max(...pos) : 0;
   const spacing = pos.length > 1 ? (hi - lo) / (pos.length - 1) : 1;
-  const step = Math.min(2, Math.max(0.5, spacing));
+  const step = Math.min(2, Math.max(1, spacing));
   const zero = pos.length ? lo - step : 0;
   const left = hasZero ? zero : lo;
-  const pad = Math.max(step, 0.5) * 0.35;
+  const pad = step * 0.3;
   const ticks: XAxis['ticks'] = hasZero ? [{ u: zero, label: '0' }] : [];
   const decades = d3.range(Math.ceil(lo - 1e-9), Math.floor(hi + 1e-9) + 1);
   const every = Math.ceil(decades.length / 5);
@@ -116,9 +116,10 @@ export function yScale(values: readonly number[], log: boolean, fixed?: [number,
   const [lo, hi] = d3.extent(values) as [number, number];
   if (lo === undefined) return d3.scaleLinear().domain([0, 1]);
   const pad = lo === hi ? Math.abs(lo) * 0.1 || 1 : (hi - lo) * 0.08;
+  // Values that cannot be negative (losses, norms) keep a non-negative axis.
   return d3
     .scaleLinear()
-    .domain([lo - pad, hi + pad])
+    .domain([lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad])
     .nice(3);
 }
 
@@ -185,11 +186,14 @@ function Frame({ width, height, title, xTicks, yTicks, xLabel, children, metric 
           </g>
         ))}
         <line x1={0} x2={w} y1={h + 0.5} y2={h + 0.5} stroke={theme.muted} />
-        {xTicks.map((t) => (
-          <text key={`x${t.label}`} x={t.x} y={h + 13} textAnchor="middle" fill={theme.muted}>
-            {t.label}
-          </text>
-        ))}
+        {xTicks
+          // The axis label sits at the right end: a tick label under it would collide.
+          .filter((t) => !xLabel || t.x < w - 8 * xLabel.length - 8)
+          .map((t) => (
+            <text key={`x${t.label}`} x={t.x} y={h + 13} textAnchor="middle" fill={theme.muted}>
+              {t.label}
+            </text>
+          ))}
         {xLabel && (
           <text x={w} y={h + 13} textAnchor="end" fill={theme.muted} className="sweep-x-label">
             {xLabel}
@@ -287,7 +291,8 @@ export function SweepChart({ results, lambdas, x }: SweepChartProps) {
   const losses = curves.flatMap((r) => r.curve.loss.filter(Number.isFinite));
   const ch = CURVE_H - MARGIN.top - MARGIN.bottom;
   const cx = d3.scaleLinear().domain([0, maxStep]).range([0, w]);
-  const cy = yScale(losses, false).range([ch, 0]);
+  // Log: a loss falls over decades, and the points' ends differ by a few per cent.
+  const cy = yScale(losses, true).range([ch, 0]);
   const stepTicks = cx.ticks(4).filter(Number.isInteger);
   const curvePath = (r: SweepPointResult) =>
     d3

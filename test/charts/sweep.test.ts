@@ -33,19 +33,19 @@ function result(index: number, patch: Partial<SweepPointResult> = {}): SweepPoin
 const at = (lambda: number) => result(0, { lambda });
 
 describe('lambdaAxis', () => {
-  it('puts 0 one grid step left of the smallest λ > 0, behind a break, with decade ticks', () => {
+  it('puts 0 one grid step (a decade at least) left of the smallest λ > 0, behind a break, with decade ticks', () => {
     const a = lambdaAxis(logGrid(1e-4, 10, 12)); // λ > 0 half a decade apart
     expect(a.u(at(1e-4))).toBeCloseTo(-4, 12);
     expect(a.u(at(10))).toBeCloseTo(1, 12);
-    expect(a.u(at(0))).toBeCloseTo(-4.5, 12);
-    expect(a.breakAt).toBeCloseTo(-4.25, 12);
-    expect(a.domain[0]).toBeLessThan(-4.5);
+    expect(a.u(at(0))).toBeCloseTo(-5, 12);
+    expect(a.breakAt).toBeCloseTo(-4.5, 12);
+    expect(a.domain[0]).toBeLessThan(-5);
     expect(a.domain[1]).toBeGreaterThan(1);
     expect(a.ticks.map((t) => t.label)).toEqual(['0', '10⁻⁴', '0.01', '1']);
     expect(a.ticks[0].u).toBe(a.u(at(0)));
   });
 
-  it('keeps the step between ½ and 2 decades, and has no 0 or break without λ = 0', () => {
+  it('keeps the step between 1 and 2 decades, and has no 0 or break without λ = 0', () => {
     const wide = lambdaAxis([0, 1e-6, 1]); // 6 decades apart: 0 two decades left
     expect(wide.u(at(0))).toBeCloseTo(-8, 12);
     const noZero = lambdaAxis([0.01, 0.1, 1]);
@@ -102,6 +102,8 @@ describe('metricPoints and yScale', () => {
     expect('base' in yScale([0, 1], true)).toBe(false);
     expect(yScale([0.5], false).domain()[0]).toBeLessThan(0.5);
     expect(yScale([0.2, 0.9], false, [0, 1]).domain()).toEqual([0, 1]);
+    expect(yScale([0.01, 3], false).domain()[0]).toBe(0); // non-negative values: no axis below 0
+    expect(yScale([-1, 3], false).domain()[0]).toBeLessThan(-1);
   });
 });
 
