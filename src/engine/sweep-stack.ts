@@ -1,8 +1,9 @@
 // k KRUs of one shape and one set of training options — a λ sweep's group — trained as ONE stacked model: each
 // parameter is one tfjs variable [k, …], so the read-out, the loss, the penalty, the metrics and the optimiser
 // are one op each for all k models instead of one per model. Only the fused recurrence (forward and backward)
-// and ‖∂L/∂h_t‖ run once per model. On a small KRU tfjs's per-op cost, not arithmetic, is most of a step
-// (bench/sweep.md), and this is what makes k small models cost well under k times one.
+// and ‖∂L/∂h_t‖ run once per model. This saves tfjs's per-op cost, not arithmetic: k tiny KRUs then cost well
+// under k times one, while a step that is mostly arithmetic (the default N = 64 run) costs about the same
+// (bench/sweep.md).
 //
 // Exact: every op is element-wise, a batched matMul, or a reduction within one model over its elements in the
 // order the single-model Trainer reduces them, so on the cpu backend the numbers are bit for bit those of k
