@@ -19,15 +19,16 @@ test('a λ sweep shows progress, is cancelled keeping its finished points, and r
   await open(page, SMALL_RUN);
   await page.locator('[data-testid="sweep-panel"] summary').click();
 
-  // Five points: the app trains λ points four at a time, so the first four finish while the fifth waits.
+  // Five points: the app trains λ points four at a time, so the first four finish while the fifth waits (its
+  // 400 steps leave time to cancel).
   await page.getByTestId('sweep-grid').fill('0, 0.001, 0.01, 0.1, 1');
-  await page.getByTestId('sweep-steps').fill('200');
+  await page.getByTestId('sweep-steps').fill('400');
   await page.getByTestId('sweep-start').click();
   await expect(page.getByTestId('sweep-progress')).toHaveAttribute('data-status', 'running');
   await expect.poll(() => progressValue(page), { timeout: 30_000 }).toBeGreaterThan(0);
   const early = await progressValue(page);
   await expect.poll(() => progressValue(page)).toBeGreaterThan(early);
-  await expect(page.getByTestId('sweep-status')).toContainText(/ \/ 1000 steps · .* left/);
+  await expect(page.getByTestId('sweep-status')).toContainText(/ \/ 2000 steps · .* left/);
 
   // The sweep has a worker of its own: the training run still steps meanwhile.
   await steps(page, 2);
