@@ -368,14 +368,21 @@ export class Session {
     (this.live[id] ??= {}).lambda = lambda;
     await this.checkpointBeforeChange();
     // Through the chain only for ordering with a pending build.
-    return this.exclusive(() => this.experiment?.setLambda(id, lambda));
+    await this.exclusive(() => this.experiment?.setLambda(id, lambda));
+    await this.postChangeWhilePaused();
   }
 
   async setLearningRate(id: string, lr: number): Promise<void> {
     if (!(Number.isFinite(lr) && lr > 0)) return;
     (this.live[id] ??= {}).lr = lr;
     await this.checkpointBeforeChange();
-    return this.exclusive(() => this.experiment?.setLearningRate(id, lr));
+    await this.exclusive(() => this.experiment?.setLearningRate(id, lr));
+    await this.postChangeWhilePaused();
+  }
+
+  /** A paused run posts no snapshots: one goes now, so that the page's record (and link) has the change. */
+  private async postChangeWhilePaused(): Promise<void> {
+    if (!this.playing && this.experiment && this.state === 'ready') await this.postSnapshot(this.runId);
   }
 
   /** A live change is one a user may want to undo: the run is checkpointed just before it (once per drag). */
