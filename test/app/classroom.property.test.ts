@@ -2,18 +2,12 @@
 // threads: src/app/machine.ts): hostile lists never throw, every known name applies whatever else the list
 // holds, the problem is one line; a classroom link reads back as exactly the names it was written with.
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HIDEABLE, HIDE_KEY, classroomLink, hiddenFromParams } from '../../src/app/classroom';
 import { machineFromParams } from '../../src/app/machine';
-import { expectOneLine, hostileText, prototypeFingerprint } from '../settings/arbitraries';
+import { expectOneLine, hostileText, guardPrototypes } from '../settings/arbitraries';
 
-let fingerprint = '';
-beforeEach(() => {
-  fingerprint = prototypeFingerprint();
-});
-afterEach(() => {
-  expect(prototypeFingerprint()).toBe(fingerprint);
-});
+guardPrototypes();
 
 const NAMES = HIDEABLE.map((h) => h.name);
 const name = fc.oneof(fc.constantFrom(...NAMES), hostileText, fc.constantFrom('__proto__', 'constructor'));

@@ -3,7 +3,7 @@
 // code 2) of one line; a flag named like an Object.prototype member is unknown; a one-model run given as flags
 // is read back exactly.
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CliError, FlagReader, parseFlags, type FlagKind } from '../../src/cli/args';
 import { planInspect } from '../../src/cli/inspect';
 import { runConfigFromFlags, runFlagKinds } from '../../src/cli/run-flags';
@@ -20,17 +20,11 @@ import {
   PROTOTYPE_KEYS,
   expectOneLine,
   hostileText,
-  prototypeFingerprint,
+  guardPrototypes,
   runConfig,
 } from '../settings/arbitraries';
 
-let fingerprint = '';
-beforeEach(() => {
-  fingerprint = prototypeFingerprint();
-});
-afterEach(() => {
-  expect(prototypeFingerprint()).toBe(fingerprint);
-});
+guardPrototypes();
 
 /** A usage error: a CliError with code 2 and a one-line message (anything else fails the property). */
 function expectUsageError(e: unknown): void {

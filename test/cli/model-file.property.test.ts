@@ -3,7 +3,7 @@
 // whose message is one line; export → JSON text → import → export is exact for random models and weights.
 // (Here rather than in test/model: nothing needs a tfjs backend, so the webgpu project need not repeat it.)
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { product } from '../../src/core/factor-layout';
 import { KRU_ACTIVATIONS, RNN_ACTIVATIONS } from '../../src/core/vocabulary';
 import { parseInspectData } from '../../src/cli/inspect';
@@ -15,17 +15,11 @@ import {
   hostileValue,
   mutate,
   mutation,
-  prototypeFingerprint,
+  guardPrototypes,
   withOwnKey,
 } from '../settings/arbitraries';
 
-let fingerprint = '';
-beforeEach(() => {
-  fingerprint = prototypeFingerprint();
-});
-afterEach(() => {
-  expect(prototypeFingerprint()).toBe(fingerprint);
-});
+guardPrototypes();
 
 const dim = fc.integer({ min: 1, max: 5 });
 

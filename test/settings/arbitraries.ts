@@ -2,6 +2,7 @@
 // rows (a new row is covered without touching this file), hostile text and hostile JSON values, random
 // mutations of a valid document, and the checks every parser's messages must pass.
 import fc from 'fast-check';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { product } from '../../src/core/factor-layout';
 import { MODEL_KINDS, type ModelKind } from '../../src/core/vocabulary';
 import {
@@ -306,4 +307,18 @@ export function prototypeFingerprint(): string {
     .map(names)
     .concat(String(({} as Record<string, unknown>).polluted))
     .join('|');
+}
+
+/**
+ * Registers hooks that fail a test when it leaves a shared prototype changed: no parser may write to one, whatever
+ * `__proto__`/`constructor` keys it was fed.
+ */
+export function guardPrototypes(): void {
+  let fingerprint = '';
+  beforeEach(() => {
+    fingerprint = prototypeFingerprint();
+  });
+  afterEach(() => {
+    expect(prototypeFingerprint()).toBe(fingerprint);
+  });
 }

@@ -3,7 +3,7 @@
 // whatever garbage sits in the others, a file is taken whole or not at all; valid runs survive every round trip.
 import fc from 'fast-check';
 import { MODEL_KINDS } from '../../src/core/vocabulary';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   APP_ROWS,
   AppSettingsSchema,
@@ -30,19 +30,12 @@ import {
   hostileValue,
   mutate,
   mutation,
-  prototypeFingerprint,
+  guardPrototypes,
   runConfig,
   withOwnKey,
 } from './arbitraries';
 
-let fingerprint = '';
-beforeEach(() => {
-  fingerprint = prototypeFingerprint();
-});
-afterEach(() => {
-  // No parser may write to a shared prototype, whatever `__proto__`/`constructor` keys it was fed.
-  expect(prototypeFingerprint()).toBe(fingerprint);
-});
+guardPrototypes();
 
 const RUNS = { numRuns: 120 };
 
