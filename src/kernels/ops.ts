@@ -7,6 +7,10 @@ export const KRU_RECURRENCE = 'KruRecurrence';
 export const KRU_RECURRENCE_GRAD = 'KruRecurrenceGrad';
 export const RNN_RECURRENCE = 'RnnRecurrence';
 export const RNN_RECURRENCE_GRAD = 'RnnRecurrenceGrad';
+export const LSTM_RECURRENCE = 'LstmRecurrence';
+export const LSTM_RECURRENCE_GRAD = 'LstmRecurrenceGrad';
+export const KRU_LSTM_RECURRENCE = 'KruLstmRecurrence';
+export const KRU_LSTM_RECURRENCE_GRAD = 'KruLstmRecurrenceGrad';
 
 /** ‖x[:, t, :]‖ per t; a metric, not part of the fused-recurrence set (backends without it use tfjs ops). */
 export const STEP_NORMS = 'StepNorms';
@@ -18,6 +22,14 @@ export const FUSED_KERNEL_NAMES = [
   RNN_RECURRENCE_GRAD,
 ] as const;
 
+/** The gated kinds' kernels: a backend has them or not as a set, apart from the KRU's and RNN's. */
+export const FUSED_LSTM_KERNEL_NAMES = [
+  LSTM_RECURRENCE,
+  LSTM_RECURRENCE_GRAD,
+  KRU_LSTM_RECURRENCE,
+  KRU_LSTM_RECURRENCE_GRAD,
+] as const;
+
 export interface KruFusedAttrs {
   sizes: number[];
   activation: KruActivation;
@@ -26,9 +38,18 @@ export interface RnnFusedAttrs {
   activation: RnnActivation;
 }
 
-/** True when the forward and grad kernels of both models are registered for the backend. */
+export interface KruLstmFusedAttrs {
+  sizes: number[];
+}
+
+/** True when the forward and grad kernels of the KRU and the RNN are registered for the backend. */
 export function hasFusedKernels(backendName: string = tf.getBackend()): boolean {
   return FUSED_KERNEL_NAMES.every((name) => tf.getKernel(name, backendName) != null);
+}
+
+/** True when the LSTM's and the KRU-LSTM's forward and grad kernels are registered for the backend. */
+export function hasFusedLstmKernels(backendName: string = tf.getBackend()): boolean {
+  return FUSED_LSTM_KERNEL_NAMES.every((name) => tf.getKernel(name, backendName) != null);
 }
 
 /**
@@ -69,6 +90,42 @@ export function rnnRecurrenceFused(
     .engine()
     .runKernel<tf.Tensor[]>(RNN_RECURRENCE, { x, W, U, b, probe }, { activation: attrs.activation });
   A.dispose();
+  return H as tf.Tensor3D;
+}
+
+/**
+ * LSTM hidden states H [B, T, N] for x [B, T, D], W [4N, N], U [4N, D], b [4N], probe [B, T, N]; gate blocks
+ * in the order i, f, g, o (docs/model.md, "LSTM"). Differentiable in every input.
+ */
+export function lstmRecurrenceFused(
+  x: tf.Tensor3D,
+  W: tf.Tensor2D,
+  U: tf.Tensor2D,
+  b: tf.Tensor1D,
+  probe: tf.Tensor3D,
+): tf.Tensor3D {
+  const [H, C, G] = tf.engine().runKernel<tf.Tensor[]>(LSTM_RECURRENCE, { x, W, U, b, probe }, {});
+  // C (cell states) and G (gate values) only feed the gradient, which keeps its own copies.
+  tf.dispose([C, G]);
+  return H as tf.Tensor3D;
+}
+
+/**
+ * KRU-LSTM hidden states H [B, T, N]: the LSTM with each gate's recurrent matrix a Kronecker product of real
+ * factors, factors [4·Σ p_f²] gate-major (docs/model.md, "KRU-LSTM"), U [4N, D], b [4N], probe [B, T, N].
+ */
+export function kruLstmRecurrenceFused(
+  x: tf.Tensor3D,
+  factors: tf.Tensor1D,
+  U: tf.Tensor2D,
+  b: tf.Tensor1D,
+  probe: tf.Tensor3D,
+  attrs: KruLstmFusedAttrs,
+): tf.Tensor3D {
+  const [H, C, G] = tf
+    .engine()
+    .runKernel<tf.Tensor[]>(KRU_LSTM_RECURRENCE, { x, factors, U, b, probe }, { sizes: attrs.sizes });
+  tf.dispose([C, G]);
   return H as tf.Tensor3D;
 }
 

@@ -2,7 +2,16 @@
 // kernel. Idempotent: safe to call from every entry point and test file.
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuFusedKernelConfigs } from './cpu';
-import { KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD } from './ops';
+import {
+  KRU_LSTM_RECURRENCE,
+  KRU_LSTM_RECURRENCE_GRAD,
+  KRU_RECURRENCE,
+  KRU_RECURRENCE_GRAD,
+  LSTM_RECURRENCE,
+  LSTM_RECURRENCE_GRAD,
+  RNN_RECURRENCE,
+  RNN_RECURRENCE_GRAD,
+} from './ops';
 import { registerWebgpuFusedKernels } from './webgpu';
 
 /**
@@ -47,6 +56,34 @@ const rnnGrad: tf.GradConfig = {
   },
 };
 
+const lstmGrad: tf.GradConfig = {
+  kernelName: LSTM_RECURRENCE,
+  inputsToSave: ['x', 'W', 'U', 'b'],
+  outputsToSave: [true, true, true], // H, C (cell states) and G (gate values)
+  gradFunc: (dy, saved) => {
+    const [x, W, U, b, H, C, G] = saved;
+    const dH = (Array.isArray(dy) ? dy[0] : dy) ?? tf.zerosLike(H);
+    const [dx, dW, dU, db, dProbe] = tf
+      .engine()
+      .runKernel<tf.Tensor[]>(LSTM_RECURRENCE_GRAD, { dH, x, W, U, b, H, C, G }, {});
+    return { x: () => dx, W: () => dW, U: () => dU, b: () => db, probe: () => dProbe };
+  },
+};
+
+const kruLstmGrad: tf.GradConfig = {
+  kernelName: KRU_LSTM_RECURRENCE,
+  inputsToSave: ['x', 'factors', 'U', 'b'],
+  outputsToSave: [true, true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, factors, U, b, H, C, G] = saved;
+    const dH = (Array.isArray(dy) ? dy[0] : dy) ?? tf.zerosLike(H);
+    const [dx, dFactors, dU, db, dProbe] = tf
+      .engine()
+      .runKernel<tf.Tensor[]>(KRU_LSTM_RECURRENCE_GRAD, { dH, x, factors, U, b, H, C, G }, attrs);
+    return { x: () => dx, factors: () => dFactors, U: () => dU, b: () => db, probe: () => dProbe };
+  },
+};
+
 let registered = false;
 
 export function registerFusedKernels(): void {
@@ -55,7 +92,7 @@ export function registerFusedKernels(): void {
   for (const config of cpuFusedKernelConfigs) {
     if (tf.getKernel(config.kernelName, config.backendName) == null) tf.registerKernel(config);
   }
-  for (const grad of [kruGrad, rnnGrad]) {
+  for (const grad of [kruGrad, rnnGrad, lstmGrad, kruLstmGrad]) {
     if (tf.getGradient(grad.kernelName) == null) tf.registerGradient(grad);
   }
   registerWebgpuFusedKernels();
