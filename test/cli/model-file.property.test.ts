@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { product } from '../../src/core/factor-layout';
-import { KRU_ACTIVATIONS, RNN_ACTIVATIONS } from '../../src/core/vocabulary';
+import { KRU_ACTIVATIONS, RNN_ACTIVATIONS, isFactored } from '../../src/core/vocabulary';
 import { parseInspectData } from '../../src/cli/inspect';
 import type { NetSpec } from '../../src/model/config';
 import { ModelFileError, fromModelFile, toModelFile } from '../../src/model/model-file';
@@ -23,11 +23,17 @@ guardPrototypes();
 
 const dim = fc.integer({ min: 1, max: 5 });
 
-/** A random small network: a KRU (1–3 factors of 1–3) or an RNN, any activation, any in/out sizes. */
+/** Factor sizes of a small factored kind: 1–3 factors of 1–3. */
+const factorSizes = fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 });
+
+/**
+ * A random small network of any kind: a KRU or KRU-LSTM (1–3 factors of 1–3), an RNN, a low-rank RNN (any rank
+ * 1…N) or an LSTM, any activation, any in/out sizes.
+ */
 const netSpec: fc.Arbitrary<NetSpec> = fc.oneof(
   fc
     .record({
-      factors: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }),
+      factors: factorSizes,
       inputSize: dim,
       outputSize: dim,
       activation: fc.constantFrom(...KRU_ACTIVATIONS),
@@ -36,6 +42,15 @@ const netSpec: fc.Arbitrary<NetSpec> = fc.oneof(
   fc
     .record({ hidden: dim, inputSize: dim, outputSize: dim, activation: fc.constantFrom(...RNN_ACTIVATIONS) })
     .map((r) => ({ kind: 'rnn' as const, ...r })),
+  fc
+    .record({ hidden: dim, inputSize: dim, outputSize: dim, activation: fc.constantFrom(...RNN_ACTIVATIONS) })
+    .chain((r) =>
+      fc.integer({ min: 1, max: r.hidden }).map((rank) => ({ kind: 'lowrank' as const, ...r, rank })),
+    ),
+  fc.record({ hidden: dim, inputSize: dim, outputSize: dim }).map((r) => ({ kind: 'lstm' as const, ...r })),
+  fc
+    .record({ factors: factorSizes, inputSize: dim, outputSize: dim })
+    .map((r) => ({ kind: 'kru-lstm' as const, hidden: product(r.factors), ...r })),
 );
 
 /** Any finite float32, the extremes (largest, smallest subnormal, ±0) included. */
@@ -77,7 +92,7 @@ describe('model files', () => {
         const text = JSON.stringify(toModelFile(spec, arrays, lambda));
         const back = fromModelFile(JSON.parse(text));
         expect(back.spec).toEqual(spec);
-        expect(back.lambda).toBe(spec.kind === 'kru' ? lambda : 0);
+        expect(back.lambda).toBe(isFactored(spec.kind) ? lambda : 0);
         expect(JSON.stringify(toModelFile(back.spec, back.arrays, back.lambda))).toBe(text);
         // The weights are the same float32 values (−0 is written as 0: JSON has no −0).
         for (const [name, a] of Object.entries(arrays))
@@ -106,7 +121,10 @@ describe('model files', () => {
         expect(JSON.stringify(input), 'the parser changed its input').toBe(before);
         if (typeof r === 'string') return;
         const doc = input as Record<string, unknown>;
-        expect(r.spec).toMatchObject({ kind: doc.kind, hidden: doc.hidden, activation: doc.activation });
+        expect(r.spec).toMatchObject({ kind: doc.kind, hidden: doc.hidden });
+        expect('activation' in r.spec ? r.spec.activation : undefined).toBe(doc.activation);
+        expect('rank' in r.spec ? r.spec.rank : undefined).toBe(doc.rank);
+        expect('factors' in r.spec ? r.spec.factors : undefined).toEqual(doc.factors);
         const shapes = paramShapes(r.spec);
         expect(Object.keys(r.arrays).sort()).toEqual(Object.keys(shapes).sort());
         for (const [name, shape] of Object.entries(shapes)) {
@@ -123,11 +141,12 @@ describe('model files', () => {
       fc.property(
         model,
         fc.constantFrom('__proto__', 'constructor', 'a\nb', '\u202e', 'x'.repeat(500)),
-        fc.constantFrom('top', 'params', 'U'),
+        fc.constantFrom('top', 'params', 'U', 'R'),
         (m, key, where) => {
           const file = JSON.parse(JSON.stringify(toModelFile(m.spec, m.arrays, m.lambda)));
-          const target = { top: file, params: file.params, U: file.params.U }[where];
-          if (Array.isArray(target)) return; // an RNN's U is a plain matrix
+          const target = { top: file, params: file.params, U: file.params.U, R: file.params.R }[where];
+          // a real kind's U is a plain matrix; only the KRU-LSTM has R (its per-gate factor lists)
+          if (target === undefined || Array.isArray(target)) return;
           withOwnKey(target, key, { polluted: 1 });
           expect(read(file)).toMatch(/unknown key/);
         },
