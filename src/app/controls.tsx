@@ -112,13 +112,14 @@ function testId(base: string, m: ModelSpec, first: boolean): string {
 const LAMBDA_ROW = MODEL_TABLES.kru.lambda;
 const LR_ROW = MODEL_TABLES.kru.lr;
 
-function LambdaControl({ model, first }: { model: Extract<ModelSpec, { kind: 'kru' }>; first: boolean }) {
+function LambdaControl({ model, first }: { model: Extract<ModelSpec, { lambda: number }>; first: boolean }) {
   const sliderId = useId();
   const lambda = model.lambda;
   return (
     <div className="lambda-control">
       <label htmlFor={sliderId}>
-        {model.label}: λ, the pull towards unitary: <output>{formatValue(lambda)}</output>
+        {model.label}: λ, the pull towards {model.kind === 'kru' ? 'unitary' : 'orthogonal'}:{' '}
+        <output>{formatValue(lambda)}</output>
       </label>
       <input
         id={sliderId}
@@ -191,7 +192,7 @@ export function LiveControls() {
   const spt = useApp((s) => s.app.stepsPerTick);
   const sptId = useId();
   const row = APP_TABLE.stepsPerTick;
-  const krus = models.filter((m) => m.kind === 'kru');
+  const krus = models.filter((m): m is Extract<ModelSpec, { lambda: number }> => 'lambda' in m);
   return (
     <fieldset className="panel">
       <legend>Live: applies immediately</legend>

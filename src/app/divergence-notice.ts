@@ -36,7 +36,7 @@ export function divergenceNotice(
     const i = snap.steps.indexOf(d.step);
     const at = i >= 0 ? i : k - 1;
     const lr = rows && at >= 0 ? setting(rows.lr[at]) : (spec?.lr ?? NaN);
-    const lambda = rows && at >= 0 ? setting(rows.lambda[at]) : spec?.kind === 'kru' ? spec.lambda : 0;
+    const lambda = rows && at >= 0 ? setting(rows.lambda[at]) : spec && 'lambda' in spec ? spec.lambda : 0;
     const hint = spec ? ` Likely cause: ${divergenceHint(spec, lr, lambda)}.` : '';
     sentences.push(`${info?.label ?? id} diverged at step ${d.step + offset}: ${d.reason}.${hint}`);
   }

@@ -42,7 +42,8 @@ function ModelCard({ model, index, count }: { model: ModelSpec; index: number; c
       <div className="grid2">
         {rows.map(({ path, row }) => {
           // Gaussian-only settings are shown only for a gaussian init.
-          if (path[0] === 'init' && path[1] !== 'kind' && model.init.kind !== 'gaussian') return null;
+          if (path[0] === 'init' && path[1] !== 'kind' && 'init' in model && model.init.kind !== 'gaussian')
+            return null;
           return (
             <SettingField
               key={path.join('.')}
@@ -54,7 +55,7 @@ function ModelCard({ model, index, count }: { model: ModelSpec; index: number; c
                 edit((m) => {
                   const next = withPath(m, path, v);
                   // A new N gets the matching 2×2×… factorisation, so the draft stays valid; edit the factors after.
-                  if (path[0] === 'hidden' && next.kind === 'kru') next.factors = defaultFactors(v as number);
+                  if (path[0] === 'hidden' && 'factors' in next) next.factors = defaultFactors(v as number);
                   return next;
                 })
               }

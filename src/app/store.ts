@@ -426,7 +426,7 @@ export function importSettingsJson(text: string): boolean {
   for (const m of config.models) {
     const now = running?.models.find((x) => x.id === m.id && x.kind === m.kind);
     if (!now) continue;
-    if (m.kind === 'kru' && now.kind === 'kru' && m.lambda !== now.lambda) setLambda(m.id, m.lambda);
+    if ('lambda' in m && 'lambda' in now && m.lambda !== now.lambda) setLambda(m.id, m.lambda);
     if (m.lr !== now.lr) setLearningRate(m.id, m.lr);
   }
   const pending = pendingChanges(get()).length > 0;

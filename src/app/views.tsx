@@ -1,4 +1,5 @@
 // The eight live views, each framed with a title and a plain-language caption saying what to look for.
+import { isFactored } from '../core/vocabulary';
 import { useId, useRef, type ReactNode } from 'react';
 import type { History } from '../history/history';
 import {
@@ -110,7 +111,7 @@ function ViewFrame(p: FrameProps) {
  * after a reset that continued the charts, the new run's first step).
  */
 function lossData(h: History): Record<`data-${string}`, string | number> {
-  const kru = h.models.find((m) => m.kind === 'kru');
+  const kru = h.models.find((m) => isFactored(m.kind));
   const lamCol = kru ? h.series[kru.id]?.lambda : undefined;
   const lam = lamCol?.length ? String(lamCol.view()[lamCol.length - 1]) : '';
   const first = h.models

@@ -1,5 +1,6 @@
 // Distance from unitarity of every model: ‖W_fᴴW_f − I‖_F² per KRU factor and for the full W, and an RNN's
 // ‖WᵀW − I‖_F², on a log axis (it spans many decades), with the λ / lr change marks.
+import { isFactored } from '../core/vocabulary';
 import { dashes, type ModelStyle } from './palette';
 import { logDomain, type Downsampled } from './lib/data';
 import { formatValue } from '../core/format';
@@ -39,10 +40,10 @@ class DeviationDrawer extends StepChartDrawer<DeviationChartProps> {
       const c = cols.fullDeviation;
       this.cache.points(`${m.id}:full-pos`, c, c.view(), rows, B, { map: positiveOnly }).dec.extent(ext);
       const full = this.cache.points(`${m.id}:full`, c, c.view(), rows, B).points;
-      // Per-factor lines for KRUs only (an RNN's single "factor" is its W, already the full line).
+      // Per-factor lines for the factored kinds only (a dense W's single "factor" is already the full line).
       const factors: Downsampled[] = [];
       const fd = cols.factorDeviation;
-      const F = m.kind === 'kru' ? fd.width : 0;
+      const F = isFactored(m.kind) ? fd.width : 0;
       for (let f = 0; f < F; f++) {
         this.cache
           .points(`${m.id}:f${f}-pos`, fd, fd.view(), rows, B, { stride: F, offset: f, map: positiveOnly })
@@ -81,7 +82,7 @@ class DeviationDrawer extends StepChartDrawer<DeviationChartProps> {
       ),
     );
     for (const m of shown) {
-      if (m.kind !== 'kru') continue;
+      if (!isFactored(m.kind)) continue;
       const row = p.history.series[m.id]!.factorDeviation.row(i);
       parts.push(
         ' · ',

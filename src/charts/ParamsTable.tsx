@@ -20,11 +20,17 @@ function groupNorms(d: ModelDetail): string {
   return e.length ? e.map(([name, v]) => `${name} ${formatValue(v)}`).join(' · ') : '—';
 }
 
-/** What W is: the KRU's factor shapes, or the RNN's dense N×N. */
+/** What the recurrent matrices are: factor shapes, or a dense N×N (for the gated kinds, one per gate). */
 function shape(d: ModelDetail): string {
   if (d.kind === 'kru') return `${factorShapes(d.factorSizes)} (complex)`;
+  if (d.kind === 'kru-lstm') return `4 gates × ${factorShapes(d.factorSizes)} (real)`;
   const N = d.factorSizes[0] ?? NaN;
-  return `${formatCount(N)}×${formatCount(N)} (real)`;
+  const n = `${formatCount(N)}×${formatCount(N)}`;
+  if (d.kind === 'lowrank') {
+    const r = Math.round(d.paramCounts.recurrent / (2 * N));
+    return `${n} = (${formatCount(N)}×${r})·(${r}×${formatCount(N)}) (real)`;
+  }
+  return d.kind === 'lstm' ? `4 gates × ${n} (real)` : `${n} (real)`;
 }
 
 /** One row per model: recurrent and total parameters, W's shape and the group gradient norms; then N² vs 2·Σp_f². */
@@ -36,7 +42,7 @@ export function ParamsTable({ history, version }: ParamsTableProps) {
   const notes = new Map<string, { labels: string[]; sizes: number[] }>();
   for (const m of present) {
     const det = d[m.id]!;
-    if (det.kind !== 'kru' || !det.factorSizes.length) continue;
+    if (det.kind !== 'kru' || !det.factorSizes.length) continue; // the N² vs 2·Σp_f² note is the KRU's
     const key = det.factorSizes.join('×');
     const note = notes.get(key);
     if (note) note.labels.push(m.label);

@@ -3,6 +3,7 @@
 // RNNs have no factors: a run without a KRU says so and shows only ‖W‖₂. Every λ / lr change is marked: in a
 // KRU's factor panels its own changes (lines only, the panels are small), in the ‖W‖₂ panel every model's,
 // labelled; a reset or restore that continues the History is marked on every panel.
+import { isFactored } from '../core/vocabulary';
 import type { Column, History } from '../history/history';
 import { palette, type ModelStyle } from './palette';
 import { linearDomain, logDomain, nearestIndex, type Downsampled } from './lib/data';
@@ -102,7 +103,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     const blocks: Block[] = [];
     for (const m of styles) {
       const col = h.series[m.id]?.factorSingularValues;
-      if (m.kind !== 'kru' || !col || !col.width) continue;
+      if (!isFactored(m.kind) || !col || !col.width) continue;
       const sizes = h.detail[m.id]?.factorSizes ?? [];
       blocks.push({ m, col, fs: sizes.reduce((a, b) => a + b, 0) === col.width ? sizes : [col.width] });
     }
@@ -131,8 +132,8 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
     setAttr(this.message, 'visibility', blocks.length ? 'hidden' : 'visible');
     // Before the first step a run with KRUs has no factor rows yet: say nothing rather than "no KRU".
     const msg =
-      h.models.length && !h.models.some((m) => m.kind === 'kru')
-        ? 'No KRU in this run: only a KRU has Kronecker factors. ‖W‖₂ of every model below.'
+      h.models.length && !h.models.some((m) => isFactored(m.kind))
+        ? 'No KRU in this run: only a KRU or a KRU-LSTM has Kronecker factors. ‖W‖₂ of every model below.'
         : '';
     if (this.message.textContent !== msg) this.message.textContent = msg;
 

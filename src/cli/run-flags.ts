@@ -115,14 +115,14 @@ export function runConfigFromFlags(f: FlagReader): RunConfig {
   const model = defaultModel(kind, hidden);
   for (const { path, row } of MODEL_ROWS[kind]) if (f.has(row.flag)) setPath(model, path, read(f, row));
   if (f.has('id') && !f.has('label')) model.label = model.id;
-  if (model.kind === 'kru' && f.has('factors')) {
+  if ('factors' in model && f.has('factors')) {
     const size = product(model.factors);
     if (size !== model.hidden) {
       throw new CliError(
         `--factors ${model.factors.join(',')} multiply to ${size}, but --hidden is ${model.hidden}`,
       );
     }
-  } else if (model.kind === 'kru') model.factors = defaultFactors(model.hidden);
+  } else if ('factors' in model) model.factors = defaultFactors(model.hidden);
   config.models = [model];
   const parsed = parseRunConfig(config);
   if (!parsed.ok) throw new CliError(parsed.error);

@@ -171,7 +171,7 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
       const diverged = e.divergences();
       for (const m of config.models) {
         const net = e.netSpec(m.id);
-        const line = trainLine(snap, m.id, net.kind === 'kru' ? net.factors.length : 1, hasTest);
+        const line = trainLine(snap, m.id, 'factors' in net ? net.factors.length : 1, hasTest);
         const d = diverged[m.id];
         io.out(JSON.stringify(d ? { ...line, diverged: true, divergedAt: d.step, reason: d.reason } : line));
       }

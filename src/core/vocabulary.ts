@@ -1,7 +1,7 @@
 // The vocabulary every layer shares: model kinds, activations, initialisations, optimisers, task names and
 // implementations. A leaf module: it imports nothing of the project, so anything may import it.
 
-export const MODEL_KINDS = ['kru', 'rnn'] as const;
+export const MODEL_KINDS = ['kru', 'rnn', 'lstm', 'kru-lstm', 'lowrank'] as const;
 export const KRU_ACTIVATIONS = ['crelu', 'modrelu', 'tanh', 'linear'] as const;
 export const RNN_ACTIVATIONS = ['tanh', 'relu', 'linear'] as const;
 export const KRU_INITS = ['unitary', 'gaussian'] as const;
@@ -30,7 +30,33 @@ export interface RnnInit {
 }
 
 /** Display name of a model kind. */
-export const KIND_LABEL: Record<ModelKind, string> = { kru: 'KRU', rnn: 'RNN' };
+export const KIND_LABEL: Record<ModelKind, string> = {
+  kru: 'KRU',
+  rnn: 'RNN',
+  lstm: 'LSTM',
+  'kru-lstm': 'KRU-LSTM',
+  lowrank: 'Low-rank RNN',
+};
+
+/** Kinds whose recurrent matrices are Kronecker products of small factors: they have factor sizes and λ. */
+export type FactoredKind = 'kru' | 'kru-lstm';
+export function isFactored(kind: ModelKind): kind is FactoredKind {
+  return kind === 'kru' || kind === 'kru-lstm';
+}
+
+/** Kinds with the LSTM's gates (and its cell state). */
+export function isGated(kind: ModelKind): boolean {
+  return kind === 'lstm' || kind === 'kru-lstm';
+}
 
 /** ε inside modReLU's |z| = sqrt(Re² + Im² + ε): one value for the reference, both kernels and the docs. */
 export const MODRELU_EPS = 1e-6;
+
+/** What the views call each kind's shown recurrent matrix (src/model/recurrent-matrix.ts computes it). */
+export const SHOWN_MATRIX: Record<ModelKind, string> = {
+  kru: 'W',
+  rnn: 'W',
+  lowrank: 'W = A·B',
+  lstm: 'W_f (forget gate)',
+  'kru-lstm': 'W_f (forget gate)',
+};

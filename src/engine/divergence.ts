@@ -47,11 +47,12 @@ export function divergenceHint(spec: ModelSpec, lr: number, lambda: number): str
   const causes: string[] = [];
   if (lr >= 0.05)
     causes.push(`a learning rate of ${formatValue(lr)} is large for this model (try 0.001–0.003)`);
-  if (spec.kind === 'kru' && lambda * lr > 0.5)
+  if ('lambda' in spec && lambda * lr > 0.5)
     causes.push(`λ·lr = ${formatValue(lambda * lr)}: the penalty's own step overshoots (lower λ or lr)`);
-  if (spec.kind === 'rnn' && spec.init.gain > 1 && spec.clip === null)
+  const gain = spec.kind === 'rnn' ? spec.init.gain : spec.kind === 'lowrank' ? spec.gain : 0;
+  if (gain > 1 && spec.clip === null)
     causes.push(
-      `init gain ${formatValue(spec.init.gain)} > 1 without clipping lets gradients explode (turn clipping on)`,
+      `init gain ${formatValue(gain)} > 1 without clipping lets gradients explode (turn clipping on)`,
     );
   return causes.length ? causes.join('; ') : `lower the learning rate (now ${formatValue(lr)})`;
 }

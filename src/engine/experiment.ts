@@ -3,19 +3,21 @@
 // class runs in the Web Worker, in Node tests and in the CLI.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetSpec } from '../model/config';
-import { initKruArrays, initRnnArrays, paramCounts, type ParamArrays } from '../model/models';
-import { polarFactorsHost } from '../model/polar';
+import { paramCounts, type ParamArrays } from '../model/models';
 import { toModelFile, type ModelFile } from '../model/model-file';
 import { parseRunConfig } from '../settings/run-config';
 import { createTask, type Task } from '../tasks';
 import type { DigitsData } from '../tasks/digits';
-import { Rng } from '../util/rng';
+import type { Rng } from '../util/rng';
 import { LocalRunner, type ModelRunner, type RunnerInit } from './model-runner';
+import { dataRng, runnerInit } from './model-init';
 import { allFinite, CHECKPOINT_FORMAT, type RunCheckpoint } from './checkpoint';
 import { ChangeLog, type LiveChange } from './schedule';
 import { blankRow, divergenceOf, type Divergence } from './divergence';
 import { deriveRow, packRows, type StepRow } from './series';
 import { denseSpectrum, kruSpectrum } from './spectra';
+import { shownDenseHost, shownFactorsHost } from '../model/recurrent-matrix';
+import { isFactored, KIND_LABEL } from '../core/vocabulary';
 import { unpackMetrics } from './trainer';
 import type { ModelDetail, ModelInfo, ModelSpec, RunConfig, Snapshot } from './types';
 
@@ -41,62 +43,7 @@ interface Slot {
   lastRow: StepRow | null;
 }
 
-/** FNV-1a: a stable 32-bit hash of a string. */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
-/**
- * The generator of a model's initial weights. It depends on the seed and on what shapes the weights (kind, N,
- * factors, init) — not on the model's id, position, λ, lr or clipping — so models that differ only in how they
- * are trained start from identical weights, and adding a model to a run changes no other model's start.
- */
-export function initRng(seed: number, spec: ModelSpec): Rng {
-  const shape =
-    spec.kind === 'kru'
-      ? [spec.kind, spec.hidden, spec.factors, spec.init]
-      : [spec.kind, spec.hidden, spec.init];
-  return new Rng((seed ^ hash32(JSON.stringify(shape))) >>> 0);
-}
-
-/** The data stream depends on the seed alone: every model sees the same batches, whichever models run. */
-export function dataRng(seed: number): Rng {
-  return new Rng(seed).fork();
-}
-
-/** Everything needed to build one model's runner: initial weights and training options. */
-export function runnerInit(config: RunConfig, spec: ModelSpec, task: Task): RunnerInit {
-  const rng = initRng(config.seed, spec);
-  const base = { hidden: spec.hidden, inputSize: task.inputSize, outputSize: task.outputSize };
-  let net: NetSpec;
-  let arrays: ParamArrays;
-  if (spec.kind === 'kru') {
-    const kru = { kind: 'kru' as const, ...base, factors: spec.factors, activation: spec.activation };
-    net = kru;
-    arrays = initKruArrays(kru, spec.init, rng);
-    // A strict model starts on the unitary group too (a gaussian start is far from it).
-    if (spec.strict) arrays.factors = polarFactorsHost(kru.factors, arrays.factors);
-  } else {
-    const rnn = { kind: 'rnn' as const, ...base, activation: spec.activation };
-    net = rnn;
-    arrays = initRnnArrays(rnn, spec.init, rng);
-  }
-  const strict = spec.kind === 'kru' && spec.strict;
-  return {
-    spec: net,
-    arrays,
-    options: {
-      optimizer: config.optimizer,
-      lr: spec.lr,
-      clip: spec.clip,
-      impl: config.impl,
-      strict,
-    },
-    batchKind: { loss: task.loss, hasAccuracy: task.hasAccuracy },
-  };
-}
+export { dataRng, initRng, runnerInit } from './model-init';
 
 export type Place = (index: number, init: RunnerInit) => Promise<ModelRunner | undefined> | undefined;
 
@@ -141,7 +88,7 @@ export class Experiment {
         const saved = cp?.models[i];
         const init = { ...runnerInit(c, spec, task), ...(saved ? { state: saved.state } : {}) };
         const runner = (await opts.place?.(i, init)) ?? (await LocalRunner.create(init));
-        const lambda = saved ? saved.lambda : spec.kind === 'kru' ? spec.lambda : 0;
+        const lambda = saved ? saved.lambda : 'lambda' in spec ? spec.lambda : 0;
         const lr = saved ? saved.lr : spec.lr;
         if (lr !== spec.lr) runner.setLearningRate(lr);
         slots.push({
@@ -224,7 +171,7 @@ export class Experiment {
   setLambda(id: string, lambda: number): void {
     if (!(Number.isFinite(lambda) && lambda >= 0)) throw new Error(`λ must be a number ≥ 0, got ${lambda}`);
     const s = this.slot(id);
-    if (s.spec.kind !== 'kru') throw new Error(`"${id}" is an ${s.spec.kind.toUpperCase()}: it has no λ`);
+    if (!isFactored(s.spec.kind)) throw new Error(`"${id}" is a ${KIND_LABEL[s.spec.kind]}: it has no λ`);
     lambda = Math.fround(lambda); // what the computation uses; a replay of the recorded value is then exact
     if (lambda === s.lambda) return;
     s.lambda = lambda;
@@ -351,15 +298,18 @@ export class Experiment {
   private async modelDetail(s: Slot, testAccuracy: number | null): Promise<ModelDetail> {
     const net = s.net;
     const params = await s.runner.params();
+    const factors = shownFactorsHost(net, params);
     const spectrum =
-      net.kind === 'kru' ? kruSpectrum(net.factors, params.factors) : denseSpectrum(params.W, net.hidden);
+      factors && 'factors' in net
+        ? kruSpectrum(net.factors, factors)
+        : denseSpectrum(shownDenseHost(net, params)!, net.hidden);
     const empty = new Float32Array(0);
     return {
       kind: net.kind,
       groupGradNorms: s.groupNorms,
       paramCounts: paramCounts(net),
       testAccuracy,
-      factorSizes: net.kind === 'kru' ? net.factors : [net.hidden],
+      factorSizes: 'factors' in net ? net.factors : [net.hidden],
       singularValues: spectrum ? Float32Array.from(spectrum.singularValues) : empty,
       eigenRe: spectrum ? Float32Array.from(spectrum.eigenRe) : empty,
       eigenIm: spectrum ? Float32Array.from(spectrum.eigenIm) : empty,

@@ -57,7 +57,7 @@ export function parseChanges(
     const spec = config.models.find((m) => m.id === model);
     if (!spec) return bad(`there is no model ${JSON.stringify(model.slice(0, 40))} in this run`);
     if (setting !== 'lambda' && setting !== 'lr') return bad('the setting must be lambda or lr');
-    if (setting === 'lambda' && spec.kind !== 'kru') return bad(`${model} has no λ`);
+    if (setting === 'lambda' && !('lambda' in spec)) return bad(`${model} has no λ`);
     const value = Number(valueText);
     if (!/^[0-9.e+-]{1,24}$/i.test(valueText) || !Number.isFinite(value))
       return bad('the value must be a number');

@@ -1,6 +1,7 @@
 // One model's metrics per step as rows (the engine appends one per step), and their packing into the
 // column-wise ModelSeries that a snapshot carries.
 import type { NetSpec } from '../model/config';
+import { isFactored } from '../core/vocabulary';
 import { kruStepSummary } from './spectra';
 import type { UnpackedMetrics } from './trainer';
 import type { ModelSeries } from './types';
@@ -20,7 +21,10 @@ export interface StepRow {
   gradNorm: number;
 }
 
-/** A step's row from the packed metrics (factor spectra for a KRU; the RNN's deviation and ‖W‖₂ estimate). */
+/**
+ * A step's row from the packed metrics: factor spectra for the factored kinds (their shown factors), the
+ * shown W's deviation and ‖W‖₂ estimate for the dense ones.
+ */
 export function deriveRow(spec: NetSpec, m: UnpackedMetrics, lambda: number, lr: number): StepRow {
   const common = {
     loss: m.loss,
@@ -32,7 +36,7 @@ export function deriveRow(spec: NetSpec, m: UnpackedMetrics, lambda: number, lr:
     gradNormsOverTime: m.gradNormsOverTime,
     gradNorm: m.gradNorm,
   };
-  if (spec.kind === 'kru') {
+  if (isFactored(spec.kind) && 'factors' in spec) {
     const s = kruStepSummary(spec.factors, m.extras);
     return {
       ...common,

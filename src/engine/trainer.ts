@@ -2,17 +2,17 @@
 // packed metrics tensor per step is read back asynchronously by the caller (no dataSync on the hot path).
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetSpec } from '../model/config';
-import type { Impl, OptimizerName } from '../core/vocabulary';
+import { isFactored, type Impl, type OptimizerName } from '../core/vocabulary';
 import {
   hiddenStates,
   orthogonalDeviation,
   paramShapes,
   readout,
   stateWidth,
-  unitaryPenalty,
   type ParamArrays,
   type ParamTensors,
 } from '../model/models';
+import { regularizer, shownDense, shownFactors } from '../model/recurrent-matrix';
 import { accuracy, targetPositions, taskLoss } from '../model/loss';
 import type { LossKind } from '../tasks/types';
 import { stepNorms } from '../kernels/ops';
@@ -107,7 +107,7 @@ export class Trainer {
   readonly vars: Record<string, tf.Variable>;
   private optimizer: tf.Optimizer;
   private lr: number;
-  /** Warm-started power-iteration vector for the RNN's spectral norm (exact SVD happens at snapshot time). */
+  /** Warm-started power-iteration vector for a dense W's spectral norm (exact SVD happens at snapshot time). */
   private powerVec: tf.Variable | null = null;
 
   constructor(
@@ -168,9 +168,7 @@ export class Trainer {
       acc = tf.keep(
         batch.hasAccuracy ? accuracy(Y, batch.values, batch.weights, batch.count) : tf.scalar(NaN),
       );
-      reg = tf.keep(
-        this.spec.kind === 'kru' ? unitaryPenalty(this.spec, p.factors as tf.Tensor1D) : tf.scalar(0),
-      );
+      reg = tf.keep(regularizer(this.spec, p));
       return tf.add(loss, tf.mul(reg, lambda)) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(f)([...this.names.map((n) => base[n]), probe]);
@@ -189,8 +187,8 @@ export class Trainer {
 
   /**
    * One training step. Returns a packed metrics tensor (read it with `unpackMetrics`):
-   * [loss, accuracy, R, ‖g‖, g_1..g_T, per-group norms…, extras…] where extras are the factors before the
-   * update (KRU) or [‖WᵀW − I‖_F², ‖W‖₂ estimate] (RNN).
+   * [loss, accuracy, R, ‖g‖, g_1..g_T, per-group norms…, extras…] where extras are the shown factors before
+   * the update (factored kinds, src/model/recurrent-matrix) or [‖WᵀW − I‖_F², ‖W‖₂ estimate] of the shown W.
    */
   step(batch: DeviceBatch, lambda: number): tf.Tensor1D {
     const r = this.lossAndGrads(batch, lambda);
@@ -198,7 +196,7 @@ export class Trainer {
       const groupNorms = this.names.map((n) => tf.sqrt(tf.sum(tf.square(r.grads[n]))));
       const globalNorm = tf.sqrt(tf.addN(groupNorms.map((g) => tf.square(g))));
       const gt = stepNorms(r.probeGrad);
-      const extras = this.spec.kind === 'kru' ? tf.clone(this.vars.factors) : this.rnnExtras();
+      const extras = shownFactors(this.spec, this.vars) ?? this.denseExtras();
       return tf.concat([
         tf.stack([r.loss, r.accuracy, r.reg, globalNorm]),
         gt,
@@ -224,8 +222,8 @@ export class Trainer {
     return packed;
   }
 
-  private rnnExtras(): tf.Tensor1D {
-    const W = this.vars.W as unknown as tf.Tensor2D;
+  private denseExtras(): tf.Tensor1D {
+    const W = shownDense(this.spec, this.vars)!;
     const N = W.shape[0];
     let iterations = POWER_ITERATIONS;
     if (!this.powerVec) {
@@ -289,7 +287,7 @@ export class Trainer {
       if (s.params[n]?.length !== this.vars[n].size)
         throw new Error(`checkpoint: parameter ${n} has the wrong size`);
     this.checkOptimizerState(saved, isAdam ? s.optimizer.slice(-2) : []);
-    if (s.powerVec && (this.spec.kind !== 'rnn' || s.powerVec.length !== this.spec.hidden))
+    if (s.powerVec && (isFactored(this.spec.kind) || s.powerVec.length !== this.spec.hidden))
       throw new Error('checkpoint: the power-iteration vector does not fit this model');
     for (const n of this.names) tf.tidy(() => this.vars[n].assign(tf.tensor(s.params[n], shapes[n])));
     const tensors = saved.map((w) => tf.tensor(w.values, w.shape, w.dtype));
@@ -368,7 +366,7 @@ export interface UnpackedMetrics {
   gradNorm: number;
   gradNormsOverTime: Float32Array;
   groupNorms: Record<string, number>;
-  /** KRU: factor values before the update; RNN: [deviation, spectral-norm estimate]. */
+  /** Factored kinds: shown factors before the update; dense kinds: [deviation, spectral-norm estimate]. */
   extras: Float32Array;
 }
 

@@ -26,8 +26,35 @@ export interface RnnSpec {
   activation: RnnActivation;
 }
 
+/** The RNN with W = A·B of rank r (docs/model.md, "Low-rank RNN"). */
+export interface LowRankSpec {
+  kind: 'lowrank';
+  hidden: number;
+  inputSize: number;
+  outputSize: number;
+  rank: number;
+  activation: RnnActivation;
+}
+
+/** The LSTM (docs/model.md, "LSTM"): gates i, f, g, o; real. */
+export interface LstmSpec {
+  kind: 'lstm';
+  hidden: number;
+  inputSize: number;
+  outputSize: number;
+}
+
+/** The LSTM whose four recurrent matrices are Kronecker products of real factors (docs/model.md, "KRU-LSTM"). */
+export interface KruLstmSpec {
+  kind: 'kru-lstm';
+  hidden: number;
+  inputSize: number;
+  outputSize: number;
+  factors: number[];
+}
+
 /** What the model code needs of a network (not to be confused with a run's ModelSpec in src/settings). */
-export type NetSpec = KruSpec | RnnSpec;
+export type NetSpec = KruSpec | RnnSpec | LowRankSpec | LstmSpec | KruLstmSpec;
 
 /** Parses "2,2,4" into [2, 2, 4]; throws with a readable message. */
 export function parseFactors(text: string): number[] {

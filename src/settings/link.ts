@@ -120,7 +120,7 @@ function readModel(params: URLSearchParams, id: string, kind: ModelKind, problem
     if (r.ok) setPath(m, path, r.value);
     else problems.push(`${id}: ${r.error}; using ${row.formatText(getPath(m, path) as never)}`);
   }
-  if (m.kind === 'kru' && product(m.factors) !== m.hidden) {
+  if ('factors' in m && product(m.factors) !== m.hidden) {
     const fallback = defaultFactors(m.hidden);
     problems.push(
       `${id}: the factor sizes ${m.factors.join(',')} do not multiply to N = ${m.hidden}; using ${fallback.join(',')}`,
@@ -130,14 +130,19 @@ function readModel(params: URLSearchParams, id: string, kind: ModelKind, problem
   // A KRU's N whose factors cannot all be ≤ 1024 (a prime N = 1031, or N = 2050 = 2·1025 without factors
   // given) is no KRU at all: that one setting falls back, instead of the whole link being refused below.
   const check = parseModelSpec(m);
-  if (!check.ok && m.kind === 'kru') {
-    const fallback = defaultModel('kru');
+  if (!check.ok && 'factors' in m) {
+    const fallback = defaultFactors(64);
     problems.push(
-      `${id}: N = ${m.hidden} with factor sizes ${m.factors.join(',')} is no valid KRU (${check.error}); ` +
-        `using N = ${fallback.hidden} and factor sizes ${fallback.factors.join(',')}`,
+      `${id}: N = ${m.hidden} with factor sizes ${m.factors.join(',')} is no valid ${KIND_LABEL[m.kind]} ` +
+        `(${check.error}); using N = 64 and factor sizes ${fallback.join(',')}`,
     );
-    m.hidden = fallback.hidden;
-    m.factors = fallback.factors;
+    m.hidden = 64;
+    m.factors = fallback;
+  }
+  if (m.kind === 'lowrank' && m.rank > m.hidden) {
+    const fallback = Math.min(m.hidden, 4);
+    problems.push(`${id}: rank ${m.rank} is more than N = ${m.hidden}; using ${fallback}`);
+    m.rank = fallback;
   }
   return m;
 }

@@ -36,12 +36,15 @@ function crossRowProblems(models: ModelSpec[]): Array<{ index: number; field: st
   models.forEach((m, index) => {
     if (seen.has(m.id)) out.push({ index, field: 'id', message: `"${m.id}" is used twice` });
     seen.add(m.id);
-    if (m.kind === 'kru' && product(m.factors) !== m.hidden) {
+    if ((m.kind === 'kru' || m.kind === 'kru-lstm') && product(m.factors) !== m.hidden) {
       out.push({
         index,
         field: 'factors',
         message: `the product of the factor sizes (${m.factors.join('×')} = ${product(m.factors)}) must equal N = ${m.hidden}`,
       });
+    }
+    if (m.kind === 'lowrank' && m.rank > m.hidden) {
+      out.push({ index, field: 'rank', message: `must be ≤ N = ${m.hidden}, got ${m.rank}` });
     }
   });
   return out;
@@ -81,7 +84,10 @@ export function defaultModel(kind: ModelKind, hidden = 64): ModelSpec {
       strict: false,
     };
   }
-  return { kind, ...common, activation: 'tanh', init: { kind: 'gaussian', gain: 1 } };
+  if (kind === 'rnn') return { kind, ...common, activation: 'tanh', init: { kind: 'gaussian', gain: 1 } };
+  if (kind === 'lstm') return { kind, ...common };
+  if (kind === 'kru-lstm') return { kind, ...common, factors: defaultFactors(hidden), lambda: 1e-2 };
+  return { kind, ...common, rank: Math.min(hidden, 4), activation: 'tanh', gain: 1 };
 }
 
 /** The default run: the KRU beside the RNN on the adding problem. */
@@ -199,7 +205,7 @@ export function structuralDiff(a: RunConfig, b: RunConfig): string[] {
   for (const k of Object.keys(RUN_TABLE) as Array<keyof typeof RUN_TABLE>) {
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(k);
   }
-  const strip = (m: ModelSpec) => ({ ...m, lr: 0, ...(m.kind === 'kru' ? { lambda: 0 } : {}) });
+  const strip = (m: ModelSpec) => ({ ...m, lr: 0, ...('lambda' in m ? { lambda: 0 } : {}) });
   if (JSON.stringify(a.models.map(strip)) !== JSON.stringify(b.models.map(strip))) out.push('models');
   return out;
 }
@@ -212,7 +218,7 @@ export function sameShape(a: RunConfig, b: RunConfig): boolean {
   const shape = (c: RunConfig) =>
     JSON.stringify([
       c.task,
-      c.models.map((m) => [m.id, m.kind, m.hidden, m.kind === 'kru' ? m.factors : null]),
+      c.models.map((m) => [m.id, m.kind, m.hidden, 'factors' in m ? m.factors : null]),
     ]);
   return shape(a) === shape(b);
 }

@@ -114,17 +114,26 @@ const MODEL_COMMON = {
   }),
 } as const;
 
+const FACTORS = factors({
+  key: 'factors',
+  label: 'Factor sizes',
+  maxSize: 1024,
+  maxCount: 16,
+  help: 'p_0,…,p_{F-1}: W = W_0 ⊗ … ⊗ W_{F-1}, their product must equal N',
+});
+
+const RNN_ACTIVATION = choice(RNN_ACTIVATIONS, {
+  key: 'act',
+  flag: 'activation',
+  label: 'Activation',
+  help: 'tanh, relu or linear',
+});
+
 /** Each model kind's settings: the common ones, then its own. */
 export const MODEL_TABLES = {
   kru: {
     ...MODEL_COMMON,
-    factors: factors({
-      key: 'factors',
-      label: 'Factor sizes',
-      maxSize: 1024,
-      maxCount: 16,
-      help: 'p_0,…,p_{F-1}: W = W_0 ⊗ … ⊗ W_{F-1}, their product must equal N',
-    }),
+    factors: FACTORS,
     activation: choice(KRU_ACTIVATIONS, {
       key: 'act',
       flag: 'activation',
@@ -164,12 +173,7 @@ export const MODEL_TABLES = {
   },
   rnn: {
     ...MODEL_COMMON,
-    activation: choice(RNN_ACTIVATIONS, {
-      key: 'act',
-      flag: 'activation',
-      label: 'Activation',
-      help: 'tanh, relu or linear',
-    }),
+    activation: RNN_ACTIVATION,
     init: {
       kind: choice(RNN_INITS, {
         key: 'init',
@@ -186,6 +190,40 @@ export const MODEL_TABLES = {
         help: 'gaussian init: W ~ N(0, gain²/N)',
       }),
     },
+  },
+  lstm: { ...MODEL_COMMON },
+  'kru-lstm': {
+    ...MODEL_COMMON,
+    factors: FACTORS,
+    lambda: num({
+      key: 'lambda',
+      label: 'λ (soft orthogonal)',
+      min: 0,
+      max: 1000,
+      log: true,
+      live: true,
+      help: "strength of the penalty λ·Σ ‖R_fᵀR_f − I‖² on every gate's real factors; changes apply at the next step",
+    }),
+  },
+  lowrank: {
+    ...MODEL_COMMON,
+    rank: int({
+      key: 'rank',
+      label: 'Rank r',
+      min: 1,
+      max: 4096,
+      help: 'W = A·B with A N×r and B r×N: 2·N·r recurrent parameters; r ≤ N',
+    }),
+    activation: RNN_ACTIVATION,
+    gain: num({
+      key: 'gain',
+      flag: 'init-scale',
+      label: 'Init gain',
+      min: 0,
+      exclusiveMin: true,
+      max: 100,
+      help: 'A and B start N(0, s²) with s⁴ = gain²/(N·r): the entries of W = A·B have variance gain²/N',
+    }),
   },
 } as const;
 
@@ -205,8 +243,11 @@ export const MAX_MODELS = 8;
 
 export type KruModelSpec = { kind: 'kru' } & ValueOf<typeof MODEL_TABLES.kru>;
 export type RnnModelSpec = { kind: 'rnn' } & ValueOf<typeof MODEL_TABLES.rnn>;
+export type LstmModelSpec = { kind: 'lstm' } & ValueOf<typeof MODEL_TABLES.lstm>;
+export type KruLstmModelSpec = { kind: 'kru-lstm' } & ValueOf<(typeof MODEL_TABLES)['kru-lstm']>;
+export type LowRankModelSpec = { kind: 'lowrank' } & ValueOf<typeof MODEL_TABLES.lowrank>;
 /** One model of a run: its kind, its id and label, its size and its kind's settings, its own lr and clip. */
-export type ModelSpec = KruModelSpec | RnnModelSpec;
+export type ModelSpec = KruModelSpec | RnnModelSpec | LstmModelSpec | KruLstmModelSpec | LowRankModelSpec;
 export type RunSettings = ValueOf<typeof RUN_TABLE>;
 export type RunConfig = RunSettings & { models: ModelSpec[] };
 export type AppSettings = ValueOf<typeof APP_TABLE>;
@@ -215,7 +256,7 @@ export type AppSettings = ValueOf<typeof APP_TABLE>;
 const sameTask: [TaskConfig, RunSettings['task']] = [] as unknown as [RunSettings['task'], TaskConfig];
 void sameTask;
 
-export function modelTable(kind: ModelKind): typeof MODEL_TABLES.kru | typeof MODEL_TABLES.rnn {
+export function modelTable(kind: ModelKind): (typeof MODEL_TABLES)[ModelKind] {
   return MODEL_TABLES[kind];
 }
 

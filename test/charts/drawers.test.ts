@@ -89,6 +89,7 @@ import { History } from '../../src/history/history';
 import type { ModelDetail, ModelInfo, ModelSeries, Snapshot } from '../../src/engine/types';
 import type { ChartRoots, Drawer } from '../../src/charts/lib/frame';
 import { textWidth } from '../../src/core/format';
+import type { ModelKind } from '../../src/core/vocabulary';
 
 /** Width of a chart's plot and readout in a 1440 × 900 window (the views' two-column grid). */
 const READOUT_PX = 509;
@@ -115,7 +116,7 @@ function series(k: number, lambda: number, F: number, lr = 0.01, acc = NaN): Mod
     gradNorm: f(1, () => 1),
   };
 }
-const det = (kind: 'kru' | 'rnn', testAccuracy: number | null = null) => ({
+const det = (kind: ModelKind, testAccuracy: number | null = null) => ({
   kind,
   singularValues: Float32Array.from([2, 1, 0.5, 0.1]),
   eigenRe: Float32Array.from([1, 0, 0.5, 0.2]),

@@ -37,6 +37,29 @@ function config(optimizer: RunConfig['optimizer']): RunConfig {
 }
 
 describe('checkpoints', () => {
+  it('resumes the LSTM, KRU-LSTM and low-rank RNN bit for bit too (adam)', async () => {
+    const c = smallRun({
+      optimizer: 'adam',
+      models: [defaultModel('lstm', 8), defaultModel('kru-lstm', 8), defaultModel('lowrank', 8)],
+    });
+    const a = await Experiment.create(c);
+    await a.step(5);
+    a.setLambda('kru-lstm', 0.5);
+    await a.step(2);
+    await a.snapshot();
+    const cp = await a.checkpoint();
+    await a.step(4);
+    const straight = await a.snapshot();
+    a.dispose();
+    const b = await Experiment.create(c, {
+      checkpoint: decodeCheckpoint(JSON.parse(JSON.stringify(encodeCheckpoint(cp)))),
+    });
+    await b.step(4);
+    const resumed = await b.snapshot();
+    b.dispose();
+    expect(numbers(resumed)).toEqual(numbers(straight));
+  });
+
   for (const optimizer of ['rmsprop', 'adam', 'sgd'] as const) {
     it(`a run resumed from a checkpoint computes the same numbers, bit for bit (${optimizer})`, async () => {
       const c = config(optimizer);

@@ -96,6 +96,51 @@ describe('Experiment', () => {
     e.dispose();
   });
 
+  it('trains the remedies beside a KRU: LSTM, KRU-LSTM and low-rank RNN, every metric and detail, no leaks', async () => {
+    const c = small({
+      models: [
+        defaultModel('kru', 8),
+        defaultModel('lstm', 8),
+        { ...defaultModel('kru-lstm', 8), lambda: 0.1 },
+        { ...defaultModel('lowrank', 8), rank: 2 },
+      ],
+    });
+    const e = await Experiment.create(c);
+    await e.step(1);
+    await e.snapshot({ forceDetail: true });
+    const tensors = tf.memory().numTensors;
+    await e.step(29);
+    const s = await e.snapshot({ forceDetail: true });
+    expect(tf.memory().numTensors).toBe(tensors);
+    const T = s.seqLength;
+    for (const id of ['kru', 'lstm', 'kru-lstm', 'lowrank']) {
+      const cols = s.series[id];
+      expect(cols.loss).toHaveLength(29);
+      expect(Array.from(cols.loss).every(Number.isFinite), id).toBe(true);
+      expect(cols.gradNormsOverTime).toHaveLength(29 * T);
+      expect(
+        Array.from(cols.spectralNorm).every((v) => v > 0),
+        id,
+      ).toBe(true);
+      expect(s.detail[id].singularValues, id).toHaveLength(8);
+    }
+    // Recurrent parameter counts (docs/model.md): 4N², 4·Σp², 2·N·r.
+    expect(s.detail.lstm.paramCounts.recurrent).toBe(4 * 64);
+    expect(s.detail['kru-lstm'].paramCounts.recurrent).toBe(4 * 3 * 4);
+    expect(s.detail.lowrank.paramCounts.recurrent).toBe(2 * 8 * 2);
+    // W = A·B has rank 2: six of its eight singular values are zero (to float precision).
+    const sv = Array.from(s.detail.lowrank.singularValues);
+    expect(sv.slice(2).every((v) => v < 1e-5 * sv[0])).toBe(true);
+    expect(sv[1]).toBeGreaterThan(1e-3 * sv[0]);
+    // The KRU-LSTM's penalty is live and reaches its row; the LSTM and the low-rank RNN have none.
+    expect(s.series['kru-lstm'].lambdaReg[28]).toBeCloseTo(0.1 * s.series['kru-lstm'].reg[28], 5);
+    expect(s.series['kru-lstm'].factorDeviation).toHaveLength(29 * 3);
+    expect(Array.from(s.series.lstm.reg).every((v) => v === 0)).toBe(true);
+    expect(() => e.setLambda('lstm', 1)).toThrow(/LSTM: it has no λ/);
+    e.setLambda('kru-lstm', 2);
+    e.dispose();
+  });
+
   it('reports per-step metrics consistent with the factors and gradient norms per time step', async () => {
     const e = await Experiment.create(withModel(small(), 'kru', { init: { kind: 'gaussian', scale: 0.7 } }));
     await e.step(1);

@@ -1,6 +1,7 @@
 // Snapshots of a realistic run for the History tests: a KRU (2 factors of 8, σ 16 wide) and an RNN, sequence
 // length T = 100, every metric a function of the step so that tests can predict compacted rows.
 import type { ModelInfo, ModelSeries, Snapshot } from '../../src/engine/types';
+import type { ModelKind } from '../../src/core/vocabulary';
 
 export const T = 100;
 export const MODELS: ModelInfo[] = [
@@ -15,7 +16,7 @@ export interface Metrics {
   lr?: (step: number, id: string) => number;
 }
 
-function series(steps: number[], id: string, kind: 'kru' | 'rnn', f: Metrics): ModelSeries {
+function series(steps: number[], id: string, kind: ModelKind, f: Metrics): ModelSeries {
   const k = steps.length;
   const F = kind === 'kru' ? 2 : 1;
   const P = kind === 'kru' ? 16 : 0;

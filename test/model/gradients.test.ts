@@ -1,11 +1,13 @@
-// Every gradient of the full training loss (read-out, task loss, λ·R) and every g_t = ‖∂L/∂h_t‖, for both
-// models and both implementations, against central finite differences of the float64 oracle.
+// Every gradient of the full training loss (read-out, task loss, λ·R) and every g_t = ‖∂L/∂h_t‖, for every
+// model kind and both implementations, against central finite differences of the float64 oracle.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../support/backend';
 import {
   centralDiff,
   kruForward64,
+  kruLstmForward64,
+  lstmForward64,
   readout64,
   rnnForward64,
   taskLoss64,
@@ -14,10 +16,18 @@ import {
   type RnnParams64,
 } from '../support/float64';
 import type { NetSpec } from '../../src/model/config';
-import { initKruArrays, initRnnArrays, type ParamArrays } from '../../src/model/models';
+import {
+  initKruArrays,
+  initKruLstmArrays,
+  initLowRankArrays,
+  initLstmArrays,
+  initRnnArrays,
+  type ParamArrays,
+} from '../../src/model/models';
 import { Trainer, disposeDeviceBatch, disposeLossAndGrads, toDeviceBatch } from '../../src/engine/trainer';
 import { registerFusedKernels } from '../../src/kernels/register';
-import { hasFusedKernels } from '../../src/kernels/ops';
+import { hasFusedKernels, hasFusedLstmKernels } from '../../src/kernels/ops';
+import { isGated } from '../../src/core/vocabulary';
 import { Rng } from '../../src/util/rng';
 import type { LossKind } from '../../src/tasks/types';
 
@@ -96,7 +106,86 @@ const cases: Case[] = [
     lambda: 0,
     targetsAt: 'all',
   },
+  {
+    name: 'lowrank r=2 tanh xent',
+    spec: { kind: 'lowrank', hidden: 5, inputSize: 3, outputSize: 3, rank: 2, activation: 'tanh' },
+    loss: 'xent',
+    B: 2,
+    T: 4,
+    lambda: 0,
+    targetsAt: 'all',
+  },
+  {
+    name: 'lowrank r=1 relu mse',
+    spec: { kind: 'lowrank', hidden: 4, inputSize: 2, outputSize: 1, rank: 1, activation: 'relu' },
+    loss: 'mse',
+    B: 3,
+    T: 3,
+    lambda: 0,
+    targetsAt: 'last',
+  },
+  {
+    name: 'lstm xent',
+    spec: { kind: 'lstm', hidden: 4, inputSize: 3, outputSize: 3 },
+    loss: 'xent',
+    B: 2,
+    T: 4,
+    lambda: 0,
+    targetsAt: 'all',
+  },
+  {
+    name: 'lstm mse last',
+    spec: { kind: 'lstm', hidden: 3, inputSize: 2, outputSize: 1 },
+    loss: 'mse',
+    B: 3,
+    T: 3,
+    lambda: 0,
+    targetsAt: 'last',
+  },
+  {
+    name: 'kru-lstm [2,2] xent',
+    spec: { kind: 'kru-lstm', hidden: 4, inputSize: 3, outputSize: 3, factors: [2, 2] },
+    loss: 'xent',
+    B: 2,
+    T: 4,
+    lambda: 0.3,
+    targetsAt: 'all',
+  },
+  {
+    name: 'kru-lstm [3,2] mse last',
+    spec: { kind: 'kru-lstm', hidden: 6, inputSize: 2, outputSize: 1, factors: [3, 2] },
+    loss: 'mse',
+    B: 2,
+    T: 3,
+    lambda: 1,
+    targetsAt: 'last',
+  },
 ];
+
+/** Σ_{k,f} ‖R_{k,f}ᵀR_{k,f} − I‖_F², straight from docs/model.md ("KRU-LSTM"). */
+function orthogonalPenalty64(sizes: number[], factors: Float64Array): number {
+  let sum = 0;
+  let off = 0;
+  for (let k = 0; k < 4; k++)
+    for (const p of sizes) {
+      for (let i = 0; i < p; i++)
+        for (let j = 0; j < p; j++) {
+          let g = i === j ? -1 : 0;
+          for (let r = 0; r < p; r++) g += factors[off + r * p + i] * factors[off + r * p + j];
+          sum += g * g;
+        }
+      off += p * p;
+    }
+  return sum;
+}
+
+/** A·B of row-major A [N, r] and B [r, N]. */
+function lowRankW64(A: Float64Array, B: Float64Array, N: number, r: number): Float64Array {
+  const W = new Float64Array(N * N);
+  for (let i = 0; i < N; i++)
+    for (let j = 0; j < N; j++) for (let k = 0; k < r; k++) W[i * N + j] += A[i * r + k] * B[k * N + j];
+  return W;
+}
 
 function makeData(c: Case, rng: Rng) {
   const D = c.spec.inputSize;
@@ -116,7 +205,15 @@ function params(spec: NetSpec, rng: Rng): ParamArrays {
   const p =
     spec.kind === 'kru'
       ? initKruArrays(spec, { kind: 'gaussian', scale: 0.6 }, rng)
-      : initRnnArrays(spec, { kind: 'gaussian', gain: 1.2 }, rng);
+      : spec.kind === 'rnn'
+        ? initRnnArrays(spec, { kind: 'gaussian', gain: 1.2 }, rng)
+        : spec.kind === 'lowrank'
+          ? initLowRankArrays(spec, 1.2, rng)
+          : spec.kind === 'lstm'
+            ? initLstmArrays(spec, rng)
+            : initKruLstmArrays(spec, rng);
+  // KRU-LSTM factors off the orthogonal group, so that λ·R has a non-trivial gradient.
+  if (spec.kind === 'kru-lstm') p.factors = p.factors.map((v) => v + 0.3 * rng.normal());
   for (const k of ['b', 'c', 'beta']) if (p[k]) p[k] = p[k].map(() => 0.3 * rng.normal());
   if (p.beta) p.beta = p.beta.map((v) => Math.abs(v) * 0.5);
   return p;
@@ -144,15 +241,24 @@ function loss64(
     };
     H = kruForward64(kp, x, c.B, c.T, D, probe);
     width = 2 * spec.hidden;
-  } else {
-    const rp: RnnParams64 = { activation: spec.activation, W: p.W, U: p.U, b: p.b };
+  } else if (spec.kind === 'rnn' || spec.kind === 'lowrank') {
+    const W = spec.kind === 'rnn' ? p.W : lowRankW64(p.A, p.B, spec.hidden, spec.rank);
+    const rp: RnnParams64 = { activation: spec.activation, W, U: p.U, b: p.b };
     H = rnnForward64(rp, x, c.B, c.T, D, probe);
+    width = spec.hidden;
+  } else if (spec.kind === 'lstm') {
+    H = lstmForward64({ W: p.W, U: p.U, b: p.b }, x, c.B, c.T, D, probe);
+    width = spec.hidden;
+  } else {
+    H = kruLstmForward64({ sizes: spec.factors, factors: p.factors, U: p.U, b: p.b }, x, c.B, c.T, D, probe);
     width = spec.hidden;
   }
   const Y = readout64(H, p.V, p.c, c.B * c.T, width);
   const targets64 = Float64Array.from(targets);
   const L = taskLoss64(Y, spec.outputSize, targets64, c.loss);
-  return spec.kind === 'kru' ? L + c.lambda * unitaryPenalty64(spec.factors, p.factors) : L;
+  if (spec.kind === 'kru') return L + c.lambda * unitaryPenalty64(spec.factors, p.factors);
+  if (spec.kind === 'kru-lstm') return L + c.lambda * orthogonalPenalty64(spec.factors, p.factors);
+  return L;
 }
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -166,17 +272,19 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 let fusedAvailable = false;
+let fusedLstmAvailable = false;
 beforeAll(async () => {
   await useBackend();
   registerFusedKernels();
   fusedAvailable = hasFusedKernels();
+  fusedLstmAvailable = hasFusedLstmKernels();
 });
 
 describe.each(['reference', 'fused'] as const)(
   '%s implementation: gradients vs float64 finite differences',
   (impl) => {
     it.each(cases)('$name', async (c) => {
-      if (impl === 'fused' && !fusedAvailable)
+      if (impl === 'fused' && !(isGated(c.spec.kind) ? fusedLstmAvailable : fusedAvailable))
         throw new Error(`fused kernels are not registered for ${tf.getBackend()}`);
       const rng = new Rng(42);
       const arrays = params(c.spec, rng);

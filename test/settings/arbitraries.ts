@@ -91,14 +91,19 @@ export function tableValue(table: Table): fc.Arbitrary<Record<string, unknown>> 
   });
 }
 
-/** A valid model of a kind: every row drawn, then the one rule that joins rows (a KRU's N = ∏ factors). */
+/**
+ * A valid model of a kind: every row drawn, then the rules that join rows (a factored kind's N = ∏ factors; a
+ * low-rank RNN's rank ≤ N).
+ */
 export function modelSpec(kind?: ModelKind): fc.Arbitrary<ModelSpec> {
   const kinds = kind ? [kind] : MODEL_KINDS;
   return fc
     .oneof(...kinds.map((k) => tableValue(MODEL_TABLES[k]).map((v) => ({ kind: k, ...v }))))
     .map((m) => {
       const factors = (m as { factors?: unknown }).factors;
-      return (Array.isArray(factors) ? { ...m, hidden: product(factors as number[]) } : m) as ModelSpec;
+      if (Array.isArray(factors)) return { ...m, hidden: product(factors as number[]) } as ModelSpec;
+      const r = m as { rank?: number; hidden: number };
+      return (typeof r.rank === 'number' ? { ...m, rank: Math.min(r.rank, r.hidden) } : m) as ModelSpec;
     })
     .filter((m) => parseModelSpec(m).ok);
 }

@@ -221,8 +221,8 @@ describe('links', () => {
         fc.array(fc.tuple(junkKey, hostileText), { maxLength: 3 }),
         (config, app, corrupt, junk) => {
           const base = settingsToParams({ config, app });
-          // N and the factors are read together (factors must multiply to N): left out of the garbage.
-          const rows = linkRows(config).filter((r) => !/(^|\.)(N|factors)$/.test(r.key));
+          // N, the factors and the rank are read together (factors multiply to N, rank ≤ N): left out.
+          const rows = linkRows(config).filter((r) => !/(^|\.)(N|factors|rank)$/.test(r.key));
           const garbage = new Map(corrupt.map(([i, text]) => [rows[i % rows.length].key, text]));
           const dirty = new URLSearchParams(base);
           const clean = new URLSearchParams(base);
@@ -364,7 +364,7 @@ describe('settings files', () => {
             config: doc.config,
             task: doc.config.task,
             model: doc.config.models[0],
-            init: doc.config.models[0].init,
+            init: doc.config.models[0].init ?? doc.config.models[0], // the LSTM kinds have no init group
             app: doc.app,
           }[where];
           withOwnKey(target, key, { polluted: 1, stepsPerTick: 5, seed: 9 });

@@ -192,12 +192,12 @@ describe('links', () => {
 
   it('report hostile and unknown input without applying it', () => {
     const r = settingsFromParams(
-      q('task=<script>&models=kru:kru,x:lstm,bad id:rnn,kru:rnn&kru.foo=1&ghost.N=4'),
+      q('task=<script>&models=kru:kru,x:gru,bad id:rnn,kru:rnn&kru.foo=1&ghost.N=4'),
     );
     expect(r.value?.config.task.name).toBe('adding');
     expect(r.value?.config.models.map((m) => m.id)).toEqual(['kru']);
     expect(r.problems.join('\n')).toMatch(/Task must be one of copy, adding, digits, got "<script>"/);
-    expect(r.problems.join('\n')).toMatch(/"x:lstm" is not id:kind/);
+    expect(r.problems.join('\n')).toMatch(/"x:gru" is not id:kind/);
     expect(r.problems.join('\n')).toMatch(/"kru" is listed twice/);
     expect(r.problems.join('\n')).toMatch(/kru\.foo: a KRU has no setting "foo"/);
     expect(r.problems.join('\n')).toMatch(/ghost\.N: there is no model "ghost"/);

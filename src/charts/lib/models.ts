@@ -1,6 +1,7 @@
 // What the charts need to know of a run's models, and their legends: pure functions of the History (no DOM),
 // unit-tested in node. A run has 1–8 models of either kind, identified by id; every chart draws one series per
 // model with that model's label, colour and dash (palette.modelStyles).
+import { isFactored, SHOWN_MATRIX } from '../../core/vocabulary';
 import type { Column, History, SettingChange } from '../../history/history';
 import { modelStyles, palette, theme, type ModelStyle } from '../palette';
 import { formatCount, formatValue } from '../../core/format';
@@ -39,9 +40,9 @@ export function anyPositive(c: Column | undefined): boolean {
   return s.any;
 }
 
-/** The KRU models that draw a λ·R line: those with λ > 0 at some step. */
+/** The factored models (KRU, KRU-LSTM) that draw a λ·R line: those with λ > 0 at some step. */
 export function penalisedKrus(h: History, styles: ModelStyle[] = stylesOf(h)): ModelStyle[] {
-  return styles.filter((m) => m.kind === 'kru' && anyPositive(h.series[m.id]?.lambda));
+  return styles.filter((m) => isFactored(m.kind) && anyPositive(h.series[m.id]?.lambda));
 }
 
 /** Dash of the λ·R lines (model colour). */
@@ -138,16 +139,21 @@ export function lossLegend(h: History): LegendItem[] {
 export function deviationLegend(h: History, factorDash: string): LegendItem[] {
   const styles = stylesOf(h);
   const items: LegendItem[] = styles.map((m) => ({
-    label: m.kind === 'kru' ? `${m.label} full W` : `${m.label} W (‖WᵀW − I‖²_F)`,
+    label:
+      m.kind === 'kru'
+        ? `${m.label} full W`
+        : m.kind === 'kru-lstm'
+          ? `${m.label} full ${SHOWN_MATRIX[m.kind]}`
+          : `${m.label} ${SHOWN_MATRIX[m.kind]} (‖WᵀW − I‖²_F)`,
     color: m.color,
     dash: m.dash || undefined,
     width: 2.5,
   }));
-  const krus = styles.filter((m) => m.kind === 'kru');
+  const krus = styles.filter((m) => isFactored(m.kind));
   if (krus.length) {
     const one = krus.length === 1;
     items.push({
-      label: one ? `${krus[0].label} each factor W_f` : 'each KRU factor W_f (thin, model colour)',
+      label: one ? `${krus[0].label} each factor` : 'each Kronecker factor (thin, model colour)',
       color: one ? krus[0].color : theme.muted,
       dash: factorDash,
       width: 1,
@@ -159,7 +165,7 @@ export function deviationLegend(h: History, factorDash: string): LegendItem[] {
 
 export function singularValuesLegend(h: History): LegendItem[] {
   const styles = stylesOf(h);
-  const krus = styles.filter((m) => m.kind === 'kru');
+  const krus = styles.filter((m) => isFactored(m.kind));
   const items: LegendItem[] = krus.map((m) => ({ label: `${m.label} factor σ₁ (largest)`, color: m.color }));
   if (krus.length) {
     items.push({ label: 'smaller σ', color: krus.length === 1 ? krus[0].color : theme.muted, dash: '6 2' });

@@ -2,6 +2,7 @@
 // SVG with an XYPanel, the λ and lr change marks of every model, a decimated-line cache, and a hover readout
 // that names the step, the chart's own values at it (one entry per model), and each KRU's λ. Subclasses draw
 // their lines and say what their readout lists. Resets that continued the timeline are marked like the changes.
+import { isFactored } from '../../core/vocabulary';
 import type { History } from '../../history/history';
 import type { ModelStyle } from '../palette';
 import { nearestIndex } from './data';
@@ -107,7 +108,7 @@ export abstract class StepChartDrawer<P extends StepChartProps> extends BaseDraw
     // λ is per model: each KRU's, from its own column.
     for (const m of this.styles) {
       const lam = h.series[m.id]?.lambda;
-      if (m.kind === 'kru' && lam && i < lam.rows)
+      if (isFactored(m.kind) && lam && i < lam.rows)
         parts.push(' · ', { text: m.label, color: m.color }, ` λ ${formatValue(lam.view()[i])}`);
     }
     parts.push(...this.readoutTail(p));
