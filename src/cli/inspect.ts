@@ -1,7 +1,7 @@
 // `kru inspect`: loss, every gradient, ‖∂L/∂h_t‖ and the spectra of a saved model on given data.
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { IMPLS, type Impl } from '../core/vocabulary';
+import { IMPLS, isFactored, type Impl } from '../core/vocabulary';
 import { denseSpectrum, kruStepSummary } from '../engine/spectra';
 import { Trainer, disposeDeviceBatch, disposeLossAndGrads, toDeviceBatch } from '../engine/trainer';
 import { stepNorms } from '../kernels/ops';
@@ -9,6 +9,7 @@ import { factorDeviation } from '../linalg';
 import type { NetSpec } from '../model/config';
 import { formatZodIssue, fromModelFile, paramsToFile } from '../model/model-file';
 import { orthogonalDeviation, type ParamArrays } from '../model/models';
+import { shownDenseHost, shownFactorsHost } from '../model/recurrent-matrix';
 import { CliError, FlagReader, parseFlags } from './args';
 import { BACKENDS, startBackend, type BackendFlag, type CliIO } from './common';
 import { readJson } from './files';
@@ -20,9 +21,11 @@ export const INSPECT_HELP = `kru inspect — loss, gradients and spectra of a sa
   --backend cpu|wasm|webgpu|auto   (default cpu)
   --impl fused|reference           (default fused)
 
-Output: loss, reg (kru), total = loss + λ·reg, gradNormsOverTime (‖∂L/∂h_t‖ for t = 1…T), grads (∂total/∂θ in
-the file's parameter layout), and factorSingularValues, factorDeviation, fullDeviation, spectralNorm (kru) or
-singularValues, deviation, spectralNorm (rnn).`;
+Every kind (kru, rnn, lowrank, lstm, kru-lstm). Output: loss, reg (kru, kru-lstm: the penalty λ weighs),
+total = loss + λ·reg, gradNormsOverTime (‖∂L/∂h_t‖ for t = 1…T), grads (∂total/∂θ in the file's parameter
+layout), and the spectra of the recurrent matrix the views show: factorSingularValues, factorDeviation,
+fullDeviation, spectralNorm of W = ⊗ W_f (kru; kru-lstm: the forget gate's W_f = ⊗ R_{f,·}), or singularValues,
+deviation, spectralNorm of the dense W (rnn; lowrank: W = A·B; lstm: the forget-gate block W_f).`;
 
 const INSPECT_FLAGS = {
   model: 'value',
@@ -136,8 +139,10 @@ export async function inspectModel(
 ): Promise<Record<string, unknown>> {
   const trainer = new Trainer(spec, arrays, { optimizer: 'sgd', lr: 1, clip: null, impl, strict: false });
   const batch = toDeviceBatch(data, data.loss, data.loss === 'xent');
+  const factored = isFactored(spec.kind);
   try {
-    const r = trainer.lossAndGrads(batch, spec.kind === 'kru' ? lambda : 0);
+    // λ weighs the factored kinds' penalty; the others have none (their regulariser is 0 whatever λ).
+    const r = trainer.lossAndGrads(batch, factored ? lambda : 0);
     const [loss] = await r.loss.data();
     const [reg] = await r.reg.data();
     const [total] = await r.total.data();
@@ -151,18 +156,20 @@ export async function inspectModel(
       kind: spec.kind,
       backend: tf.getBackend(),
       loss,
-      ...(spec.kind === 'kru' ? { reg } : {}),
+      ...(factored ? { reg } : {}),
       total,
     };
     const common = { ...head, gradNormsOverTime: gt, grads: paramsToFile(spec, grads) };
-    if (spec.kind === 'kru') return { ...common, ...kruSpectra(spec.factors, arrays.factors) };
-    return { ...common, ...(await rnnSpectra(spec.hidden, arrays.W)) };
+    const shown = shownFactorsHost(spec, arrays);
+    if (shown && 'factors' in spec) return { ...common, ...kruSpectra(spec.factors, shown) };
+    return { ...common, ...(await denseSpectra(spec.hidden, shownDenseHost(spec, arrays)!)) };
   } finally {
     disposeDeviceBatch(batch);
     trainer.dispose();
   }
 }
 
+/** The spectra of W = ⊗ W_f from its factors (the KRU's complex packed layout). */
 function kruSpectra(sizes: number[], factors: Float32Array) {
   const s = kruStepSummary(sizes, factors);
   return {
@@ -173,7 +180,8 @@ function kruSpectra(sizes: number[], factors: Float32Array) {
   };
 }
 
-async function rnnSpectra(N: number, W: Float32Array) {
+/** The spectra of a dense N×N recurrent matrix (row-major). */
+async function denseSpectra(N: number, W: Float32Array) {
   const dense = denseSpectrum(W, N);
   if (dense) {
     const sv = dense.singularValues;
