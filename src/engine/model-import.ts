@@ -10,6 +10,8 @@ import { CHECKPOINT_FORMAT, type RunCheckpoint } from './checkpoint';
 import { dataRng } from './experiment';
 import type { SavedTensor } from './trainer';
 import type { ModelSpec, RunConfig } from './types';
+import type { KruLstmModelSpec, LowRankModelSpec } from '../settings/table';
+import type { NetSpec } from '../model/config';
 
 /** Each task's input and output sizes (what a model file's inputSize/outputSize must match). */
 const TASK_SIZES: Array<{ name: TaskName; inputSize: number; outputSize: number }> = [
@@ -26,11 +28,36 @@ function freshOptimizer(optimizer: RunConfig['optimizer']): SavedTensor[] {
   return [count, scalar(0.9), scalar(0.999)]; // tf.train.adam's default β₁, β₂
 }
 
+/** The run's model for a file's network: the kind's defaults at its size, with the file's settings over them. */
+function modelOf(spec: NetSpec, lambda: number): ModelSpec {
+  switch (spec.kind) {
+    case 'kru':
+      return {
+        ...defaultModel('kru', spec.hidden),
+        factors: [...spec.factors],
+        activation: spec.activation,
+        lambda,
+      };
+    case 'rnn':
+      return { ...defaultModel('rnn', spec.hidden), activation: spec.activation };
+    case 'lowrank': {
+      const m = defaultModel('lowrank', spec.hidden) as LowRankModelSpec;
+      return { ...m, rank: spec.rank, activation: spec.activation };
+    }
+    case 'lstm':
+      return defaultModel('lstm', spec.hidden);
+    case 'kru-lstm': {
+      const m = defaultModel('kru-lstm', spec.hidden) as KruLstmModelSpec;
+      return { ...m, factors: [...spec.factors], lambda };
+    }
+  }
+}
+
 /**
  * The run that opens model file `json`: `base`'s task when the model fits it (else the first task it fits, with
  * that task's sequence length kept), seed, batch and optimiser, and one model with the file's kind, size,
- * factors, activation and λ, starting from its weights. Throws an Error with a one-line message when the file is
- * not a valid model file or fits no task.
+ * factors, activation, rank and λ, starting from its weights. Throws an Error with a one-line message when the
+ * file is not a valid model file or fits no task.
  */
 export function runFromModelFile(
   json: unknown,
@@ -47,15 +74,7 @@ export function runFromModelFile(
         `tasks (${TASK_SIZES.map((t) => `${t.name}: ${t.inputSize} in, ${t.outputSize} out`).join('; ')})`,
     );
   const task = same ? base.task : { ...base.task, name: other!.name };
-  let model: ModelSpec;
-  if (spec.kind === 'kru') {
-    model = {
-      ...defaultModel('kru', spec.hidden),
-      factors: [...spec.factors],
-      activation: spec.activation,
-      lambda,
-    };
-  } else model = { ...defaultModel('rnn', spec.hidden), activation: spec.activation };
+  const model = modelOf(spec, lambda);
   model.label = `${model.label} (file)`;
   const parsed = parseRunConfig({ ...base, task, models: [model] });
   if (!parsed.ok) throw new Error(`the model file's run is not valid: ${parsed.error}`);
@@ -71,7 +90,7 @@ export function runFromModelFile(
       models: [
         {
           id: m.id,
-          lambda: m.kind === 'kru' ? m.lambda : 0,
+          lambda: 'lambda' in m ? m.lambda : 0,
           lr: m.lr,
           state: { params: arrays, optimizer: freshOptimizer(config.optimizer), powerVec: null },
           finite: true,

@@ -6,7 +6,8 @@ import { smallRun } from '../support/run';
 import { Experiment } from '../../src/engine/experiment';
 import { runFromModelFile } from '../../src/engine/model-import';
 import { registerFusedKernels } from '../../src/kernels/register';
-import { defaultModel } from '../../src/settings';
+import { defaultModel, type ModelSpec } from '../../src/settings';
+import type { KruLstmModelSpec, LowRankModelSpec } from '../../src/settings/table';
 
 beforeAll(async () => {
   await useBackend();
@@ -22,13 +23,26 @@ async function trainedFile(config = smallRun(), id = 'kru'): Promise<unknown> {
 }
 
 describe('opening a model file', () => {
-  for (const id of ['kru', 'rnn']) {
-    it(`starts the ${id.toUpperCase()} from the file's weights and trains on`, async () => {
-      const file = await trainedFile(smallRun({ optimizer: 'adam' }), id);
+  // Every kind: the KRU and RNN of smallRun, and each other kind at N = 8 (the KRU-LSTM with factors 2,4).
+  const others: ModelSpec[] = [
+    defaultModel('lstm', 8),
+    { ...(defaultModel('kru-lstm', 8) as KruLstmModelSpec), factors: [2, 4], lambda: 0.125 },
+    { ...(defaultModel('lowrank', 8) as LowRankModelSpec), rank: 3, activation: 'relu' },
+  ];
+  for (const id of ['kru', 'rnn', 'lstm', 'kru-lstm', 'lowrank']) {
+    it(`starts the ${id} from the file's weights and trains on`, async () => {
+      const models = [...smallRun().models, ...others];
+      const file = await trainedFile(smallRun({ optimizer: 'adam', models }), id);
       const base = smallRun({ seed: 5, optimizer: 'adam' });
       const { config, checkpoint } = runFromModelFile(file, base);
       expect(config.models).toHaveLength(1);
       expect(config.models[0]).toMatchObject({ kind: id, hidden: 8 });
+      const given = models.find((m) => m.id === id)!;
+      // the file's settings (factors, activation, rank, λ) carried over; the kind's defaults for the rest
+      for (const k of ['factors', 'activation', 'rank', 'lambda'] as const)
+        expect((config.models[0] as Record<string, unknown>)[k], k).toEqual(
+          (given as Record<string, unknown>)[k],
+        );
       expect(config.task).toEqual(base.task);
       const e = await Experiment.create(config, { checkpoint });
       expect(JSON.parse(JSON.stringify(await e.exportModel(config.models[0].id)))).toEqual(file);
