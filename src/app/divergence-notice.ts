@@ -43,14 +43,24 @@ export function divergenceNotice(
   const ids = fresh.map(([id]) => id);
   const gone = new Set([...announced, ...ids]);
   const all = snap.models.length > 0 && snap.models.every((m) => gone.has(m.id));
-  const they = ids.length === 1 ? 'It' : 'They';
-  sentences.push(
-    all
-      ? `${they} stopped training, and no model is left training: the run is paused. ` +
-          'Fix the likely cause and press Reset to train again.'
-      : `${they} stopped training; the other models go on. ${ids.length === 1 ? 'Its' : 'Their'} weights ` +
-          'are lost: fix the likely cause and press Reset to train again (the charts keep this run before the ' +
-          'reset mark).',
-  );
   return { ids, text: sentences.join(' '), all };
+}
+
+/**
+ * What to do next, after the notice's sentences: go back with the notice's button when a checkpoint from
+ * before the divergence is kept (`canGoBack`), else fix the cause and reset. The diverged weights are NaN.
+ */
+export function divergenceAdvice(count: number, all: boolean, canGoBack: boolean): string {
+  const they = count === 1 ? 'It' : 'They';
+  const its = count === 1 ? 'Its' : 'Their';
+  const stopped = all
+    ? `${they} stopped training, and no model is left training: the run is paused.`
+    : `${they} stopped training; the other models go on.`;
+  const next = canGoBack
+    ? `${its} weights are no longer numbers: the button below repeats the run from a checkpoint taken before ` +
+      'the divergence, on the same batches, with a tenth of the learning rate; or fix the likely cause and press ' +
+      'Reset.'
+    : `${its} weights are no longer numbers: fix the likely cause and press Reset to train again` +
+      (all ? '.' : ' (the charts keep this run before the reset mark).');
+  return `${stopped} ${next}`;
 }

@@ -8,7 +8,7 @@ import type { Snapshot } from '../engine/types';
 import { History } from '../history/history';
 import { formatCount, formatValue } from '../core/format';
 import { CheckpointKeeper } from './checkpoint-keeper';
-import { divergenceNotice } from './divergence-notice';
+import { divergenceAdvice, divergenceNotice } from './divergence-notice';
 import { newRunId } from './saved-runs';
 import { announceData } from './view-scheduler';
 import { pause, setLive, useApp, type AppState, type Notice } from './store';
@@ -129,7 +129,8 @@ function announceDivergences(snap: Snapshot, h: History): void {
       run: () => void restoreBefore(back, lr),
     };
   }
-  useApp.setState({ notice: { kind: 'error', text: n.text, action } });
+  const text = `${n.text} ${divergenceAdvice(n.ids.length, n.all, action !== undefined)}`;
+  useApp.setState({ notice: { kind: 'error', text, action } });
   if (n.all) pause();
 }
 

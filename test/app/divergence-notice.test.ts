@@ -1,7 +1,7 @@
 // A diverged model as the reader sees it: its mark on the charts (label, readout, legend, dash) and the page's
 // banner (when, why, the likely cause; the others go on, or the run pauses when none is left).
 import { describe, expect, it } from 'vitest';
-import { divergenceNotice } from '../../src/app/divergence-notice';
+import { divergenceAdvice, divergenceNotice } from '../../src/app/divergence-notice';
 import { CHANGE_DASH, changeLabel, changeLegend, changeText } from '../../src/charts/lib/models';
 import type { ModelSeries, Snapshot } from '../../src/engine/types';
 import { History } from '../../src/history/history';
@@ -72,9 +72,18 @@ describe('the banner', () => {
       all: false,
       text:
         'KRU diverged at step 337: the loss is NaN. Likely cause: a learning rate of 10 is large for this ' +
-        'model (try 0.001–0.003). It stopped training; the other models go on. Its weights are lost: fix the ' +
-        'likely cause and press Reset to train again (the charts keep this run before the reset mark).',
+        'model (try 0.001–0.003).',
     });
+    // What to do next points at the go-back button when a checkpoint from before is kept, else at Reset.
+    expect(divergenceAdvice(1, false, true)).toBe(
+      'It stopped training; the other models go on. Its weights are no longer numbers: the button below ' +
+        'repeats the run from a checkpoint taken before the divergence, on the same batches, with a tenth of ' +
+        'the learning rate; or fix the likely cause and press Reset.',
+    );
+    expect(divergenceAdvice(1, false, false)).toBe(
+      'It stopped training; the other models go on. Its weights are no longer numbers: fix the likely cause ' +
+        'and press Reset to train again (the charts keep this run before the reset mark).',
+    );
     // Announced already: nothing new to say.
     expect(divergenceNotice(s, h, models, new Set(['kru']))).toBeNull();
     expect(divergenceNotice(snap(341, 342, 10), h, models, new Set())).toBeNull();
@@ -99,12 +108,16 @@ describe('the banner', () => {
     expect(n.text).toMatch(
       /^RNN diverged at step 337: the loss is NaN\. Likely cause: lower the learning rate/,
     );
-    expect(n.text).toContain('It stopped training, and no model is left training: the run is paused.');
+    expect(divergenceAdvice(1, n.all, false)).toContain(
+      'It stopped training, and no model is left training: the run is paused.',
+    );
     // Both at once: one banner for the two.
     const both = divergenceNotice(s, h, models, new Set())!;
     expect(both.ids).toEqual(['kru', 'rnn']);
     expect(both.all).toBe(true);
-    expect(both.text).toContain('They stopped training, and no model is left training');
+    expect(divergenceAdvice(both.ids.length, both.all, true)).toMatch(
+      /^They stopped training, and no model is left training: the run is paused\. Their weights/,
+    );
   });
 
   it('gives the step on the charts’ axis in a run continued after a reset', () => {
