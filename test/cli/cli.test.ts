@@ -170,6 +170,33 @@ describe('train', () => {
     expect((JSON.parse(k.out[0]) as { factorDeviation: number[] }).factorDeviation).toHaveLength(3);
   });
 
+  it('trains each remedy with --model: lstm, kru-lstm (its λ and factors), lowrank (its rank)', async () => {
+    const base = ['train', '--task', 'copy', '--T', '3', '--batch', '2', '--steps', '2'];
+    const lstm = await cli(...base, '--model', 'lstm', '--hidden', '4');
+    expect(lstm.err).toEqual([]);
+    expect(JSON.parse(lstm.out[1]) as Record<string, unknown>).toMatchObject({ step: 2, reg: 0 });
+    const kl = await cli(
+      ...base,
+      '--model',
+      'kru-lstm',
+      '--hidden',
+      '8',
+      '--factors',
+      '2,4',
+      '--lambda',
+      '1',
+    );
+    expect(kl.err).toEqual([]);
+    const row = JSON.parse(kl.out[1]) as { reg: number; factorDeviation: number[] };
+    expect(row.factorDeviation).toHaveLength(2); // the forget gate's two factors
+    expect(row.reg).toBeGreaterThanOrEqual(0);
+    const lr = await cli(...base, '--model', 'lowrank', '--hidden', '6', '--rank', '2');
+    expect(lr.err).toEqual([]);
+    expect(lr.out).toHaveLength(2);
+    const bad = await cli(...base, '--model', 'lowrank', '--hidden', '6', '--rank', '7');
+    expect(bad.err.join('\n')).toMatch(/rank: must be ≤ N = 6, got 7/);
+  });
+
   it('trains on digits and reports held-out accuracy', async () => {
     const r = await cli(
       'train',
@@ -419,11 +446,15 @@ describe('errors: one line on stderr, non-zero exit, nothing written', () => {
       ['train', '--task', 'mnist', '--model', 'kru'],
       /^error: --task must be one of copy, adding, digits, got "mnist"$/,
     ],
-    ['missing model', ['train', '--task', 'copy'], /^error: missing --model \(one of kru, rnn\)$/],
+    [
+      'missing model',
+      ['train', '--task', 'copy'],
+      /^error: missing --model \(one of kru, rnn, lstm, kru-lstm, lowrank\)$/,
+    ],
     [
       'unknown model',
-      ['train', '--task', 'copy', '--model', 'lstm'],
-      /^error: --model must be one of kru, rnn, got "lstm"$/,
+      ['train', '--task', 'copy', '--model', 'gru'],
+      /^error: --model must be one of kru, rnn, lstm, kru-lstm, lowrank, got "gru"$/,
     ],
     [
       'factors not numbers',
@@ -438,7 +469,7 @@ describe('errors: one line on stderr, non-zero exit, nothing written', () => {
     [
       'factors on rnn',
       ['train', '--task', 'copy', '--model', 'rnn', '--factors', '2,2'],
-      /^error: --factors applies only to --model kru$/,
+      /^error: --factors applies only to --model kru, --model kru-lstm$/,
     ],
     [
       'lambda on rnn',
