@@ -166,10 +166,14 @@ export function initKruLstmArrays(spec: KruLstmSpec, rng: Rng): ParamArrays {
   };
 }
 
-/** A, B ~ N(0, s²) with s⁴ = gain²/(N·r): the entries of W = A·B then have variance gain²/N, as the RNN's. */
+/**
+ * A, B ~ N(0, gain/N): A and B then have singular values ≈ √gain (for r ≪ N), so W = A·B has its r non-zero
+ * singular values ≈ gain, as an orthogonal RNN's W scaled by gain has on its range. (Matching the RNN's entry
+ * variance gain²/N instead would put all of W's energy in r directions: ‖W‖₂ ≈ gain·√(N/r).)
+ */
 export function initLowRankArrays(spec: LowRankSpec, gain: number, rng: Rng): ParamArrays {
   const { hidden: N, inputSize: D, outputSize: K, rank: r } = spec;
-  const s = Math.pow((gain * gain) / (N * r), 0.25);
+  const s = Math.sqrt(gain / N);
   return {
     A: gaussian(rng, N * r, s),
     B: gaussian(rng, r * N, s),

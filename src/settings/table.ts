@@ -222,7 +222,7 @@ export const MODEL_TABLES = {
       min: 0,
       exclusiveMin: true,
       max: 100,
-      help: 'A and B start N(0, s²) with s⁴ = gain²/(N·r): the entries of W = A·B have variance gain²/N',
+      help: 'A and B start N(0, gain/N): the r non-zero singular values of W = A·B start near gain',
     }),
   },
 } as const;
