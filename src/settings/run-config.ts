@@ -13,7 +13,10 @@ import {
   RUN_ROWS,
   RUN_TABLE,
   type AppSettings,
+  type KruLstmModelSpec,
   type KruModelSpec,
+  type LowRankModelSpec,
+  type LstmModelSpec,
   type ModelSpec,
   type RnnModelSpec,
   type RunConfig,
@@ -70,6 +73,9 @@ export const AppSettingsSchema = z.object(shapeOf(APP_TABLE)).strict();
 /** The settings a new model of this kind starts from (id and label: the kind's). */
 export function defaultModel(kind: 'kru', hidden?: number): KruModelSpec;
 export function defaultModel(kind: 'rnn', hidden?: number): RnnModelSpec;
+export function defaultModel(kind: 'lstm', hidden?: number): LstmModelSpec;
+export function defaultModel(kind: 'kru-lstm', hidden?: number): KruLstmModelSpec;
+export function defaultModel(kind: 'lowrank', hidden?: number): LowRankModelSpec;
 export function defaultModel(kind: ModelKind, hidden?: number): ModelSpec;
 export function defaultModel(kind: ModelKind, hidden = 64): ModelSpec {
   const common = { id: kind, label: KIND_LABEL[kind], hidden, lr: 1e-3, clip: null };

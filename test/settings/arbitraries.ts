@@ -102,7 +102,7 @@ export function modelSpec(kind?: ModelKind): fc.Arbitrary<ModelSpec> {
     .map((m) => {
       const factors = (m as { factors?: unknown }).factors;
       if (Array.isArray(factors)) return { ...m, hidden: product(factors as number[]) } as ModelSpec;
-      const r = m as { rank?: number; hidden: number };
+      const r = m as unknown as { rank?: number; hidden: number };
       return (typeof r.rank === 'number' ? { ...m, rank: Math.min(r.rank, r.hidden) } : m) as ModelSpec;
     })
     .filter((m) => parseModelSpec(m).ok);
