@@ -75,3 +75,34 @@ test('a grid that cannot be swept is refused with a message, and nothing starts'
   await expect(page.getByTestId('sweep-error')).toHaveText('factors 2×2 multiply to 4, not N = 8');
   await expect(page.getByTestId('sweep-progress')).toHaveCount(0);
 });
+
+test('a factor-size sweep trains each factorisation of N and plots it against parameters and ms per step', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await open(page, SMALL_RUN);
+  await page.locator('[data-testid="sweep-panel"] summary').click();
+  await page.getByTestId('sweep-kind-factors').check();
+  await page.getByTestId('sweep-grid').fill('2x2x2, 2x4, 8');
+  await page.getByTestId('sweep-steps').fill('15');
+  await page.getByTestId('sweep-start').click();
+  await expect(page.getByTestId('sweep-progress')).toHaveAttribute('data-status', 'done', {
+    timeout: 45_000,
+  });
+  await expect(page.getByTestId('sweep-status')).toContainText('Done: 3 of 3 points finished');
+  await expect(drawnPoints(page)).toHaveCount(3);
+  // x = recurrent parameters: 2·Σp² = 24, 40 and 128 for 2×2×2, 2×4 and one 8×8 factor.
+  const x = page.locator('.sweep-x select');
+  await expect(x).toHaveValue('params');
+  await drawnPoints(page).nth(1).hover();
+  await expect(page.getByTestId('sweep-readout')).toContainText('2×4');
+  await expect(page.getByTestId('sweep-curve')).toBeVisible();
+  const cxAt = async () =>
+    Promise.all([0, 1, 2].map(async (i) => Number(await drawnPoints(page).nth(i).getAttribute('cx'))));
+  const byParams = await cxAt();
+  expect(byParams[0]).toBeLessThan(byParams[1]);
+  expect(byParams[1]).toBeLessThan(byParams[2]);
+  await x.selectOption('ms');
+  await expect.poll(async () => JSON.stringify(await cxAt())).not.toBe(JSON.stringify(byParams));
+  expect(errors).toEqual([]);
+});
