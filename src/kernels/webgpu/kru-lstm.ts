@@ -88,7 +88,7 @@ const kruLstmBackward: KernelFunc = (args) => {
     'C',
     'G',
   ]);
-  const [B] = x.shape;
+  const [B, T] = x.shape;
   const { axes, N, FS } = gateAxes(sizes);
   const F = axes.length;
   const scratch = backwardScratch(N, F);
@@ -149,10 +149,7 @@ const kruLstmBackward: KernelFunc = (args) => {
       },
       grad: (scope, result, out) =>
         scope.reshape(
-          scope.sum(
-            scope.reshape(scope.slice(result, out.at('dFactors', B, x.shape[1]), B * 4 * FS), [B, 4 * FS]),
-            0,
-          ),
+          scope.sum(scope.reshape(scope.slice(result, out.at('dFactors', B, T), B * 4 * FS), [B, 4 * FS]), 0),
           [4 * FS],
         ),
     },

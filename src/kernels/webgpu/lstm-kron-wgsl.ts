@@ -82,11 +82,11 @@ export function applyGateFactorFns(axes: GateAxis[], N: number, FS: number, thre
 }
 
 /**
- * The backward pass's factor work: `fns`, `start` (zeroing, at the kernel's start), `chainStep(f, g, v,
- * stride, dst)` (one factor of a step: dR_{k,f} += Σ_blocks g_k v_kᵀ along the axis, and dst = (I ⊗ R_{k,f}ᵀ
- * ⊗ I) g_k; g and dst are 4N vectors, v as a source of applyR) and `finish(row)` (write this sequence's
- * dR into its row of dFactors, which starts at the WGSL expression `row`). `slotsPerSeq` sizes the workgroup
- * layouts' region of partial sums (at the private `slotBase`, which `start` sets from `slotsAt`).
+ * The backward pass's factor work, which differs by layout: `fns` (WGSL functions), `start` (zeroing, at the
+ * kernel's start), `chainStep(f, g, v, stride, dst)` (one factor of a step: dR_{k,f} += Σ_blocks g_k v_kᵀ
+ * along the axis, and dst = (I ⊗ R_{k,f}ᵀ ⊗ I) g_k; g and dst are 4N vectors, v a source as in applyR) and
+ * `finish` (writes this sequence's dR into its row of dFactors). `slotsPerSeq` sizes the workgroup layouts'
+ * region of partial sums.
  */
 export interface GateFactorGrad {
   fns: string;
@@ -145,11 +145,13 @@ function serialGrad(axes: GateAxis[], N: number, FS: number, row: string): GateF
         : '',
     )
     .join('\n        ');
-  return { fns: ['var<private> dRow : i32;', ...fns].join('\n'), start, chainStep, finish, slotsPerSeq: 0 };
-
-  function chainStep(f: number, g: number, v: number, stride: number, dst: number): string {
-    return `accApplyRT${f}(${g}, ${v}, ${stride}, ${dst});`;
-  }
+  return {
+    fns: ['var<private> dRow : i32;', ...fns].join('\n'),
+    start,
+    chainStep: (f, g, v, stride, dst) => `accApplyRT${f}(${g}, ${v}, ${stride}, ${dst});`,
+    finish,
+    slotsPerSeq: 0,
+  };
 }
 
 /**
@@ -262,6 +264,10 @@ export function gateGradSlots(axes: GateAxis[], N: number, threads: SequenceLayo
   return threads.kind === 'serial' ? 0 : slotPlan(axes, N, threads.lanes).slotsPerSeq;
 }
 
+/**
+ * The factor work for `threads`: this sequence's row of dFactors starts at the WGSL expression `row` and (in
+ * the workgroup layouts) its partial sums at `slotsAt`, both in main()'s variables.
+ */
 export function gateFactorGrad(
   axes: GateAxis[],
   N: number,
