@@ -35,6 +35,9 @@ await build({
   },
 });
 const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
+// Ctrl-C reaches the whole process group: the entry point handles it (kru sweep prints what finished and exits
+// 130); this wrapper must not die first, or the shell returns while the entry point is still writing.
+process.on('SIGINT', () => {});
 const r = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit', env });
 rmSync(outfile, { force: true });
 process.exit(r.status ?? 1);

@@ -50,19 +50,28 @@ function accepts(row: Row): string {
 
 function helpLine(flag: string, rows: Array<{ kind?: ModelKind; row: Row }>): string {
   const value = rows[0].row.field === 'bool' ? '' : ' X';
-  const only = rows[0].kind && rows.length < MODEL_KINDS.length && rows.every((r) => r.row === rows[0].row);
-  const parts = rows.map(({ kind, row }) => {
+  // Kinds that share one row (the KRU's and the KRU-LSTM's factors) get one entry naming them all.
+  const groups: Array<{ kinds: ModelKind[]; row: Row }> = [];
+  for (const { kind, row } of rows) {
+    const g = groups.find((x) => x.row === row);
+    if (g) g.kinds.push(kind!);
+    else groups.push({ kinds: kind ? [kind] : [], row });
+  }
+  const parts = groups.map(({ kinds, row }) => {
     const what = row.field === 'bool' ? row.help : `${row.help} (${accepts(row)})`;
-    return rows.length > 1 ? `${kind}: ${what}` : what;
+    return groups.length > 1 ? `${kinds.join(', ')}: ${what}` : what;
   });
-  const suffix = only && rows.length === 1 ? ` (${rows[0].kind} only)` : '';
+  const kinds = groups.length === 1 ? groups[0].kinds : [];
+  const suffix = kinds.length && kinds.length < MODEL_KINDS.length ? ` (${kinds.join(', ')} only)` : '';
   return `  --${(flag + value).padEnd(30)} ${parts.join('; ')}${suffix}`;
 }
 
 /** The --help lines of the run flags, generated from the rows (a flag several kinds share lists each kind's). */
 export function runFlagsHelp(): string {
   const lines = RUN_ROWS.map(({ row }) => helpLine(row.flag, [{ row }]));
-  lines.push(`  --${'model kru|rnn'.padEnd(30)} the model kind (required without --config or --preset)`);
+  lines.push(
+    `  --${'model KIND'.padEnd(30)} the model kind, ${MODEL_KINDS.join('|')} (required without --config or --preset)`,
+  );
   const byFlag = new Map<string, Array<{ kind: ModelKind; row: Row }>>();
   for (const kind of MODEL_KINDS) {
     for (const { row } of MODEL_ROWS[kind])

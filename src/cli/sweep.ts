@@ -224,6 +224,9 @@ export async function sweep(argv: string[], io: CliIO): Promise<number> {
     const out = await runSweep(plan.spec, {
       digits,
       signal: stop.signal,
+      // The cpu backend's steps never wait on the event loop: give it a turn per step, or Ctrl-C's handler
+      // (which sets the signal) would not run until the sweep ended.
+      yieldToEvents: () => new Promise<void>((next) => setImmediate(next)),
       reportEvery: plan.logEvery,
       onSnapshot: (group, snap, e) => {
         const hasTest = !!e.task.testSet;
