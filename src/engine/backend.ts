@@ -1,11 +1,13 @@
-// Chooses and initialises the tfjs backend. Only cpu and webgpu have the fused recurrence kernels; on
-// every other backend the KRU falls back to the op-by-op reference, which is ~20–50× slower, so the order is:
-// WebGPU on a real (non-software) adapter, else the cpu backend with its fused kernels.
+// Initialises the tfjs backends. Only cpu and webgpu have the fused recurrence kernels; on every other backend
+// the KRU falls back to the op-by-op reference, which is ~20–50× slower. The training worker decides between
+// the two by measuring (backend-choice.ts: chooseBackend, then startDecision and measureOn here); selectBackend,
+// for the CLI and the other workers, assumes: WebGPU on a real (non-software) adapter, else cpu.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerFusedKernels } from '../kernels/register';
 import type { BackendName } from './backend-names';
+import { timeSteps, type Decision, type FusedBackend, type TimingPlan } from './backend-choice';
 
 export type { BackendName } from './backend-names';
 
@@ -100,6 +102,51 @@ export async function selectBackend(
       ? `WebGPU is only a software adapter here (${probe.label}), slower than the fused cpu kernels`
       : 'WebGPU failed to initialise, so the fused cpu kernels are used';
   return { name: 'cpu', reason };
+}
+
+/** Starts a backend (after registering the fused kernels); false when it cannot start here. */
+export async function startBackend(name: BackendName, wasmPaths?: Record<string, string>): Promise<boolean> {
+  registerFusedKernels();
+  return activate(name, wasmPaths);
+}
+
+/**
+ * Times a run on a fused backend (see timeSteps): starts the backend, builds the run with `make` (a throwaway copy
+ * of the user's, with nothing shared), steps it and disposes of it. Rejects when the backend cannot start or the
+ * run cannot train there. Leaves that backend active: the caller starts the one it chooses afterwards.
+ */
+export async function measureOn(
+  name: FusedBackend,
+  make: () => Promise<{ step(): Promise<void>; dispose(): void }>,
+  clock: { now(): number; yieldToEvents?(): Promise<void> },
+  plan?: TimingPlan,
+): Promise<number> {
+  if (!(await startBackend(name))) throw new Error(`the ${name} backend could not be initialised`);
+  const run = await make();
+  try {
+    return await timeSteps(() => run.step(), clock, plan);
+  } finally {
+    run.dispose();
+  }
+}
+
+/**
+ * Starts the backend a Decision names. The link's choice fails loudly when it cannot start; a chosen webgpu that
+ * cannot start (any more) gives way to cpu, and says so.
+ */
+export async function startDecision(
+  d: Decision,
+  opts: { requested: boolean; wasmPaths?: Record<string, string> },
+): Promise<BackendChoice & { measure: Decision['measure'] }> {
+  if (await startBackend(d.name, opts.wasmPaths)) return d;
+  if (opts.requested || d.name === 'cpu')
+    throw new Error(`the ${d.name} backend could not be initialised here`);
+  if (!(await startBackend('cpu'))) throw new Error('no tfjs backend could be initialised');
+  return {
+    name: 'cpu',
+    reason: `WebGPU failed to initialise, so the fused cpu kernels are used (${d.reason})`,
+    measure: null,
+  };
 }
 
 /** The GPU device of the webgpu backend (tfjs-backend-webgpu keeps it as `device`), or null on other backends. */
