@@ -1,6 +1,6 @@
 // WebAssembly SIMD versions of the fused cpu kernels' hot loops (source: ./loops.wat): a 2×2 KRU factor's
-// application and backward (../kru.ts), and the dense RNN's C += A·Bᵀ (../rnn.ts); ~3× the speed of the
-// JS loops. The module can only read its own memory, so the kernels take their float64 scratch from
+// application and backward (../kru.ts), the dense RNN's and LSTM's C += A·Bᵀ (../rnn.ts, ../lstm.ts), and the
+// LSTM's sigmoid and tanh (../lstm-cell.ts); ~3× the speed of the JS loops. The module can only read its own memory, so the kernels take their float64 scratch from
 // `SimdLoops.workspace`. Without WebAssembly SIMD (or after setSimdLoops(false), which the tests use to
 // cover both paths) the JS loops do all the work.
 import { LOOPS_WASM_BASE64 } from './loops-wasm';
@@ -53,6 +53,9 @@ interface Exports {
     ldb: number,
     ldc: number,
   ): void;
+  /** The LSTM's activations in place over n float64 numbers at byte offset p. */
+  sigmoids(p: number, n: number): void;
+  tanhs(p: number, n: number): void;
 }
 
 /** backward2 writes its eight sums here (byte 0 of the module's memory); scratch arrays start after. */

@@ -5,7 +5,8 @@
 ;;   arrays, factor f acting on [L, 2, RB] blocks, two batch lanes per instruction. They repeat the JS loops'
 ;;   expressions term by term, in the same order: apply2 agrees with the JS bit for bit, backward2's sums
 ;;   differ only in summation order.
-;; - gemmABt: C += A·Bᵀ for the dense RNN's products (../rnn.ts).
+;; - gemmABt: C += A·Bᵀ for the dense RNN's and the LSTM's products (../rnn.ts, ../lstm.ts).
+;; - sigmoids, tanhs: the LSTM's gate activations in place (../lstm-cell.ts).
 ;; Assemble with `npm run build:wasm` (wabt); the bytes live in ./loops-wasm.ts.
 (module
   (memory (export "memory") 1)
@@ -215,4 +216,71 @@
             (br $jLoop)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $iLoop))))
+
+  ;; The LSTM's gate activations (../lstm-cell.ts) in place over n float64 numbers at byte offset $p, two lanes
+  ;; per instruction (an odd last number alone): sigmoids, or tanhs when $tanh is 1. Both come from one
+  ;; e = exp(−s|z|) (s = 1, or 2 for tanh) of a non-positive number, so nothing overflows, and r = 1/(1 + e):
+  ;; s(z) = r for z ≥ 0, e·r below; tanh z = sign(z)·(2r − 1). NaN stays NaN. exp: x = max(−s|z|, −700)
+  ;; (exp(−700) ≈ 1e−304 is still a normal number) = k·ln2 + u with |u| ≤ ln2/2 (ln2 in fdlibm's two parts),
+  ;; exp(u) by its Taylor series to degree 11 (truncation < 1e−14 relative), times 2^k built in the exponent
+  ;; bits. Written out in the loop: a call per pair costs about half the time here (no wasm inlining in V8).
+  (func $activations (param $p i32) (param $n i32) (param $tanh i32)
+    (local $end i32) (local $last i32) (local $mode v128) (local $s v128)
+    (local $z v128) (local $x v128) (local $k v128) (local $r v128) (local $q v128) (local $e v128)
+    (local $u2 v128) (local $u4 v128) (local $t v128)
+    (local.set $mode (i64x2.splat (i64.extend_i32_u (local.get $tanh))))
+    (local.set $mode (i64x2.ne (local.get $mode) (i64x2.splat (i64.const 0))))   ;; all ones for tanh
+    (local.set $s (v128.bitselect (f64x2.splat (f64.const -2)) (f64x2.splat (f64.const -1)) (local.get $mode)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        ;; the last number alone when n is odd
+        (local.set $last (i32.eq (i32.add (local.get $p) (i32.const 8)) (local.get $end)))
+        (if (local.get $last)
+          (then (local.set $z (v128.load64_zero (local.get $p))))
+          (else (local.set $z (v128.load (local.get $p)))))
+        (local.set $x (f64x2.pmax (f64x2.mul (f64x2.abs (local.get $z)) (local.get $s)) (f64x2.splat (f64.const -700))))
+        ;; k = round(x·log2 e) by the 1.5·2⁵² shift: $t's low mantissa bits hold k as an integer
+        (local.set $t (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634)))
+                                 (f64x2.splat (f64.const 6755399441055744))))
+        (local.set $k (f64x2.sub (local.get $t) (f64x2.splat (f64.const 6755399441055744))))
+        (local.set $r
+          (f64x2.sub
+            (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-01))))
+            (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+        ;; exp(u) = Σ u^i/i! (i ≤ 11) by Estrin's scheme: pairs, then u², u⁴, u⁸ (a short dependency chain)
+        (local.set $u2 (f64x2.mul (local.get $r) (local.get $r)))
+        (local.set $u4 (f64x2.mul (local.get $u2) (local.get $u2)))
+        (local.set $q
+          (f64x2.add
+            (f64x2.add
+              (f64x2.add (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 1)))) (f64x2.mul (local.get $u2) (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 0.16666666666666666))))))
+              (f64x2.mul (local.get $u4) (f64x2.add (f64x2.add (f64x2.splat (f64.const 4.1666666666666664e-2)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 8.333333333333333e-3)))) (f64x2.mul (local.get $u2) (f64x2.add (f64x2.splat (f64.const 1.388888888888889e-3)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 1.984126984126984e-4))))))))
+            (f64x2.mul (f64x2.mul (local.get $u4) (local.get $u4)) (f64x2.add (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-5)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 2.7557319223985893e-6)))) (f64x2.mul (local.get $u2) (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-7)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 2.505210838544172e-8)))))))))
+        (local.set $e
+          (f64x2.mul
+            (local.get $q)
+            ;; 2^k: (bits(t) + 1023) << 52, the shift's own bits falling off the top
+            (i64x2.shl (i64x2.add (local.get $t) (i64x2.splat (i64.const 1023))) (i32.const 52))))
+        (local.set $r (f64x2.div (f64x2.splat (f64.const 1)) (f64x2.add (f64x2.splat (f64.const 1)) (local.get $e))))
+        (local.set $q
+          (v128.bitselect
+            (v128.or
+              (f64x2.sub (f64x2.add (local.get $r) (local.get $r)) (f64x2.splat (f64.const 1)))
+              (v128.and (local.get $z) (i64x2.splat (i64.const 0x8000000000000000))))
+            (v128.bitselect (local.get $r) (f64x2.mul (local.get $e) (local.get $r))
+              (f64x2.ge (local.get $z) (f64x2.splat (f64.const 0))))
+            (local.get $mode)))
+        (if (local.get $last)
+          (then (v128.store64_lane 0 (local.get $p) (local.get $q)))
+          (else (v128.store (local.get $p) (local.get $q))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $pairs))))
+
+  (func (export "sigmoids") (param $p i32) (param $n i32)
+    (call $activations (local.get $p) (local.get $n) (i32.const 0)))
+
+  (func (export "tanhs") (param $p i32) (param $n i32)
+    (call $activations (local.get $p) (local.get $n) (i32.const 1)))
 )
