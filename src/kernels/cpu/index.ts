@@ -1,11 +1,31 @@
 // tfjs 'cpu' kernels for the fused recurrences: read the inputs' typed arrays straight from the backend's
-// data store, run the loops in ./kru.ts and ./rnn.ts, and hand the results back as new tensors.
-import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+// data store, run the loops in ./kru.ts, ./rnn.ts, ./lstm.ts and ./kru-lstm.ts, and hand the results back as
+// new tensors.
+import type {
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { KRU_RECURRENCE, KRU_RECURRENCE_GRAD, RNN_RECURRENCE, RNN_RECURRENCE_GRAD, STEP_NORMS } from '../ops';
+import {
+  KRU_LSTM_RECURRENCE,
+  KRU_LSTM_RECURRENCE_GRAD,
+  KRU_RECURRENCE,
+  KRU_RECURRENCE_GRAD,
+  LSTM_RECURRENCE,
+  LSTM_RECURRENCE_GRAD,
+  RNN_RECURRENCE,
+  RNN_RECURRENCE_GRAD,
+  STEP_NORMS,
+} from '../ops';
 import { readKruAttrs, readRnnActivation } from '../attrs';
 import { kruBackward, kruForward, type KruDims } from './kru';
 import { rnnBackward, rnnForward, type RnnDims } from './rnn';
+import { lstmBackward, lstmForward } from './lstm';
+import { gateFactorLength, kruLstmBackward, kruLstmForward, type KruLstmDims } from './kru-lstm';
+import type { LstmDims, LstmOutputs } from './lstm-cell';
 import { factorLayout } from '../../core/factor-layout';
 
 function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
@@ -147,6 +167,124 @@ const rnnGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   ];
 };
 
+/** Dims of an LSTM call from x [B,T,D] and W [4N, N], checking U and b. */
+function lstmDims(inputs: NamedTensorInfoMap): LstmDims {
+  const x = input(inputs, 'x');
+  if (x.shape.length !== 3) throw new Error(`LstmRecurrence: x must be [B, T, D], got [${x.shape}]`);
+  const [B, T, D] = x.shape;
+  const W = input(inputs, 'W');
+  const N = W.shape[1];
+  if (W.shape.length !== 2 || W.shape[0] !== 4 * N) {
+    throw new Error(`LstmRecurrence: W must be [4N, N] (gate blocks i, f, g, o), got [${W.shape}]`);
+  }
+  expectShape('U', input(inputs, 'U'), [4 * N, D]);
+  expectShape('b', input(inputs, 'b'), [4 * N]);
+  return { B, T, D, N };
+}
+
+/** Dims of a KRU-LSTM call from x [B,T,D] and the attr sizes, checking factors [4·Σ p_f²], U and b. */
+function kruLstmDims(inputs: NamedTensorInfoMap, attrs: NamedAttrMap | undefined): KruLstmDims {
+  const sizes = attrs?.sizes;
+  if (
+    !Array.isArray(sizes) ||
+    sizes.length === 0 ||
+    !sizes.every((s) => Number.isInteger(s) && (s as number) >= 1)
+  ) {
+    throw new Error('KruLstmRecurrence: attr sizes must be a non-empty list of positive integers');
+  }
+  const x = input(inputs, 'x');
+  if (x.shape.length !== 3) throw new Error(`KruLstmRecurrence: x must be [B, T, D], got [${x.shape}]`);
+  const [B, T, D] = x.shape;
+  const N = factorLayout(sizes as number[]).N;
+  expectShape('factors', input(inputs, 'factors'), [4 * gateFactorLength(sizes as number[])]);
+  expectShape('U', input(inputs, 'U'), [4 * N, D]);
+  expectShape('b', input(inputs, 'b'), [4 * N]);
+  return { B, T, D, N, sizes: sizes as number[] };
+}
+
+type Values = (name: string) => Float32Array;
+
+/**
+ * The gated kinds' kernels differ only in the recurrent parameter (W or factors), their dims check and their
+ * loops. Forward outputs H, C [B, T, N] and G [B, T, 4N]; the grad kernel reads dH, H, C, G and returns the
+ * gradients of x, the recurrent parameter, U, b and the probe.
+ */
+interface GatedKind<Dims extends LstmDims> {
+  recurrent: 'W' | 'factors';
+  dims(inputs: NamedTensorInfoMap, attrs: NamedAttrMap | undefined): Dims;
+  forward(dims: Dims, v: Values): LstmOutputs;
+  /** dx, dRecurrent, dU, db, dProbe */
+  backward(dims: Dims, v: Values): Float32Array[];
+}
+
+function gatedForwardKernel<Dims extends LstmDims>(kind: GatedKind<Dims>): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const cpu = backend as MathBackendCPU;
+    const dims = kind.dims(inputs, attrs);
+    const shape = [dims.B, dims.T, dims.N];
+    expectShape('probe', input(inputs, 'probe'), shape);
+    const out = kind.forward(dims, (name) => values(cpu, input(inputs, name)));
+    return [
+      cpu.makeTensorInfo(shape, 'float32', out.H),
+      cpu.makeTensorInfo(shape, 'float32', out.C),
+      cpu.makeTensorInfo([dims.B, dims.T, 4 * dims.N], 'float32', out.G),
+    ];
+  };
+}
+
+function gatedGradKernel<Dims extends LstmDims>(kind: GatedKind<Dims>): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const cpu = backend as MathBackendCPU;
+    const dims = kind.dims(inputs, attrs);
+    for (const name of ['dH', 'H', 'C']) expectShape(name, input(inputs, name), [dims.B, dims.T, dims.N]);
+    expectShape('G', input(inputs, 'G'), [dims.B, dims.T, 4 * dims.N]);
+    const grads = kind.backward(dims, (name) => values(cpu, input(inputs, name)));
+    // The probe has H's shape.
+    return ['x', kind.recurrent, 'U', 'b', 'dH'].map((name, i) =>
+      cpu.makeTensorInfo(input(inputs, name).shape, 'float32', grads[i]),
+    );
+  };
+}
+
+const lstmKind: GatedKind<LstmDims> = {
+  recurrent: 'W',
+  dims: lstmDims,
+  forward: (dims, v) => lstmForward(dims, { x: v('x'), W: v('W'), U: v('U'), b: v('b'), probe: v('probe') }),
+  backward: (dims, v) => {
+    const g = lstmBackward(dims, {
+      dH: v('dH'),
+      x: v('x'),
+      W: v('W'),
+      U: v('U'),
+      b: v('b'),
+      H: v('H'),
+      C: v('C'),
+      G: v('G'),
+    });
+    return [g.dx, g.dW, g.dU, g.db, g.dProbe];
+  },
+};
+
+const kruLstmKind: GatedKind<KruLstmDims> = {
+  recurrent: 'factors',
+  dims: kruLstmDims,
+  forward: (dims, v) =>
+    kruLstmForward(dims, { x: v('x'), factors: v('factors'), U: v('U'), b: v('b'), probe: v('probe') }),
+  backward: (dims, v) => {
+    const g = kruLstmBackward(dims, {
+      dH: v('dH'),
+      x: v('x'),
+      factors: v('factors'),
+      U: v('U'),
+      b: v('b'),
+      H: v('H'),
+      C: v('C'),
+      G: v('G'),
+    });
+    return [g.dx, g.dFactors, g.dU, g.db, g.dProbe];
+  },
+};
+
 /** ‖x[:, t, :]‖ per t of x [B, T, W], accumulated in float64 (see stepNorms in ../ops.ts). */
 const stepNormsKernel: KernelFunc = ({ inputs, backend }) => {
   const cpu = backend as MathBackendCPU;
@@ -170,5 +308,9 @@ export const cpuFusedKernelConfigs: KernelConfig[] = [
   { kernelName: KRU_RECURRENCE_GRAD, backendName: 'cpu', kernelFunc: kruGradKernel },
   { kernelName: RNN_RECURRENCE, backendName: 'cpu', kernelFunc: rnnForwardKernel },
   { kernelName: RNN_RECURRENCE_GRAD, backendName: 'cpu', kernelFunc: rnnGradKernel },
+  { kernelName: LSTM_RECURRENCE, backendName: 'cpu', kernelFunc: gatedForwardKernel(lstmKind) },
+  { kernelName: LSTM_RECURRENCE_GRAD, backendName: 'cpu', kernelFunc: gatedGradKernel(lstmKind) },
+  { kernelName: KRU_LSTM_RECURRENCE, backendName: 'cpu', kernelFunc: gatedForwardKernel(kruLstmKind) },
+  { kernelName: KRU_LSTM_RECURRENCE_GRAD, backendName: 'cpu', kernelFunc: gatedGradKernel(kruLstmKind) },
   { kernelName: STEP_NORMS, backendName: 'cpu', kernelFunc: stepNormsKernel },
 ];

@@ -1,8 +1,8 @@
 // WebAssembly SIMD versions of the fused cpu kernels' hot loops (source: ./loops.wat): a 2×2 KRU factor's
 // application and backward (../kru.ts), the dense RNN's and LSTM's C += A·Bᵀ (../rnn.ts, ../lstm.ts), and the
-// LSTM's sigmoid and tanh (../lstm-cell.ts); ~3× the speed of the JS loops. The module can only read its own memory, so the kernels take their float64 scratch from
-// `SimdLoops.workspace`. Without WebAssembly SIMD (or after setSimdLoops(false), which the tests use to
-// cover both paths) the JS loops do all the work.
+// LSTM's sigmoid and tanh (../lstm-cell.ts); ~3× the speed of the JS loops. The module can only read its own
+// memory, so the kernels take their float64 scratch from `SimdLoops.workspace`. Without WebAssembly SIMD (or
+// after setSimdLoops(false), which the tests use to cover both paths) the JS loops do all the work.
 import { LOOPS_WASM_BASE64 } from './loops-wasm';
 
 interface Exports {
