@@ -6,11 +6,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   centralDiff,
   kruForward64,
+  kruLstmForward64,
+  lstmForward64,
   rnnForward64,
+  type KruLstmParams64,
   type KruParams64,
+  type LstmParams64,
   type RnnParams64,
 } from '../support/float64';
-import { kruRecurrenceFused, rnnRecurrenceFused, type KruFusedAttrs } from '../../src/kernels/ops';
+import {
+  kruLstmRecurrenceFused,
+  kruRecurrenceFused,
+  lstmRecurrenceFused,
+  rnnRecurrenceFused,
+  type KruFusedAttrs,
+} from '../../src/kernels/ops';
+import { kruLstmRecurrenceReference, lstmRecurrenceReference } from '../../src/model/lstm-reference';
 import { factorIm, factorLayout, factorRe } from '../../src/core/factor-layout';
 
 /** Deterministic uniform generator (mulberry32), independent of the code under test. */
@@ -267,6 +278,199 @@ export function expectRnnGrads(pr: RnnProblem, g: Float32Array[]): void {
   const f = () => rnnLoss64(pr);
   expectClose(g[0], centralDiff(pr.x, f), 'dx');
   expectClose(g[1], centralDiff(pr.p.W, f), 'dW');
+  expectClose(g[2], centralDiff(pr.p.U, f), 'dU');
+  expectClose(g[3], centralDiff(pr.p.b, f), 'db');
+  expectClose(g[4], centralDiff(pr.probe, f), 'dProbe');
+}
+
+// The gated kinds (docs/model.md, "LSTM" and "KRU-LSTM"): W [4N, N] or gate-major real factors [4·Σ p²].
+
+export interface LstmProblem {
+  p: LstmParams64;
+  x: Float64Array;
+  probe: Float64Array;
+  G: Float64Array;
+  B: number;
+  T: number;
+  D: number;
+  N: number;
+}
+
+export interface KruLstmProblem {
+  p: KruLstmParams64;
+  x: Float64Array;
+  probe: Float64Array;
+  G: Float64Array;
+  B: number;
+  T: number;
+  D: number;
+  N: number;
+}
+
+/** Each gate block's spectral radius ≈ 1 and pre-activations of order 1: the gates are neither stuck nor flat. */
+export function lstmProblem(N: number, B: number, T: number, D: number, seed: number): LstmProblem {
+  const rng = makeRng(seed);
+  const s = Math.sqrt(3 / N);
+  return {
+    p: {
+      W: uniform(rng, 4 * N * N, -s, s),
+      U: uniform(rng, 4 * N * D, -0.8, 0.8),
+      b: uniform(rng, 4 * N, -0.5, 0.5),
+    },
+    x: uniform(rng, B * T * D, -1, 1),
+    probe: new Float64Array(B * T * N),
+    G: uniform(rng, B * T * N, -1, 1),
+    B,
+    T,
+    D,
+    N,
+  };
+}
+
+/** Factor entries ~ U(−s, s) with each factor's norm ≈ 1, as in kruProblem. */
+export function kruLstmProblem(
+  sizes: number[],
+  B: number,
+  T: number,
+  D: number,
+  seed: number,
+): KruLstmProblem {
+  const rng = makeRng(seed);
+  const N = factorLayout(sizes).N;
+  const parts: number[] = [];
+  for (let k = 0; k < 4; k++)
+    for (const q of sizes) {
+      const s = Math.sqrt(3 / q);
+      for (let i = 0; i < q * q; i++) parts.push((2 * rng() - 1) * s);
+    }
+  return {
+    p: {
+      sizes,
+      factors: Float64Array.from(parts),
+      U: uniform(rng, 4 * N * D, -0.8, 0.8),
+      b: uniform(rng, 4 * N, -0.5, 0.5),
+    },
+    x: uniform(rng, B * T * D, -1, 1),
+    probe: new Float64Array(B * T * N),
+    G: uniform(rng, B * T * N, -1, 1),
+    B,
+    T,
+    D,
+    N,
+  };
+}
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+export function lstmLoss64(pr: LstmProblem): number {
+  return dot(lstmForward64(pr.p, pr.x, pr.B, pr.T, pr.D, pr.probe), pr.G);
+}
+
+export function kruLstmLoss64(pr: KruLstmProblem): number {
+  return dot(kruLstmForward64(pr.p, pr.x, pr.B, pr.T, pr.D, pr.probe), pr.G);
+}
+
+export function lstmTensors(pr: LstmProblem) {
+  const { B, T, D, N } = pr;
+  return {
+    x: tf.tensor3d(Float32Array.from(pr.x), [B, T, D]),
+    W: tf.tensor2d(Float32Array.from(pr.p.W), [4 * N, N]),
+    U: tf.tensor2d(Float32Array.from(pr.p.U), [4 * N, D]),
+    b: tf.tensor1d(Float32Array.from(pr.p.b)),
+    probe: tf.tensor3d(Float32Array.from(pr.probe), [B, T, N]),
+    G: tf.tensor3d(Float32Array.from(pr.G), [B, T, N]),
+  };
+}
+
+export function kruLstmTensors(pr: KruLstmProblem) {
+  const { B, T, D, N } = pr;
+  return {
+    x: tf.tensor3d(Float32Array.from(pr.x), [B, T, D]),
+    factors: tf.tensor1d(Float32Array.from(pr.p.factors)),
+    U: tf.tensor2d(Float32Array.from(pr.p.U), [4 * N, D]),
+    b: tf.tensor1d(Float32Array.from(pr.p.b)),
+    probe: tf.tensor3d(Float32Array.from(pr.probe), [B, T, N]),
+    G: tf.tensor3d(Float32Array.from(pr.G), [B, T, N]),
+  };
+}
+
+/** Which implementation of a gated kind a test runs: the fused op or the op-by-op reference. */
+export type GatedImpl = 'fused' | 'reference';
+
+/** H of the LSTM, as a function of (x, W, U, b, probe) for tf.grads. */
+export function lstmH(impl: GatedImpl) {
+  const op = impl === 'fused' ? lstmRecurrenceFused : lstmRecurrenceReference;
+  return (x: tf.Tensor, W: tf.Tensor, U: tf.Tensor, b: tf.Tensor, probe: tf.Tensor) =>
+    op(x as tf.Tensor3D, W as tf.Tensor2D, U as tf.Tensor2D, b as tf.Tensor1D, probe as tf.Tensor3D);
+}
+
+/** H of the KRU-LSTM, as a function of (x, factors, U, b, probe) for tf.grads. */
+export function kruLstmH(impl: GatedImpl, sizes: number[]) {
+  const op = impl === 'fused' ? kruLstmRecurrenceFused : kruLstmRecurrenceReference;
+  return (x: tf.Tensor, factors: tf.Tensor, U: tf.Tensor, b: tf.Tensor, probe: tf.Tensor) =>
+    op(x as tf.Tensor3D, factors as tf.Tensor1D, U as tf.Tensor2D, b as tf.Tensor1D, probe as tf.Tensor3D, {
+      sizes,
+    });
+}
+
+/** H and every gradient of L = Σ H ⊙ G (grads in input order), read back; every tensor freed. */
+async function gatedRun(
+  h: (...args: tf.Tensor[]) => tf.Tensor,
+  args: tf.Tensor[],
+  G: tf.Tensor,
+): Promise<{ H: Float32Array; g: Float32Array[] }> {
+  const H = h(...args);
+  const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(h(...a), G)))(args);
+  // Read before disposing: on webgpu the read is asynchronous and needs the tensors alive.
+  const out = {
+    H: (await H.data()) as Float32Array,
+    g: (await Promise.all(grads.map((g) => g.data()))) as Float32Array[],
+  };
+  tf.dispose([H, ...grads]);
+  return out;
+}
+
+/** The LSTM's H and gradients (x, W, U, b, probe) by the fused op or the reference. */
+export async function runLstm(
+  pr: LstmProblem,
+  impl: GatedImpl,
+): Promise<{ H: Float32Array; g: Float32Array[] }> {
+  const t = lstmTensors(pr);
+  const out = await gatedRun(lstmH(impl), [t.x, t.W, t.U, t.b, t.probe], t.G);
+  tf.dispose(Object.values(t));
+  return out;
+}
+
+/** The KRU-LSTM's H and gradients (x, factors, U, b, probe) by the fused op or the reference. */
+export async function runKruLstm(
+  pr: KruLstmProblem,
+  impl: GatedImpl,
+): Promise<{ H: Float32Array; g: Float32Array[] }> {
+  const t = kruLstmTensors(pr);
+  const out = await gatedRun(kruLstmH(impl, pr.p.sizes), [t.x, t.factors, t.U, t.b, t.probe], t.G);
+  tf.dispose(Object.values(t));
+  return out;
+}
+
+/** Every LSTM gradient against central differences of the float64 loss; dProbe is the total ∂L/∂h_t. */
+export function expectLstmGrads(pr: LstmProblem, g: Float32Array[]): void {
+  const f = () => lstmLoss64(pr);
+  expectClose(g[0], centralDiff(pr.x, f), 'dx');
+  expectClose(g[1], centralDiff(pr.p.W, f), 'dW');
+  expectClose(g[2], centralDiff(pr.p.U, f), 'dU');
+  expectClose(g[3], centralDiff(pr.p.b, f), 'db');
+  expectClose(g[4], centralDiff(pr.probe, f), 'dProbe');
+}
+
+/** Every KRU-LSTM gradient against central differences of the float64 loss. */
+export function expectKruLstmGrads(pr: KruLstmProblem, g: Float32Array[]): void {
+  const f = () => kruLstmLoss64(pr);
+  expectClose(g[0], centralDiff(pr.x, f), 'dx');
+  expectClose(g[1], centralDiff(pr.p.factors, f), 'dFactors');
   expectClose(g[2], centralDiff(pr.p.U, f), 'dU');
   expectClose(g[3], centralDiff(pr.p.b, f), 'db');
   expectClose(g[4], centralDiff(pr.probe, f), 'dProbe');

@@ -240,3 +240,96 @@ export function centralDiff(arr: Float64Array, f: () => number, eps = 1e-6): Flo
   }
   return g;
 }
+
+export interface LstmParams64 {
+  W: Float64Array; // [4N, N], gate blocks i, f, g, o
+  U: Float64Array; // [4N, D]
+  b: Float64Array; // [4N]
+}
+
+export interface KruLstmParams64 {
+  sizes: number[];
+  factors: Float64Array; // [4·Σ p²]: gate-major, per gate each factor row-major (real)
+  U: Float64Array; // [4N, D]
+  b: Float64Array; // [4N]
+}
+
+function sigmoid64(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** LSTM hidden states H [B, T, N] (docs/model.md, "LSTM"); probe (optional) [B, T, N] is added to h_t only. */
+export function lstmForward64(
+  p: LstmParams64,
+  x: ArrayLike<number>,
+  B: number,
+  T: number,
+  D: number,
+  probe?: ArrayLike<number>,
+): Float64Array {
+  const N = p.b.length / 4;
+  const H = new Float64Array(B * T * N);
+  for (let bi = 0; bi < B; bi++) {
+    let h = new Float64Array(N);
+    let c = new Float64Array(N);
+    for (let t = 0; t < T; t++) {
+      const z = new Float64Array(4 * N);
+      for (let r = 0; r < 4 * N; r++) {
+        let s = p.b[r];
+        for (let j = 0; j < N; j++) s += p.W[r * N + j] * h[j];
+        for (let d = 0; d < D; d++) s += p.U[r * D + d] * x[(bi * T + t) * D + d];
+        z[r] = s;
+      }
+      const nh = new Float64Array(N);
+      const nc = new Float64Array(N);
+      for (let n = 0; n < N; n++) {
+        const i = sigmoid64(z[n]),
+          f = sigmoid64(z[N + n]),
+          g = Math.tanh(z[2 * N + n]),
+          o = sigmoid64(z[3 * N + n]);
+        nc[n] = f * c[n] + i * g;
+        nh[n] = o * Math.tanh(nc[n]) + (probe ? probe[(bi * T + t) * N + n] : 0);
+      }
+      h = nh;
+      c = nc;
+      H.set(h, (bi * T + t) * N);
+    }
+  }
+  return H;
+}
+
+/** Explicit real R_0 ⊗ … ⊗ R_{F−1} (numpy-kron order) from factors packed row-major from `offset` on. */
+export function realKronExplicit(sizes: number[], factors: ArrayLike<number>, offset: number): Float64Array {
+  let W = new Float64Array([1]);
+  let n = 1;
+  let off = offset;
+  for (const p of sizes) {
+    const m = n * p;
+    const next = new Float64Array(m * m);
+    for (let i0 = 0; i0 < n; i0++)
+      for (let j0 = 0; j0 < n; j0++)
+        for (let i1 = 0; i1 < p; i1++)
+          for (let j1 = 0; j1 < p; j1++)
+            next[(i0 * p + i1) * m + (j0 * p + j1)] = W[i0 * n + j0] * factors[off + i1 * p + j1];
+    off += p * p;
+    W = next;
+    n = m;
+  }
+  return W;
+}
+
+/** KRU-LSTM hidden states H [B, T, N]: the LSTM with W's gate blocks W_k formed explicitly as Kronecker products. */
+export function kruLstmForward64(
+  p: KruLstmParams64,
+  x: ArrayLike<number>,
+  B: number,
+  T: number,
+  D: number,
+  probe?: ArrayLike<number>,
+): Float64Array {
+  const S = p.sizes.reduce((s, q) => s + q * q, 0);
+  const N = p.b.length / 4;
+  const W = new Float64Array(4 * N * N);
+  for (let k = 0; k < 4; k++) W.set(realKronExplicit(p.sizes, p.factors, k * S), k * N * N);
+  return lstmForward64({ W, U: p.U, b: p.b }, x, B, T, D, probe);
+}
