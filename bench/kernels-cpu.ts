@@ -1,13 +1,20 @@
 // Timing of the fused cpu recurrences, forward + backward: one tf.valueAndGrads of H over every input with
 // dy = G given, so the time is the two fused kernels plus engine bookkeeping (a loss like Σ H ⊙ G would add
 // tfjs's generic element-wise kernels, ~30% of the total at N = 64). T = 100, B = 32, D = 2, 2×2 KRU
-// factors. Not a test: run with
-//   node scripts/run-ts.mjs bench/kernels-cpu.ts [N ...]
+// factors. The gated kinds (LSTM, KRU-LSTM with 2×2 real factors) are timed fused and op-by-op (the
+// reference in src/model/lstm-reference.ts), with the ratio. Not a test: run with
+//   node scripts/run-ts.mjs bench/kernels-cpu.ts [N ...] [--models kru,rnn,lstm,kru-lstm]
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerFusedKernels } from '../src/kernels/register';
-import { kruRecurrenceFused, rnnRecurrenceFused } from '../src/kernels/ops';
+import {
+  kruLstmRecurrenceFused,
+  kruRecurrenceFused,
+  lstmRecurrenceFused,
+  rnnRecurrenceFused,
+} from '../src/kernels/ops';
+import { kruLstmRecurrenceReference, lstmRecurrenceReference } from '../src/model/lstm-reference';
 import { factorIm, factorLayout, factorRe } from '../src/core/factor-layout';
 
 const T = 100,
@@ -25,7 +32,11 @@ const cpuMs = () => {
 };
 
 /** Median wall and CPU time of step(); CPU time is the steadier number on a shared machine. */
-async function time(label: string, step: () => tf.Tensor, budgetMs: number): Promise<number> {
+async function time(
+  label: string,
+  step: () => tf.Tensor,
+  budgetMs: number,
+): Promise<{ wall: number; cpu: number }> {
   for (let i = 0; i < 2; i++) {
     const v = step();
     await v.data();
@@ -43,9 +54,9 @@ async function time(label: string, step: () => tf.Tensor, budgetMs: number): Pro
     cpu.push(cpuMs() - c0);
     v.dispose();
   }
-  const m = median(wall);
+  const m = { wall: median(wall), cpu: median(cpu) };
   console.log(
-    `${label}: wall ${m.toFixed(1)} ms, cpu ${median(cpu).toFixed(1)} ms (median of ${wall.length})`,
+    `${label}: wall ${m.wall.toFixed(1)} ms, cpu ${m.cpu.toFixed(1)} ms (median of ${wall.length})`,
   );
   return m;
 }
@@ -53,9 +64,15 @@ async function time(label: string, step: () => tf.Tensor, budgetMs: number): Pro
 async function main() {
   await tf.setBackend('cpu');
   registerFusedKernels();
-  const Ns = process.argv.slice(2).map(Number);
+  const args = process.argv.slice(2);
+  const m = args.indexOf('--models');
+  const models = m >= 0 ? args[m + 1].split(',') : ['kru', 'rnn', 'lstm', 'kru-lstm'];
+  const Ns = args.filter((a, i) => /^\d+$/.test(a) && i !== m + 1).map(Number);
   const results: Record<string, number> = {};
   for (const N of Ns.length ? Ns : [64, 128, 256, 1024]) {
+    if (models.includes('lstm') && N <= 256) await benchLstm(N);
+    if (models.includes('kru-lstm') && N <= 256) await benchKruLstm(N);
+    if (!models.includes('kru') && !models.includes('rnn')) continue;
     const F = Math.log2(N);
     const sizes = Array.from({ length: F }, () => 2);
     const x = tf.randomUniform([B, T, D], -1, 1) as tf.Tensor3D;
@@ -86,16 +103,19 @@ async function main() {
         p as tf.Tensor3D,
         { sizes, activation: 'crelu' },
       );
-    results[`kru${N}`] = await time(
-      `KRU N=${N} fwd+bwd`,
-      () =>
-        tf.tidy(() => {
-          const { value, grads } = tf.valueAndGrads(kru)([x, factors, Uk, bk, beta, pk], Gk);
-          // Touch H and dFactors so nothing is skipped; these two reductions are tiny.
-          return tf.add(tf.sum(value), tf.sum(grads[1]));
-        }),
-      3000,
-    );
+    if (models.includes('kru'))
+      results[`kru${N}`] = (
+        await time(
+          `KRU N=${N} fwd+bwd`,
+          () =>
+            tf.tidy(() => {
+              const { value, grads } = tf.valueAndGrads(kru)([x, factors, Uk, bk, beta, pk], Gk);
+              // Touch H and dFactors so nothing is skipped; these two reductions are tiny.
+              return tf.add(tf.sum(value), tf.sum(grads[1]));
+            }),
+          3000,
+        )
+      ).wall;
     const W = tf.randomNormal([N, N], 0, 1 / Math.sqrt(N)) as tf.Tensor2D;
     const Ur = tf.randomNormal([N, D], 0, 0.5) as tf.Tensor2D;
     const br = tf.zeros([N]) as tf.Tensor1D;
@@ -112,19 +132,104 @@ async function main() {
           activation: 'tanh',
         },
       );
-    results[`rnn${N}`] = await time(
-      `RNN N=${N} fwd+bwd`,
-      () =>
-        tf.tidy(() => {
-          const { value, grads } = tf.valueAndGrads(rnn)([x, W, Ur, br, pr], Gr);
-          return tf.add(tf.sum(value), tf.sum(grads[1]));
-        }),
-      N >= 1024 ? 1 : 3000,
-    );
+    if (models.includes('rnn'))
+      results[`rnn${N}`] = (
+        await time(
+          `RNN N=${N} fwd+bwd`,
+          () =>
+            tf.tidy(() => {
+              const { value, grads } = tf.valueAndGrads(rnn)([x, W, Ur, br, pr], Gr);
+              return tf.add(tf.sum(value), tf.sum(grads[1]));
+            }),
+          N >= 1024 ? 1 : 3000,
+        )
+      ).wall;
     tf.dispose([x, factors, Uk, bk, beta, pk, Gk, W, Ur, br, pr, Gr]);
   }
   if (results.kru1024 && results.kru128)
     console.log(`KRU N=1024 / N=128: ${(results.kru1024 / results.kru128).toFixed(2)}`);
+}
+
+type Recurrence = (...inputs: tf.Tensor[]) => tf.Tensor;
+
+/** Fused and op-by-op forward + backward of one gated kind, and their ratio. */
+async function fusedAgainstReference(
+  label: string,
+  fused: Recurrence,
+  reference: Recurrence,
+  inputs: tf.Tensor[],
+  G: tf.Tensor,
+) {
+  const step = (h: Recurrence) => () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.valueAndGrads(h)(inputs, G);
+      return tf.add(tf.sum(value), tf.sum(grads[1]));
+    });
+  const f = await time(`${label} fused fwd+bwd`, step(fused), 3000);
+  const r = await time(`${label} reference fwd+bwd`, step(reference), 3000);
+  console.log(
+    `${label}: reference / fused = ${(r.wall / f.wall).toFixed(1)} (wall), ${(r.cpu / f.cpu).toFixed(1)} (cpu)`,
+  );
+}
+
+/** The LSTM as initialised (docs/model.md): W, U uniform in ±1/√N, b = 0 but the forget block 1. */
+async function benchLstm(N: number) {
+  const s = 1 / Math.sqrt(N);
+  const x = tf.randomUniform([B, T, D], -1, 1);
+  const W = tf.randomUniform([4 * N, N], -s, s);
+  const U = tf.randomUniform([4 * N, D], -s, s);
+  const b = tf.tidy(() => tf.concat([tf.zeros([N]), tf.ones([N]), tf.zeros([2 * N])]));
+  const probe = tf.zeros([B, T, N]);
+  const G = tf.randomUniform([B, T, N], -1, 1);
+  const args = (a: tf.Tensor[]) =>
+    [
+      a[0] as tf.Tensor3D,
+      a[1] as tf.Tensor2D,
+      a[2] as tf.Tensor2D,
+      a[3] as tf.Tensor1D,
+      a[4] as tf.Tensor3D,
+    ] as const;
+  await fusedAgainstReference(
+    `LSTM N=${N}`,
+    (...a) => lstmRecurrenceFused(...args(a)),
+    (...a) => lstmRecurrenceReference(...args(a)),
+    [x, W, U, b, probe],
+    G,
+  );
+  tf.dispose([x, W, U, b, probe, G]);
+}
+
+/** The KRU-LSTM with 2×2 real factors, each a random rotation (orthogonal, as at initialisation). */
+async function benchKruLstm(N: number) {
+  const sizes = Array.from({ length: Math.log2(N) }, () => 2);
+  const fv: number[] = [];
+  for (let k = 0; k < 4 * sizes.length; k++) {
+    const a = 2 * Math.PI * Math.random();
+    fv.push(Math.cos(a), -Math.sin(a), Math.sin(a), Math.cos(a));
+  }
+  const s = 1 / Math.sqrt(N);
+  const x = tf.randomUniform([B, T, D], -1, 1);
+  const factors = tf.tensor1d(fv);
+  const U = tf.randomUniform([4 * N, D], -s, s);
+  const b = tf.tidy(() => tf.concat([tf.zeros([N]), tf.ones([N]), tf.zeros([2 * N])]));
+  const probe = tf.zeros([B, T, N]);
+  const G = tf.randomUniform([B, T, N], -1, 1);
+  const args = (a: tf.Tensor[]) =>
+    [
+      a[0] as tf.Tensor3D,
+      a[1] as tf.Tensor1D,
+      a[2] as tf.Tensor2D,
+      a[3] as tf.Tensor1D,
+      a[4] as tf.Tensor3D,
+    ] as const;
+  await fusedAgainstReference(
+    `KRU-LSTM N=${N}`,
+    (...a) => kruLstmRecurrenceFused(...args(a), { sizes }),
+    (...a) => kruLstmRecurrenceReference(...args(a), { sizes }),
+    [x, factors, U, b, probe],
+    G,
+  );
+  tf.dispose([x, factors, U, b, probe, G]);
 }
 
 void main();
