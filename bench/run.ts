@@ -9,12 +9,12 @@ import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend, type NodeBackendName } from '../src/engine/backend-node';
 import { Experiment } from '../src/engine/experiment';
-import type { Impl } from '../src/core/vocabulary';
+import type { Impl, ModelKind } from '../src/core/vocabulary';
 import { defaultModel, defaultRunConfig } from '../src/settings';
 import { setWebgpuKernelLayout } from '../src/kernels/webgpu';
 
 interface Row {
-  model: 'kru' | 'rnn';
+  model: ModelKind;
   N: number;
   T: number;
   batch: number;
@@ -48,7 +48,7 @@ const warmupMs = Number(flag('--warmup-ms') ?? (quick ? 1000 : 1500));
 const BATCH = 32;
 
 async function measure(
-  model: 'kru' | 'rnn',
+  model: ModelKind,
   N: number,
   T: number,
   impl: Impl,
@@ -81,18 +81,17 @@ async function measure(
 }
 
 /** Configurations whose op-by-op run would take minutes per step on a software GPU are skipped. */
-function skip(
-  backend: NodeBackendName,
-  model: 'kru' | 'rnn',
-  N: number,
-  T: number,
-  impl: Impl,
-): string | null {
+function skip(backend: NodeBackendName, model: ModelKind, N: number, T: number, impl: Impl): string | null {
   if (impl === 'reference' && backend === 'webgpu' && model === 'kru' && (N > 256 || T > 100))
     return 'op-by-op KRU on lavapipe: minutes per step';
   if (impl === 'reference' && model === 'kru' && T > 300) return 'op-by-op KRU at T=1000: minutes per step';
+  if (impl === 'reference' && backend === 'webgpu' && REMEDIES.includes(model) && N > 128)
+    return 'op-by-op on lavapipe: minutes per step';
   return null;
 }
+
+/** The remedies' kinds (issue "The remedies side by side"): timed at N ≤ 256 (the LSTM's 4N² grows fastest). */
+const REMEDIES: ModelKind[] = ['lstm', 'kru-lstm', 'lowrank'];
 
 const rows: Row[] = [];
 const skipped: string[] = [];
@@ -110,9 +109,12 @@ async function main(): Promise<void> {
   for (const backend of backends) {
     const choice = await initNodeBackend(backend);
     console.error(`# backend ${choice.name}: ${choice.reason}`);
-    const plan: Array<['kru' | 'rnn', number, number, Impl]> = [];
+    const plan: Array<[ModelKind, number, number, Impl]> = [];
     for (const N of Ns)
       for (const model of ['kru', 'rnn'] as const)
+        for (const impl of ['fused', 'reference'] as const) plan.push([model, N, 100, impl]);
+    for (const N of Ns.filter((n) => n <= 256))
+      for (const model of REMEDIES)
         for (const impl of ['fused', 'reference'] as const) plan.push([model, N, 100, impl]);
     for (const T of Ts)
       if (T !== 100) for (const impl of ['fused', 'reference'] as const) plan.push(['kru', 128, T, impl]);
@@ -160,6 +162,22 @@ async function main(): Promise<void> {
         `${b}: KRU fused ms(N=1024)/ms(N=128) = ${(k1024 / k128).toFixed(1)} (N·log N predicts ${((1024 * 10) / (128 * 7)).toFixed(1)}); RNN fused ${r128 && r1024 ? (r1024 / r128).toFixed(1) : '—'} (N² predicts 64)`,
       );
   }
+  lines.push(
+    '',
+    `The remedies: ms per training step, T=100, batch ${BATCH} (median; model defaults: LSTM gates i,f,g,o;`,
+  );
+  lines.push('KRU-LSTM 2×…×2 real factors per gate; low-rank RNN rank 4)');
+  lines.push('| backend | N | model | fused | reference | ref/fused |');
+  lines.push('|---|---|---|---|---|---|');
+  for (const b of backends)
+    for (const N of Ns.filter((n) => n <= 256))
+      for (const m of REMEDIES) {
+        const f = find(m, N, 100, b, 'fused');
+        const r = find(m, N, 100, b, 'reference');
+        lines.push(
+          `| ${b} | ${N} | ${m} | ${fmt(f)} | ${fmt(r)} | ${f && r ? `${(r / f).toFixed(1)}×` : '—'} |`,
+        );
+      }
   if (Ts.length) {
     lines.push('', `KRU N=128, batch ${BATCH}: ms per training step against T`);
     lines.push('| backend | T | fused | reference |');
