@@ -1,5 +1,6 @@
 // `npm run bench [-- --quick] [-- --backends cpu,webgpu] [-- --out bench/results.json]
 //   [-- --webgpu-layout auto|workgroup|workgroup-global|serial]` (default auto: serial on a software adapter)
+//   [-- --models kru,rnn,lstm,kru-lstm,lowrank] [-- --sizes 64,128]` (a subset: rows of these kinds and N only)
 // ms per training step (forward + backward + optimiser + the engine's per-step metrics, median of several)
 // for the KRU (2×2 factors) and the dense RNN, fused kernels vs the op-by-op reference, on each backend.
 // Speed claims are ratios measured in one run, never absolute numbers from unit tests.
@@ -46,6 +47,10 @@ const maxReps = quick ? 9 : 11;
 const warmupMs = Number(flag('--warmup-ms') ?? (quick ? 1000 : 1500));
 
 const BATCH = 32;
+const onlyModels = flag('--models')?.split(',');
+const onlySizes = flag('--sizes')?.split(',').map(Number);
+const wanted = (model: ModelKind, N: number) =>
+  (!onlyModels || onlyModels.includes(model)) && (!onlySizes || onlySizes.includes(N));
 
 async function measure(
   model: ModelKind,
@@ -119,6 +124,7 @@ async function main(): Promise<void> {
     for (const T of Ts)
       if (T !== 100) for (const impl of ['fused', 'reference'] as const) plan.push(['kru', 128, T, impl]);
     for (const [model, N, T, impl] of plan) {
+      if (!wanted(model, N)) continue;
       const why = skip(backend, model, N, T, impl);
       if (why) {
         skipped.push(`${model} N=${N} T=${T} ${backend} ${impl}: ${why}`);
