@@ -5,11 +5,14 @@ import * as Comlink from 'comlink';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { gpuDevice, onDeviceLost, selectBackend } from '../src/engine/backend';
+import { createStore, get, set, type UseStore } from 'idb-keyval';
+import { gpuDevice, measureOn, onDeviceLost, probeWebGPU, startDecision } from '../src/engine/backend';
+import { chooseBackend, type ChoiceStore, type Decision } from '../src/engine/backend-choice';
 import { Experiment } from '../src/engine/experiment';
 import { inSecondWorker, trainingPlacement, type TrainingThreads } from '../src/engine/placement';
 import type {
   BackendPreference,
+  DebugOptions,
   FaultKind,
   TrainingApi,
   UpdateListener,
@@ -25,10 +28,21 @@ import { DIGITS_FILE, parseDigits, type DigitsData } from '../src/tasks/digits';
 import { modelWorker } from './remote-runner';
 
 let listener: Comlink.Remote<UpdateListener> | null = null;
-let backend: { name: string; reason: string } | null = null;
-let backendPromise: Promise<{ name: string; reason: string }> | null = null;
+/** The backend in use, why, and its measured figures ('' while it is being chosen). */
+let backend: { name: string; reason: string; measure: Decision['measure']; fused?: boolean } | null = null;
+/** The link's `?backend=` (the first init's or restore's): it wins over measuring. */
+let prefer: BackendPreference | undefined;
+let debug: DebugOptions = {};
+let adapterPromise: ReturnType<typeof probeWebGPU> | null = null;
+let deviceWatched = false;
 let threads: TrainingThreads | undefined;
 let digitsPromise: Promise<DigitsData> | null = null;
+
+const WASM_PATHS = {
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+};
 
 function loadDigits(): Promise<DigitsData> {
   digitsPromise ??= (async () => {
@@ -43,25 +57,53 @@ function loadDigits(): Promise<DigitsData> {
   return digitsPromise;
 }
 
-function ensureBackend(prefer?: BackendPreference): Promise<{ name: string; reason: string }> {
-  backendPromise ??= selectBackend({
+/** The measured backend choices, in IndexedDB (a database of their own, so the saved runs' is untouched). */
+let choiceDb: UseStore | null = null;
+const choices: ChoiceStore = {
+  get: async (key) => get(key, (choiceDb ??= createStore('kru-explorer-backend', 'choices'))),
+  set: async (key, value) => set(key, value, (choiceDb ??= createStore('kru-explorer-backend', 'choices'))),
+};
+
+/**
+ * Starts the backend for this run (engine/backend-choice.ts decides): the link's; cpu without a hardware WebGPU
+ * adapter; else the faster of cpu and webgpu for the run's configuration class on this device, as stored or as
+ * measured now on a throwaway copy of the run (the run itself is built afterwards, untouched by it).
+ */
+async function startBackendFor(config: RunConfig, digits: DigitsData | undefined): Promise<void> {
+  const decision = await chooseBackend({
+    config,
     prefer,
-    wasmPaths: {
-      'tfjs-backend-wasm.wasm': wasmPlain,
-      'tfjs-backend-wasm-simd.wasm': wasmSimd,
-      'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+    adapter: prefer ? null : await (adapterPromise ??= probeWebGPU()),
+    measureSoftware: debug.measureSoftwareGpu,
+    store: choices,
+    now: () => Date.now(),
+    onMeasuring: (what) => {
+      backend = { name: '', reason: what, measure: null };
+      void session.announce();
     },
-  }).then((b) => {
-    backend = b;
-    if (b.name === 'webgpu') onDeviceLost((why) => session.deviceLost(why));
-    return b;
+    measure: (b) =>
+      measureOn(
+        b,
+        async () => {
+          const e = await Experiment.create(config, { digits });
+          return { step: () => e.step(1), dispose: () => e.dispose() };
+        },
+        { now: () => performance.now(), yieldToEvents },
+      ),
   });
-  return backendPromise;
+  backend = await startDecision(decision, { requested: prefer !== undefined, wasmPaths: WASM_PATHS });
+  if (backend.name === 'webgpu' && !deviceWatched) {
+    deviceWatched = true;
+    // Only while webgpu trains the run: a device lost after the run moved to cpu changes nothing.
+    onDeviceLost((why) => {
+      if (backend?.name === 'webgpu') session.deviceLost(why);
+    });
+  }
 }
 
 async function create(config: RunConfig, checkpoint?: RunCheckpoint, schedule?: LiveChange[]) {
-  await ensureBackend();
   const digits = config.task.name === 'digits' ? await loadDigits() : undefined;
+  await startBackendFor(config, digits);
   const where = trainingPlacement({
     models: config.models.length,
     backend: backend?.name ?? '',
@@ -82,16 +124,18 @@ async function create(config: RunConfig, checkpoint?: RunCheckpoint, schedule?: 
 const yieldChannel = new MessageChannel();
 const yieldWaiters: Array<() => void> = [];
 yieldChannel.port1.onmessage = () => yieldWaiters.shift()?.();
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => {
+    yieldWaiters.push(resolve);
+    yieldChannel.port2.postMessage(0);
+  });
+}
 
 const session = new Session({
   create,
   send: (u: WorkerUpdate) =>
     listener ? listener(Comlink.transfer(u, snapshotBuffers(u.snapshot))) : Promise.resolve(),
-  yieldToEvents: () =>
-    new Promise((resolve) => {
-      yieldWaiters.push(resolve);
-      yieldChannel.port2.postMessage(0);
-    }),
+  yieldToEvents,
   backend: () => backend,
   now: () => performance.now(),
 });
@@ -106,13 +150,13 @@ const api: TrainingApi = {
   /** Picks the backend and placement (from the link), then builds the run unless it is already built. */
   async init(config, opts = {}) {
     threads = opts.threads;
-    await ensureBackend(opts.prefer).catch(() => undefined); // a failure is reported by the build
+    prefer ??= opts.prefer; // the backend is chosen (or measured) as the run is built
     return session.init(config, opts.schedule);
   },
   reset: (config: RunConfig) => session.reset(config),
   async restore(checkpoint, opts = {}) {
     threads = opts.threads;
-    await ensureBackend(opts.prefer).catch(() => undefined); // a failure is reported by the build
+    prefer ??= opts.prefer;
     return session.restore(checkpoint, { lr: opts.lr, runIdAbove: opts.runIdAbove, schedule: opts.schedule });
   },
   modelRun: (json: unknown, base: RunConfig) => runFromModelFile(json, base),
@@ -121,6 +165,9 @@ const api: TrainingApi = {
     else if (kind === 'exit')
       self.close(); // as if killed: no more messages, no error event
     else gpuDevice()?.destroy();
+  },
+  setDebug(opts: DebugOptions) {
+    debug = { ...opts };
   },
   play: () => session.play(),
   pause: () => session.pause(),

@@ -1,4 +1,5 @@
-// The status line (backend, progress, speed) and the page-level message banner.
+// The status line (backend and why, with the measured figures when it was chosen by measuring; progress, speed)
+// and the page-level message banner.
 import { formatValue } from '../core/format';
 import { dismissNotice, useApp } from './store';
 
@@ -11,6 +12,7 @@ const STATE_LABEL = {
 
 export function StatusLine() {
   const st = useApp((s) => s.status);
+  const m = st.backendMeasure;
   return (
     <div className="status-line" data-testid="status" data-state={st.state}>
       <span>
@@ -18,7 +20,13 @@ export function StatusLine() {
         {STATE_LABEL[st.state]}
       </span>
       <span>
-        Backend: <strong data-testid="backend">{st.backend || '…'}</strong>
+        Backend:{' '}
+        <strong
+          data-testid="backend"
+          data-kernels={st.backend ? (st.fusedKernels ? 'fused' : 'op-by-op') : undefined}
+        >
+          {st.backend || '…'}
+        </strong>
       </span>
       <span>
         Steps: <strong data-testid="step-count">{st.stepCount}</strong>
@@ -34,7 +42,16 @@ export function StatusLine() {
         ms/step
       </span>
       {st.backendReason && (
-        <span className="reason" data-testid="backend-reason">
+        // When measured: the figures are in the sentence; the attributes give them whole (the e2e test reads them).
+        <span
+          className="reason"
+          data-testid="backend-reason"
+          data-measure={m?.source}
+          data-chosen={m?.chosen}
+          data-cpu-ms={m?.msPerStep.cpu ?? undefined}
+          data-webgpu-ms={m?.msPerStep.webgpu ?? undefined}
+          title={m ? `run class: ${m.configClass}; device: ${m.device}` : undefined}
+        >
           {st.backendReason}
         </span>
       )}

@@ -31,7 +31,11 @@ function spawn(): Current {
   worker.addEventListener('error', (e) => {
     if (current?.generation === mine) onDeath(e.message || 'it failed to load');
   });
-  return { worker, remote: Comlink.wrap<TrainingApi>(worker), generation: mine };
+  const remote = Comlink.wrap<TrainingApi>(worker);
+  // The link's debug switches reach every worker (a replacement too) before its first run is built.
+  const debug = new URLSearchParams(location.search).getAll('debug').flatMap((v) => v.split(','));
+  if (debug.includes('measure-software-gpu')) void remote.setDebug({ measureSoftwareGpu: true });
+  return { worker, remote, generation: mine };
 }
 
 /** Where the store hears of a dead worker (set once, at start). */

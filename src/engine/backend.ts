@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerFusedKernels } from '../kernels/register';
+import { hasFusedKernels } from '../kernels/ops';
 import type { BackendName } from './backend-names';
 import { timeSteps, type Decision, type FusedBackend, type TimingPlan } from './backend-choice';
 
@@ -137,8 +138,9 @@ export async function measureOn(
 export async function startDecision(
   d: Decision,
   opts: { requested: boolean; wasmPaths?: Record<string, string> },
-): Promise<BackendChoice & { measure: Decision['measure'] }> {
-  if (await startBackend(d.name, opts.wasmPaths)) return d;
+): Promise<BackendChoice & { measure: Decision['measure']; fused: boolean }> {
+  // `fused`: the recurrences run as the fused kernels here (the models fall back to op-by-op without them).
+  if (await startBackend(d.name, opts.wasmPaths)) return { ...d, fused: hasFusedKernels(d.name) };
   if (opts.requested || d.name === 'cpu')
     throw new Error(`the ${d.name} backend could not be initialised here`);
   if (!(await startBackend('cpu'))) throw new Error('no tfjs backend could be initialised');
@@ -146,6 +148,7 @@ export async function startDecision(
     name: 'cpu',
     reason: `WebGPU failed to initialise, so the fused cpu kernels are used (${d.reason})`,
     measure: null,
+    fused: hasFusedKernels('cpu'),
   };
 }
 

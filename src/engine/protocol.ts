@@ -5,6 +5,9 @@ import type { TrainingThreads } from './placement';
 import type { RunConfig, Snapshot } from './types';
 import type { RunCheckpoint } from './checkpoint';
 import type { LiveChange } from './schedule';
+import type { BackendMeasure } from './backend-choice';
+
+export type { BackendMeasure };
 
 export type BackendPreference = BackendName;
 
@@ -18,8 +21,15 @@ export interface WorkerStatus {
   state: RunState;
   /** tfjs backend in use ('' until selected). */
   backend: string;
-  /** Why a faster backend was not used ('' when the fastest one is in use). */
+  /** Why this backend: the link's, the only fast one here, or measured faster (with the figures). */
   backendReason: string;
+  /**
+   * The ms per step measured on cpu and webgpu when the backend was chosen by measuring (now, or earlier on this
+   * device for a run of this class; see engine/backend-choice.ts); null or absent otherwise.
+   */
+  backendMeasure?: BackendMeasure | null;
+  /** Whether the fused recurrence kernels are registered on this backend (else the op-by-op reference runs). */
+  fusedKernels?: boolean;
   /** Where the models train and why ('' for one model, or on a backend that trains all in one worker). */
   placement: string;
   stepCount: number;
@@ -52,6 +62,14 @@ export interface WorkerUpdate {
  * worker that exits as if killed, a lost WebGPU device.
  */
 export type FaultKind = 'throw-in-step' | 'exit' | 'lose-device';
+
+/**
+ * `?debug=measure-software-gpu`: the backend measurement includes a software WebGPU adapter (SwiftShader, lavapipe),
+ * which it otherwise leaves out unmeasured, so that a test without a GPU can see the measurement work.
+ */
+export interface DebugOptions {
+  measureSoftwareGpu?: boolean;
+}
 
 export type UpdateListener = (update: WorkerUpdate) => void;
 
@@ -88,4 +106,6 @@ export interface TrainingApi {
   modelRun(json: unknown, base: RunConfig): { config: RunConfig; checkpoint: RunCheckpoint };
   /** Provokes a fault (tests of recovery); only with `?debug=faults` in the page's link. */
   injectFault(kind: FaultKind): void;
+  /** Debug switches from the page's link, sent before anything else (see worker-client.ts). */
+  setDebug(opts: DebugOptions): void;
 }

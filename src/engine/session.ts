@@ -8,6 +8,7 @@ import { APP_TABLE } from '../settings/table';
 import type { RunConfig, Snapshot } from './types';
 import { CHECKPOINT_EVERY, type RunCheckpoint } from './checkpoint';
 import type { LiveChange } from './schedule';
+import type { BackendMeasure } from './backend-choice';
 
 /** A checkpoint is also taken after this long without one while training (what a reload loses at most). */
 export const CHECKPOINT_MAX_AGE_MS = 10_000;
@@ -43,8 +44,8 @@ export interface SessionDeps {
   send(update: WorkerUpdate): Promise<void>;
   /** Lets queued messages (pause, a λ change…) run between training steps. */
   yieldToEvents(): Promise<void>;
-  /** The backend in use and why, once known. */
-  backend(): { name: string; reason: string } | null;
+  /** The backend in use and why, once known (with its measured figures when it was chosen by measuring). */
+  backend(): { name: string; reason: string; measure?: BackendMeasure | null; fused?: boolean } | null;
   now(): number;
 }
 
@@ -104,6 +105,8 @@ export class Session {
       state: this.state,
       backend: b?.name ?? '',
       backendReason: b?.reason ?? '',
+      backendMeasure: b?.measure ?? null,
+      fusedKernels: b?.fused ?? false,
       placement: this.placement,
       stepCount: this.stepCount,
       stepsPerSec: this.stepsPerSec(),
@@ -398,6 +401,11 @@ export class Session {
     if (Number.isFinite(k)) this.stepsPerTick = Math.min(row.max!, Math.max(row.min!, Math.round(k)));
     void this.send();
     return this.status();
+  }
+
+  /** Posts the status now: the worker says what it is doing while it builds a run (measuring the backends). */
+  announce(): Promise<void> {
+    return this.send();
   }
 
   /** Makes the next training step throw, as a bug or a backend failure would (tests of recovery). */
