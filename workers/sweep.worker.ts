@@ -5,7 +5,8 @@ import * as Comlink from 'comlink';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { selectBackend, type BackendChoice } from '../src/engine/backend';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend, type BackendChoice, type BackendName } from '../src/engine/backend';
 import {
   runSweep,
   type SweepOutcome,
@@ -25,7 +26,8 @@ const APP_GROUP_SIZE = 4;
 /** Progress is posted at most this often (and always at the end). */
 const PROGRESS_MS = 100;
 
-let backend: Promise<BackendChoice> | null = null;
+/** The backend started for each preference ('' = the worker's own choice): started once each. */
+const backends = new Map<string, Promise<BackendChoice>>();
 let digits: Promise<DigitsData> | null = null;
 let running: AbortController | null = null;
 
@@ -52,20 +54,36 @@ const yieldToEvents = () =>
   });
 
 const api = {
-  /** Runs a sweep to its end or its cancel; the listener (a comlink.proxy) hears progress and finished points. */
-  async start(spec: SweepSpec, listener: SweepListener): Promise<SweepOutcome & { backend: string }> {
+  /**
+   * Runs a sweep to its end or its cancel; the listener (a comlink.proxy) hears progress and finished points.
+   * `prefer`: the backend the page's run uses (the link's ?backend=, or the one chosen for the run).
+   */
+  async start(
+    spec: SweepSpec,
+    listener: SweepListener,
+    prefer?: BackendName,
+  ): Promise<SweepOutcome & { backend: string }> {
     if (running) throw new Error('a sweep is already running');
     const control = new AbortController();
     running = control;
     try {
-      backend ??= selectBackend({
-        wasmPaths: {
-          'tfjs-backend-wasm.wasm': wasmPlain,
-          'tfjs-backend-wasm-simd.wasm': wasmSimd,
-          'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-        },
-      });
+      const key = prefer ?? '';
+      let backend = backends.get(key);
+      if (!backend) {
+        backend = selectBackend({
+          prefer,
+          wasmPaths: {
+            'tfjs-backend-wasm.wasm': wasmPlain,
+            'tfjs-backend-wasm-simd.wasm': wasmSimd,
+            'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+          },
+        });
+        backends.set(key, backend);
+        backend.catch(() => backends.delete(key));
+      }
       const { name } = await backend;
+      // Another sweep may have started another backend in this worker since: make this one current again.
+      if (tf.getBackend() !== name) await tf.setBackend(name);
       const data = spec.run.task.name === 'digits' ? await loadDigits() : undefined;
       let lastPost = 0;
       // λ points train 4 at a time as one stacked model (src/engine/sweep-stack.ts): most of the saving of

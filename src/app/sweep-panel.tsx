@@ -6,7 +6,8 @@ import { formatCount } from '../core/format';
 import { factorisationsOf, logGrid, MAX_SWEEP_POINTS, type SweepGrid, type SweepSpec } from '../engine/sweep';
 import { defaultModel, numberFromText, type KruModelSpec, type RunConfig } from '../settings';
 import { SweepChart, type SweepX } from '../charts/SweepChart';
-import { useApp } from './store';
+import { machineChoice, useApp } from './store';
+import { BACKEND_NAMES } from '../engine/backend-names';
 import {
   cancelSweep,
   clearSweepError,
@@ -36,7 +37,8 @@ function statusLine(s: SweepState): string {
   const p = s.progress;
   const finished = `${s.results.length} of ${s.points.length} points finished`;
   if (s.status === 'cancelled') return `Cancelled: ${finished}; they are kept below.`;
-  if (s.status === 'done') return `Done: ${finished} in ${formatDuration(p?.elapsedMs ?? NaN)}.`;
+  if (s.status === 'done')
+    return `Done: ${finished} in ${formatDuration(p?.elapsedMs ?? NaN)}${s.backend ? ` on ${s.backend}` : ''}.`;
   if (s.status === 'cancelling') return 'Cancelling after this step…';
   if (!p) return 'Starting…';
   return (
@@ -80,7 +82,9 @@ export function SweepPanel() {
     const { models: _models, ...run } = config;
     void _models;
     const spec: SweepSpec = { run, model, grid, steps };
-    void startSweep(spec);
+    // The sweep trains where the run does: the link's ?backend=, else the backend the run uses (chosen, or measured).
+    const inUse = BACKEND_NAMES.find((b) => b === useApp.getState().status.backend);
+    void startSweep(spec, machineChoice().prefer ?? inUse);
   };
 
   const task = config.task.name === 'digits' ? 'digits' : `${config.task.name} (T = ${config.task.T})`;

@@ -12,6 +12,7 @@ import {
   type SweepSpec,
 } from '../engine/sweep';
 import { numberFromText } from '../settings/rows';
+import type { BackendName } from '../engine/backend-names';
 import type { SweepListener, SweepWorkerApi } from '../../workers/sweep.worker';
 
 export type SweepStatus = 'idle' | 'running' | 'cancelling' | 'done' | 'cancelled' | 'failed';
@@ -106,7 +107,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 let runToken = 0;
 
 /** Starts a sweep (refused with a message, and nothing started, when the spec is not valid). */
-export async function startSweep(spec: SweepSpec): Promise<void> {
+export async function startSweep(spec: SweepSpec, backend?: BackendName): Promise<void> {
   if (useSweep.getState().status === 'running' || useSweep.getState().status === 'cancelling') return;
   let points: PlannedPoint[];
   try {
@@ -129,7 +130,7 @@ export async function startSweep(spec: SweepSpec): Promise<void> {
     point: (r) => void (mine() && set((s) => ({ results: withResult(s.results, r) }))),
   };
   try {
-    const out = await sweepWorker().start(spec, Comlink.proxy(listener));
+    const out = await sweepWorker().start(spec, Comlink.proxy(listener), backend);
     if (!mine()) return;
     set({
       status: out.cancelled ? 'cancelled' : 'done',

@@ -80,7 +80,8 @@ test('a factor-size sweep trains each factorisation of N and plots it against pa
   page,
 }) => {
   const errors = watchErrors(page);
-  await open(page, SMALL_RUN);
+  // The sweep trains on the backend the link asks for, as the run does.
+  await open(page, `${SMALL_RUN}&backend=wasm`);
   await page.locator('[data-testid="sweep-panel"] summary').click();
   await page.getByTestId('sweep-kind-factors').check();
   await page.getByTestId('sweep-grid').fill('2x2x2, 2x4, 8');
@@ -89,7 +90,9 @@ test('a factor-size sweep trains each factorisation of N and plots it against pa
   await expect(page.getByTestId('sweep-progress')).toHaveAttribute('data-status', 'done', {
     timeout: 45_000,
   });
-  await expect(page.getByTestId('sweep-status')).toContainText('Done: 3 of 3 points finished');
+  await expect(page.getByTestId('sweep-status')).toContainText(
+    /Done: 3 of 3 points finished in .* on wasm\./,
+  );
   await expect(drawnPoints(page)).toHaveCount(3);
   // x = recurrent parameters: 2·Σp² = 24, 40 and 128 for 2×2×2, 2×4 and one 8×8 factor.
   const x = page.locator('.sweep-x select');
