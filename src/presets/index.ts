@@ -2,7 +2,15 @@
 // CLI (`kru presets`, `kru train --preset NAME`) and the tests read the same list. Every caption's numbers are
 // checked by test/presets on the engine's output (seeded, cpu backend).
 import { defaultModel, defaultRunConfig } from '../settings/run-config';
-import type { KruModelSpec, ModelSpec, RnnModelSpec, RunConfig } from '../settings/table';
+import type {
+  KruLstmModelSpec,
+  KruModelSpec,
+  LowRankModelSpec,
+  LstmModelSpec,
+  ModelSpec,
+  RnnModelSpec,
+  RunConfig,
+} from '../settings/table';
 import type { Preset } from './types';
 
 export type { Preset, ViewId } from './types';
@@ -13,6 +21,18 @@ function kru(hidden: number, patch: Partial<KruModelSpec> = {}): KruModelSpec {
 
 function rnn(hidden: number, patch: Partial<RnnModelSpec> = {}): RnnModelSpec {
   return { ...defaultModel('rnn', hidden), ...patch };
+}
+
+function lstm(hidden: number, patch: Partial<LstmModelSpec> = {}): LstmModelSpec {
+  return { ...(defaultModel('lstm', hidden) as LstmModelSpec), ...patch };
+}
+
+function kruLstm(hidden: number, patch: Partial<KruLstmModelSpec> = {}): KruLstmModelSpec {
+  return { ...(defaultModel('kru-lstm', hidden) as KruLstmModelSpec), ...patch };
+}
+
+function lowRank(hidden: number, patch: Partial<LowRankModelSpec> = {}): LowRankModelSpec {
+  return { ...(defaultModel('lowrank', hidden) as LowRankModelSpec), ...patch };
 }
 
 function run(task: RunConfig['task'], models: ModelSpec[], patch: Partial<RunConfig> = {}): RunConfig {
@@ -140,6 +160,27 @@ export const PRESETS: readonly Preset[] = [
       kru(64, { id: 'kru-4', label: 'KRU 4×4 ×3', factors: [4, 4, 4], lr: 3e-3 }),
       kru(64, { id: 'kru-8', label: 'KRU 8×8 ×2', factors: [8, 8], lr: 3e-3 }),
       kru(64, { id: 'kru-64', label: 'KRU 64×64', factors: [64], lr: 3e-3 }),
+    ]),
+  },
+  {
+    name: 'remedies',
+    title: 'The remedies side by side',
+    caption:
+      'Five answers to the plain RNN’s memory problem, each with about 1,360 parameters in all, on copy memory ' +
+      '(10 symbols, a delay of 10): the KRU (N = 32, modReLU, λ = 1: 1,361 parameters, 40 of them recurrent), an ' +
+      'RNN (N = 28: 1,353, 784 recurrent), an LSTM (N = 13: 1,374, 676), a KRU-LSTM (N = 24, real 2×2×2×3 ' +
+      'factors: 1,365, 84) and a low-rank RNN (N = 48, rank 4: 1,353, 384). Watch the loss: by step 300 the KRU ' +
+      'is over 0.95 accurate with its loss under 25% of the memoryless baseline, while the other four are all ' +
+      'still above 90% of it, with accuracy under 0.75.',
+    steps: 300,
+    focus: 'loss',
+    logLoss: true,
+    config: run(copy10, [
+      kru(32, { label: 'KRU N=32', activation: 'modrelu', lambda: 1, lr: 3e-3 }),
+      rnn(28, { label: 'RNN N=28', lr: 3e-3 }),
+      lstm(13, { label: 'LSTM N=13', lr: 1e-2 }),
+      kruLstm(24, { label: 'KRU-LSTM N=24', factors: [2, 2, 2, 3], lr: 1e-2 }),
+      lowRank(48, { label: 'Low-rank N=48 r=4', rank: 4, lr: 1e-2 }),
     ]),
   },
 ];
