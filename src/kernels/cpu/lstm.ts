@@ -5,8 +5,8 @@
 // z = [h x 1]·[W U b]ᵀ ([B, 4N]), the backward's [dW dU db] += dzᵀ [h x 1] (rank B per step) and
 // [carry dx] = dz [W U] (via a transposed copy). This leaves the cell no loop over D.
 
-import { matMulABt } from './rnn';
-import { scratch, simdLoops, type SimdLoops } from './wasm';
+import { gemmABt } from './gemm';
+import { scratch, simdLoops } from './wasm';
 import {
   lstmCellBackward,
   lstmCellForward,
@@ -15,59 +15,6 @@ import {
   type LstmDims,
   type LstmOutputs,
 } from './lstm-cell';
-
-const KC = 256; // k-chunk of the SIMD product, as in ./rnn.ts
-
-/** C[i·J + j] += Σ_{k0 ≤ k < k1} A[i·K + k] · Bm[j·K + k] for i0 ≤ i < i1, j0 ≤ j < J (plain loops). */
-function dotRange(
-  C: Float64Array,
-  A: Float64Array,
-  Bm: Float64Array,
-  J: number,
-  K: number,
-  i0: number,
-  i1: number,
-  j0: number,
-): void {
-  for (let i = i0; i < i1; i++)
-    for (let j = j0; j < J; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += A[i * K + k] * Bm[j * K + k];
-      C[i * J + j] += s;
-    }
-}
-
-/**
- * C += A·Bᵀ (A [I, K], Bm [J, K], C [I, J], row-major): the SIMD loop takes rows in fours, columns and k in
- * twos when the arrays live in its memory, the JS loops add the edges; matMulABt without SIMD. (The same
- * split as the RNN's product in ./rnn.ts.)
- */
-export function gemmABt(
-  C: Float64Array,
-  A: Float64Array,
-  Bm: Float64Array,
-  I: number,
-  J: number,
-  K: number,
-  simd: SimdLoops | null,
-): void {
-  if (!simd) {
-    matMulABt(C, A, Bm, I, J, K);
-    return;
-  }
-  const I4 = I - (I % 4),
-    J2 = J - (J % 2),
-    K2 = K - (K % 2);
-  if (J2 > 0)
-    for (let k0 = 0; k0 < K2; k0 += KC) {
-      const len = Math.min(KC, K2 - k0);
-      simd.exports.gemmABt(C.byteOffset, A.byteOffset + 8 * k0, Bm.byteOffset + 8 * k0, I4, J2, len, K, K, J);
-    }
-  if (K2 < K)
-    for (let i = 0; i < I4; i++) for (let j = 0; j < J2; j++) C[i * J + j] += A[i * K + K2] * Bm[j * K + K2];
-  dotRange(C, A, Bm, J, K, 0, I4, J2); // the last column when J is odd
-  dotRange(C, A, Bm, J, K, I4, I, 0); // the last I mod 4 rows
-}
 
 export interface LstmForwardInputs {
   x: ArrayLike<number>; // [B, T, D]
