@@ -3,24 +3,13 @@
 // real, applied factor by factor to all four gates at once (./lstm-kron-wgsl.ts); W_k is never formed. As in
 // the KRU's backward, each step recomputes the factor chain of h_{t−1} from H and runs the gradient back
 // through it, accumulating dR_{k,f} in the kernel.
-import type { KernelConfig, KernelFunc, NamedAttrMap } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { type SequenceLayout, type WebGPUBackend, requireInputs, sequenceLayout } from './program';
 import { KRU_LSTM_RECURRENCE, KRU_LSTM_RECURRENCE_GRAD } from '../ops';
+import { readSizes } from '../attrs';
 import { gates4, type BackwardHooks, type ForwardHooks } from './lstm-wgsl';
 import { runLstmBackward, runLstmForward } from './lstm-run';
 import { applyGateFactorFns, gateAxes, gateFactorGrad, gateGradSlots } from './lstm-kron-wgsl';
-
-function readSizes(attrs: NamedAttrMap | undefined): number[] {
-  const sizes = attrs?.sizes;
-  if (
-    !Array.isArray(sizes) ||
-    sizes.length === 0 ||
-    !sizes.every((s) => Number.isInteger(s) && (s as number) >= 1)
-  ) {
-    throw new Error('KruLstmRecurrence: attr sizes must be a non-empty list of positive integers');
-  }
-  return sizes as number[];
-}
 
 /** Forward scratch floats per sequence: h_{t−1} (N), then two 4N vectors for the factor chain, ping-pong. */
 const forwardScratch = (N: number) => 9 * N;
@@ -56,7 +45,7 @@ type KronRegion = 'dFactors' | 'slots';
 
 const kruLstmForward: KernelFunc = (args) => {
   const backend = args.backend as WebGPUBackend;
-  const sizes = readSizes(args.attrs);
+  const sizes = readSizes(args.attrs, 'KruLstmRecurrence');
   const { x, factors, U, b, probe } = requireInputs(KRU_LSTM_RECURRENCE, args.inputs, [
     'x',
     'factors',
@@ -78,7 +67,7 @@ const kruLstmForward: KernelFunc = (args) => {
 
 const kruLstmBackward: KernelFunc = (args) => {
   const backend = args.backend as WebGPUBackend;
-  const sizes = readSizes(args.attrs);
+  const sizes = readSizes(args.attrs, 'KruLstmRecurrence');
   const { dH, x, factors, U, H, C, G } = requireInputs(KRU_LSTM_RECURRENCE_GRAD, args.inputs, [
     'dH',
     'x',
