@@ -20,7 +20,7 @@ import {
   RNN_RECURRENCE_GRAD,
   STEP_NORMS,
 } from '../ops';
-import { readKruAttrs, readRnnActivation } from '../attrs';
+import { readKruAttrs, readRnnActivation, readSizes } from '../attrs';
 import { kruBackward, kruForward, type KruDims } from './kru';
 import { rnnBackward, rnnForward, type RnnDims } from './rnn';
 import { lstmBackward, lstmForward } from './lstm';
@@ -184,22 +184,15 @@ function lstmDims(inputs: NamedTensorInfoMap): LstmDims {
 
 /** Dims of a KRU-LSTM call from x [B,T,D] and the attr sizes, checking factors [4·Σ p_f²], U and b. */
 function kruLstmDims(inputs: NamedTensorInfoMap, attrs: NamedAttrMap | undefined): KruLstmDims {
-  const sizes = attrs?.sizes;
-  if (
-    !Array.isArray(sizes) ||
-    sizes.length === 0 ||
-    !sizes.every((s) => Number.isInteger(s) && (s as number) >= 1)
-  ) {
-    throw new Error('KruLstmRecurrence: attr sizes must be a non-empty list of positive integers');
-  }
+  const sizes = readSizes(attrs, 'KruLstmRecurrence');
   const x = input(inputs, 'x');
   if (x.shape.length !== 3) throw new Error(`KruLstmRecurrence: x must be [B, T, D], got [${x.shape}]`);
   const [B, T, D] = x.shape;
-  const N = factorLayout(sizes as number[]).N;
-  expectShape('factors', input(inputs, 'factors'), [4 * gateFactorLength(sizes as number[])]);
+  const N = factorLayout(sizes).N;
+  expectShape('factors', input(inputs, 'factors'), [4 * gateFactorLength(sizes)]);
   expectShape('U', input(inputs, 'U'), [4 * N, D]);
   expectShape('b', input(inputs, 'b'), [4 * N]);
-  return { B, T, D, N, sizes: sizes as number[] };
+  return { B, T, D, N, sizes };
 }
 
 type Values = (name: string) => Float32Array;
