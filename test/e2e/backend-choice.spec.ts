@@ -4,16 +4,8 @@
 // figures in the status line and the winner (cpu, by far), the choice remembered in IndexedDB for the device and
 // the run's configuration class, and a later load of that class using it without measuring.
 import type { Page } from '@playwright/test';
-import { expect, test, watchSecurity, type SecurityLog } from './fixtures';
+import { expect, inWebgpuBrowser, test } from './fixtures';
 import { open, stepCount, watchErrors } from './helpers';
-
-const WEBGPU_FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface',
-];
 
 /**
  * The default run (a KRU and an RNN of 64 units, adding problem, T = 50, batch 32), with the debug switch:
@@ -38,15 +30,7 @@ test('measures cpu and webgpu on the first run of a class, shows both, and reuse
   baseURL,
 }) => {
   test.setTimeout(90_000);
-  const browser = await playwright.chromium.launch({
-    ...launchOptions,
-    args: [...(launchOptions.args ?? []), ...WEBGPU_FLAGS],
-  });
-  try {
-    const context = await browser.newContext({ baseURL });
-    const log: SecurityLog = { origin: null, violations: [], offOrigin: [] };
-    await watchSecurity(context, log);
-    const page = await context.newPage();
+  await inWebgpuBrowser({ playwright, launchOptions, baseURL }, async (page, log) => {
     const errors = watchErrors(page);
 
     // First load: the worker says it is measuring, then which backend won and by how much.
@@ -92,9 +76,7 @@ test('measures cpu and webgpu on the first run of a class, shows both, and reuse
     expect(errors).toEqual([]);
     expect(log.violations).toEqual([]);
     expect(log.offOrigin).toEqual([]);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('without a WebGPU adapter there is nothing to measure, and the status line says so', async ({

@@ -1,7 +1,7 @@
 // End-to-end: the built page's Content-Security-Policy (vite.config.ts). The fixtures' guard records a violation
 // and a request to another origin when one happens, and every tfjs backend trains under the policy with none.
 import type { Page } from '@playwright/test';
-import { expect, test, watchSecurity, type SecurityLog } from './fixtures';
+import { expect, inWebgpuBrowser, test } from './fixtures';
 import { open, stepCount, watchErrors } from './helpers';
 
 test('the built page carries the policy; the guard records a violation and a request elsewhere', async ({
@@ -58,32 +58,13 @@ for (const [backend, query] of [
   });
 }
 
-// WebGPU in headless Chromium needs flags (SwiftShader's software adapter, slow): a browser of its own.
-const WEBGPU_FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface',
-];
-
 test('the webgpu backend trains under the policy', async ({ playwright, launchOptions, baseURL }) => {
   test.setTimeout(120_000);
-  const browser = await playwright.chromium.launch({
-    ...launchOptions,
-    args: [...(launchOptions.args ?? []), ...WEBGPU_FLAGS],
-  });
-  try {
-    const context = await browser.newContext({ baseURL });
-    const log: SecurityLog = { origin: null, violations: [], offOrigin: [] };
-    await watchSecurity(context, log);
-    const page = await context.newPage();
+  await inWebgpuBrowser({ playwright, launchOptions, baseURL }, async (page, log) => {
     const errors = watchErrors(page);
     await trainOneStep(page, 'webgpu', SMALL);
     expect(errors).toEqual([]);
     expect(log.violations).toEqual([]);
     expect(log.offOrigin).toEqual([]);
-  } finally {
-    await browser.close();
-  }
+  });
 });

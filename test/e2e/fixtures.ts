@@ -5,6 +5,8 @@ import {
   test as base,
   expect,
   type BrowserContext,
+  type LaunchOptions,
+  type PlaywrightWorkerArgs,
   type ConsoleMessage,
   type Page,
   type Request,
@@ -90,3 +92,35 @@ export const test = base.extend<{ security: SecurityLog }>({
     { auto: true },
   ],
 });
+
+/** Chromium's flags for WebGPU on SwiftShader's software adapter (headless Chromium has no other; slow). */
+export const WEBGPU_FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-vulkan-surface',
+];
+
+/**
+ * Runs `body` on a page of a Chromium of its own with WebGPU (WEBGPU_FLAGS), its context watched for policy
+ * violations and off-origin requests into `log` (the automatic fixture watches only the default browser).
+ */
+export async function inWebgpuBrowser(
+  env: { playwright: PlaywrightWorkerArgs['playwright']; launchOptions: LaunchOptions; baseURL?: string },
+  body: (page: Page, log: SecurityLog) => Promise<void>,
+): Promise<void> {
+  const { playwright, launchOptions, baseURL } = env;
+  const browser = await playwright.chromium.launch({
+    ...launchOptions,
+    args: [...(launchOptions.args ?? []), ...WEBGPU_FLAGS],
+  });
+  try {
+    const context = await browser.newContext({ baseURL });
+    const log: SecurityLog = { origin: null, violations: [], offOrigin: [] };
+    await watchSecurity(context, log);
+    await body(await context.newPage(), log);
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,7 +1,7 @@
 // End-to-end: faults that must not lose the run. A diverged model goes back to its last good checkpoint in one
 // click; a training worker whose step throws, or that dies without a word, is replaced within about a second and
 // the run resumes from its last checkpoint.
-import { expect, test } from './fixtures';
+import { expect, inWebgpuBrowser, test } from './fixtures';
 import { open, stepCount, watchErrors } from './helpers';
 import type { Page } from '@playwright/test';
 
@@ -101,19 +101,7 @@ test('a lost GPU device moves the run to a new worker on the cpu backend, from i
 }) => {
   test.setTimeout(150_000);
   // WebGPU in headless Chromium: SwiftShader's software adapter, behind flags (a browser of its own, slow).
-  const browser = await playwright.chromium.launch({
-    ...launchOptions,
-    args: [
-      ...(launchOptions.args ?? []),
-      '--enable-unsafe-webgpu',
-      '--enable-features=Vulkan',
-      '--use-vulkan=swiftshader',
-      '--use-webgpu-adapter=swiftshader',
-      '--disable-vulkan-surface',
-    ],
-  });
-  try {
-    const page = await (await browser.newContext({ baseURL })).newPage();
+  await inWebgpuBrowser({ playwright, launchOptions, baseURL }, async (page) => {
     const errors = watchErrors(page);
     await open(page, '?backend=webgpu&debug=faults&models=rnn:rnn&rnn.N=16&T=10&batch=8');
     await expect(page.getByTestId('backend')).toHaveText('webgpu');
@@ -137,7 +125,5 @@ test('a lost GPU device moves the run to a new worker on the cpu backend, from i
     await page.getByTestId('step').click();
     await expect.poll(() => stepCount(page)).toBe(3);
     expect(errors).toEqual([]);
-  } finally {
-    await browser.close();
-  }
+  });
 });

@@ -1,16 +1,8 @@
 // End-to-end: WebGPU in a real browser. Headless Chromium has only SwiftShader's software adapter, behind flags
 // (a browser of its own, ~1 step/s for a small run): `?backend=webgpu` must train a KRU through the WGSL kernels
 // in the worker for several steps, say webgpu in the status line, and log no console error.
-import { expect, test, watchSecurity, type SecurityLog } from './fixtures';
+import { expect, inWebgpuBrowser, test } from './fixtures';
 import { open, stepCount, watchErrors } from './helpers';
-
-const WEBGPU_FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface',
-];
 
 /** A KRU of 16 units (four 2×2 factors) on the adding problem, T = 10, batch 8: small enough for SwiftShader. */
 const SMALL_KRU = '&models=kru:kru&kru.N=16&kru.factors=2,2,2,2&T=10&batch=8';
@@ -21,15 +13,7 @@ test('?backend=webgpu trains a KRU 5 steps and more through the WGSL kernels in 
   baseURL,
 }) => {
   test.setTimeout(90_000);
-  const browser = await playwright.chromium.launch({
-    ...launchOptions,
-    args: [...(launchOptions.args ?? []), ...WEBGPU_FLAGS],
-  });
-  try {
-    const context = await browser.newContext({ baseURL });
-    const log: SecurityLog = { origin: null, violations: [], offOrigin: [] };
-    await watchSecurity(context, log);
-    const page = await context.newPage();
+  await inWebgpuBrowser({ playwright, launchOptions, baseURL }, async (page, log) => {
     const errors = watchErrors(page);
     await open(page, `?backend=webgpu${SMALL_KRU}`);
     const backend = page.getByTestId('backend');
@@ -56,7 +40,5 @@ test('?backend=webgpu trains a KRU 5 steps and more through the WGSL kernels in 
     expect(errors).toEqual([]);
     expect(log.violations).toEqual([]);
     expect(log.offOrigin).toEqual([]);
-  } finally {
-    await browser.close();
-  }
+  });
 });
