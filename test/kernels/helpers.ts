@@ -273,14 +273,21 @@ export function expectKruGrads(pr: KruProblem, g: Float32Array[]): void {
   expectClose(g[5], centralDiff(pr.probe, f), 'dProbe');
 }
 
+/** g[i] (a kernel's gradient with respect to input i) against central differences of the float64 loss f. */
+function expectGradsOf(f: () => number, g: Float32Array[], wrt: Array<[string, Float64Array]>): void {
+  wrt.forEach(([name, a], i) => expectClose(g[i], centralDiff(a, f), name));
+}
+
 /** Every RNN gradient against central differences of the float64 loss. */
 export function expectRnnGrads(pr: RnnProblem, g: Float32Array[]): void {
-  const f = () => rnnLoss64(pr);
-  expectClose(g[0], centralDiff(pr.x, f), 'dx');
-  expectClose(g[1], centralDiff(pr.p.W, f), 'dW');
-  expectClose(g[2], centralDiff(pr.p.U, f), 'dU');
-  expectClose(g[3], centralDiff(pr.p.b, f), 'db');
-  expectClose(g[4], centralDiff(pr.probe, f), 'dProbe');
+  const { x, p, probe } = pr;
+  expectGradsOf(() => rnnLoss64(pr), g, [
+    ['dx', x],
+    ['dW', p.W],
+    ['dU', p.U],
+    ['db', p.b],
+    ['dProbe', probe],
+  ]);
 }
 
 // The gated kinds (docs/model.md, "LSTM" and "KRU-LSTM"): W [4N, N] or gate-major real factors [4·Σ p²].
@@ -458,20 +465,24 @@ export async function runKruLstm(
 
 /** Every LSTM gradient against central differences of the float64 loss; dProbe is the total ∂L/∂h_t. */
 export function expectLstmGrads(pr: LstmProblem, g: Float32Array[]): void {
-  const f = () => lstmLoss64(pr);
-  expectClose(g[0], centralDiff(pr.x, f), 'dx');
-  expectClose(g[1], centralDiff(pr.p.W, f), 'dW');
-  expectClose(g[2], centralDiff(pr.p.U, f), 'dU');
-  expectClose(g[3], centralDiff(pr.p.b, f), 'db');
-  expectClose(g[4], centralDiff(pr.probe, f), 'dProbe');
+  const { x, p, probe } = pr;
+  expectGradsOf(() => lstmLoss64(pr), g, [
+    ['dx', x],
+    ['dW', p.W],
+    ['dU', p.U],
+    ['db', p.b],
+    ['dProbe', probe],
+  ]);
 }
 
 /** Every KRU-LSTM gradient against central differences of the float64 loss. */
 export function expectKruLstmGrads(pr: KruLstmProblem, g: Float32Array[]): void {
-  const f = () => kruLstmLoss64(pr);
-  expectClose(g[0], centralDiff(pr.x, f), 'dx');
-  expectClose(g[1], centralDiff(pr.p.factors, f), 'dFactors');
-  expectClose(g[2], centralDiff(pr.p.U, f), 'dU');
-  expectClose(g[3], centralDiff(pr.p.b, f), 'db');
-  expectClose(g[4], centralDiff(pr.probe, f), 'dProbe');
+  const { x, p, probe } = pr;
+  expectGradsOf(() => kruLstmLoss64(pr), g, [
+    ['dx', x],
+    ['dFactors', p.factors],
+    ['dU', p.U],
+    ['db', p.b],
+    ['dProbe', probe],
+  ]);
 }
