@@ -7,13 +7,11 @@
 // matrix applied to [L, p, R·B] blocks: the inner loop runs over R·B contiguous numbers for every factor,
 // which keeps loop overhead low even for the last factor (R = 1).
 //
-// For 2×2 factors (the default factorisation) the two loops that dominate, factorApply and factorBackward,
-// run as WebAssembly SIMD (./wasm): two batch lanes per instruction, ~3× the JS loops' speed. Their scratch
-// then lives in the module's memory. The JS loops below stay for other factor sizes, odd R·B, and engines
-// without WebAssembly SIMD; the kernel tests run both.
+// These float64 JS loops are the kernel's fallback: engines without WebAssembly SIMD, and hidden sizes that
+// are not a multiple of 4. Otherwise the whole recurrence runs as float32 WebAssembly SIMD (kruForwardSimd in
+// ./kru.ts), in the same layout with the batch padded to a multiple of 4; the kernel tests run both.
 
 import { factorCopy, factorLayout } from '../../core/factor-layout';
-import type { SimdLoops } from './wasm';
 
 /** Per-factor geometry and weights as float64 copies (the factors are tiny). */
 export interface Factor {
@@ -46,7 +44,6 @@ export function factorApply(
   xi: Float64Array,
   yr: Float64Array,
   yi: Float64Array,
-  simd: SimdLoops | null,
 ): void {
   const { p, L, RB, re, im } = f;
   if (p === 2) {
@@ -59,25 +56,6 @@ export function factorApply(
       ci = im[2],
       d = re[3],
       di = im[3];
-    if (simd && RB % 2 === 0) {
-      simd.exports.apply2(
-        xr.byteOffset,
-        xi.byteOffset,
-        yr.byteOffset,
-        yi.byteOffset,
-        L,
-        RB,
-        a,
-        ai,
-        b,
-        bi,
-        c,
-        ci,
-        d,
-        di,
-      );
-      return;
-    }
     for (let l = 0; l < L; l++) {
       const o0 = 2 * l * RB;
       const o1 = o0 + RB;
@@ -128,8 +106,6 @@ export function factorBackward(
   dxr: Float64Array,
   dxi: Float64Array,
   g: Float64Array,
-  simd: SimdLoops | null,
-  sums: Float64Array | null, // where simd's backward2 leaves its sums
 ): void {
   const { p, L, RB, re, im, reOff: goff, imOff: goffIm } = f;
   if (p === 2) {
@@ -141,32 +117,6 @@ export function factorBackward(
       ci = im[2],
       d = re[3],
       di = im[3];
-    if (simd && sums && RB % 2 === 0) {
-      simd.exports.backward2(
-        xr.byteOffset,
-        xi.byteOffset,
-        dyr.byteOffset,
-        dyi.byteOffset,
-        dxr.byteOffset,
-        dxi.byteOffset,
-        L,
-        RB,
-        a,
-        ai,
-        b,
-        bi,
-        c,
-        ci,
-        d,
-        di,
-        sums.byteOffset,
-      );
-      for (let k = 0; k < 4; k++) {
-        g[goff + k] += sums[k];
-        g[goffIm + k] += sums[4 + k];
-      }
-      return;
-    }
     let g00r = 0,
       g00i = 0,
       g01r = 0,

@@ -1,9 +1,16 @@
 // Fused KRU recurrence (forward and backpropagation through time) on plain typed arrays. The tfjs cpu
-// kernels in ./index.ts wrap these; keeping the numerics free of tfjs makes them easy to benchmark. The
-// per-factor loops and the batched state layout they share are in ./kru-factor.ts.
+// kernels in ./index.ts wrap these; keeping the numerics free of tfjs makes them easy to benchmark.
+//
+// Two implementations of the same contract (docs/model.md, "Fused kernels"):
+// - WebAssembly SIMD, float32 (kruForwardSimd, kruBackwardSimd), whenever the engine has it and N is a
+//   multiple of 4: every loop is in ./wasm/loops.wat, four batch lanes per instruction; JS only moves rows of
+//   H, A, P and dH in and out of the module's memory and calls the loops in order.
+// - float64 JS loops (kruForwardJs, kruBackwardJs) otherwise, with the per-factor loops in ./kru-factor.ts.
+// The kernel tests run both against the float64 oracle.
 
+import { factorLayout, type FactorLayout } from '../../core/factor-layout';
 import { MODRELU_EPS, type KruActivation as KruActivationName } from '../../core/vocabulary';
-import { scratch, simdLoops } from './wasm';
+import { simdLoops, type SimdLoops } from './wasm';
 import { factorApply, factorBackward, splitFactors } from './kru-factor';
 
 // Small-integer activation codes: the per-element switch then compares ints, not strings.
@@ -32,8 +39,23 @@ export interface KruForwardInputs {
   probe: ArrayLike<number>; // [B, T, 2N]
 }
 
+/** The SIMD loops in use for a KRU of hidden size N, or null when the float64 JS loops run it. */
+export function kruSimd(N: number): SimdLoops | null {
+  return N % 4 === 0 ? simdLoops() : null;
+}
+
 /** H and A [B, T, 2N] (docs/model.md, KRU). */
 export function kruForward(
+  dims: KruDims,
+  activation: KruActivationName,
+  inp: KruForwardInputs,
+): { H: Float32Array; A: Float32Array } {
+  const simd = kruSimd(dims.N);
+  if (simd) return kruForwardSimd(dims, activation, inp, simd);
+  return kruForwardJs(dims, activation, inp);
+}
+
+function kruForwardJs(
   dims: KruDims,
   activation: KruActivationName,
   inp: KruForwardInputs,
@@ -47,8 +69,7 @@ export function kruForward(
   const H = new Float32Array(B * T * 2 * N);
   const A = new Float32Array(B * T * 2 * N);
   // Scratch, once per call: the state and two ping-pong buffers for the factor chain.
-  const simd = simdLoops();
-  const [hr, hi, pr, pi, qr, qi] = scratch(simd, Array(6).fill(NB)).arrays;
+  const [hr, hi, pr, pi, qr, qi] = Array.from({ length: 6 }, () => new Float64Array(NB));
   const ND = N * D;
   const act = actCode(activation);
   for (let t = 0; t < T; t++) {
@@ -64,7 +85,7 @@ export function kruForward(
       for (let f = 0; f < F; f++) {
         const dr = f % 2 === 0 ? pr : qr,
           di = f % 2 === 0 ? pi : qi;
-        factorApply(fs[f], sr, si, dr, di, simd);
+        factorApply(fs[f], sr, si, dr, di);
         sr = dr;
         si = di;
       }
@@ -147,6 +168,12 @@ export interface KruGrads {
  * from the stored H rather than kept for every step (F+1 vectors of scratch instead of T·(F+1)).
  */
 export function kruBackward(dims: KruDims, activation: KruActivationName, inp: KruBackwardInputs): KruGrads {
+  const simd = kruSimd(dims.N);
+  if (simd) return kruBackwardSimd(dims, activation, inp, simd);
+  return kruBackwardJs(dims, activation, inp);
+}
+
+function kruBackwardJs(dims: KruDims, activation: KruActivationName, inp: KruBackwardInputs): KruGrads {
   const { B, T, D, N } = dims;
   const NB = N * B;
   const ND = N * D;
@@ -164,9 +191,10 @@ export function kruBackward(dims: KruDims, activation: KruActivationName, inp: K
   const dProbe = new Float32Array(B * T * N2);
   // Per-call scratch: the carry Wᴴ da_{t+1}, da, two ping-pong buffers for the adjoint chain, and the
   // chain v^0 = h_{t−1}, v^{f+1} = W_f v^f (f < F−1).
-  const simd = simdLoops();
-  const { arrays, sums } = scratch(simd, Array(8 + 2 * F).fill(NB));
-  const [cr, ci, dar, dai, ur, ui, wr, wi, ...chain] = arrays;
+  const [cr, ci, dar, dai, ur, ui, wr, wi, ...chain] = Array.from(
+    { length: 8 + 2 * F },
+    () => new Float64Array(NB),
+  );
   const vr = chain.slice(0, F),
     vi = chain.slice(F);
   const dxAcc = new Float64Array(D);
@@ -246,14 +274,14 @@ export function kruBackward(dims: KruDims, activation: KruActivationName, inp: K
         v0i[n * B + bb] = H[o + N + n];
       }
     }
-    for (let f = 0; f < F - 1; f++) factorApply(fs[f], vr[f], vi[f], vr[f + 1], vi[f + 1], simd);
+    for (let f = 0; f < F - 1; f++) factorApply(fs[f], vr[f], vi[f], vr[f + 1], vi[f + 1]);
     // Adjoint chain from da down to Wᴴ da, accumulating the factor gradients.
     let sr = dar,
       si = dai;
     for (let f = F - 1; f >= 0; f--) {
       const tr = f === 0 ? cr : (F - 1 - f) % 2 === 0 ? ur : wr;
       const ti = f === 0 ? ci : (F - 1 - f) % 2 === 0 ? ui : wi;
-      factorBackward(fs[f], vr[f], vi[f], sr, si, tr, ti, gFactors, simd, sums);
+      factorBackward(fs[f], vr[f], vi[f], sr, si, tr, ti, gFactors);
       sr = tr;
       si = ti;
     }
@@ -265,5 +293,323 @@ export function kruBackward(dims: KruDims, activation: KruActivationName, inp: K
     db: Float32Array.from(gb),
     dBeta: Float32Array.from(gBeta),
     dProbe,
+  };
+}
+
+// ---- WebAssembly SIMD, float32 ----
+
+const asF32 = (a: ArrayLike<number>): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a));
+
+/** One factor for the SIMD loops: geometry for the padded batch, its weights and where they live. */
+interface SimdFactor {
+  p: number;
+  L: number;
+  RB: number;
+  /** the packed factors' index of Re W_f[0, 0] and Im W_f[0, 0] */
+  reOff: number;
+  imOff: number;
+}
+
+function simdFactors(layout: FactorLayout, Bp: number): SimdFactor[] {
+  return layout.sizes.map((p, f) => ({
+    p,
+    L: layout.pre[f],
+    RB: layout.post[f] * Bp,
+    reOff: layout.offsets[f],
+    imOff: layout.imOffsets[f],
+  }));
+}
+
+/** y = W_f x (state form, byte offsets in the module's memory); w holds the packed factors as float32. */
+function applySimd(
+  ex: SimdLoops['exports'],
+  f: SimdFactor,
+  w: Float32Array,
+  xr: Float32Array,
+  xi: Float32Array,
+  yr: Float32Array,
+  yi: Float32Array,
+): void {
+  if (f.p === 2) {
+    const r = f.reOff,
+      i = f.imOff;
+    ex.kapply2(
+      xr.byteOffset,
+      xi.byteOffset,
+      yr.byteOffset,
+      yi.byteOffset,
+      f.L,
+      f.RB,
+      w[r],
+      w[i],
+      w[r + 1],
+      w[i + 1],
+      w[r + 2],
+      w[i + 2],
+      w[r + 3],
+      w[i + 3],
+    );
+  } else {
+    const at = (k: number) => w.byteOffset + 4 * k;
+    ex.kapplyp(
+      xr.byteOffset,
+      xi.byteOffset,
+      yr.byteOffset,
+      yi.byteOffset,
+      f.L,
+      f.p,
+      f.RB,
+      at(f.reOff),
+      at(f.imOff),
+    );
+  }
+}
+
+/** dx = W_fᴴ dy and g += Σ dy xᴴ (g: the packed factors' float64 gradient). */
+function backwardSimd(
+  ex: SimdLoops['exports'],
+  f: SimdFactor,
+  w: Float32Array,
+  g: Float64Array,
+  xr: Float32Array,
+  xi: Float32Array,
+  dyr: Float32Array,
+  dyi: Float32Array,
+  dxr: Float32Array,
+  dxi: Float32Array,
+): void {
+  const gr = g.byteOffset + 8 * f.reOff,
+    gi = g.byteOffset + 8 * f.imOff;
+  if (f.p === 2) {
+    const r = f.reOff,
+      i = f.imOff;
+    ex.kbackward2(
+      xr.byteOffset,
+      xi.byteOffset,
+      dyr.byteOffset,
+      dyi.byteOffset,
+      dxr.byteOffset,
+      dxi.byteOffset,
+      f.L,
+      f.RB,
+      w[r],
+      w[i],
+      w[r + 1],
+      w[i + 1],
+      w[r + 2],
+      w[i + 2],
+      w[r + 3],
+      w[i + 3],
+      gr,
+      gi,
+    );
+  } else {
+    const at = (k: number) => w.byteOffset + 4 * k;
+    ex.kbackwardp(
+      xr.byteOffset,
+      xi.byteOffset,
+      dyr.byteOffset,
+      dyi.byteOffset,
+      dxr.byteOffset,
+      dxi.byteOffset,
+      f.L,
+      f.p,
+      f.RB,
+      at(f.reOff),
+      at(f.imOff),
+      gr,
+      gi,
+    );
+  }
+}
+
+/** What both directions copy into the module once per call: x [Bp][T][D], Uᵀ [2][D][N], b, β per n, factors. */
+function loadCommon(
+  dims: KruDims,
+  inp: { x: ArrayLike<number>; U: ArrayLike<number>; beta: ArrayLike<number>; factors: ArrayLike<number> },
+  xw: Float32Array,
+  Ut: Float32Array,
+  betaN: Float32Array,
+  fw: Float32Array,
+): void {
+  const { N, D } = dims;
+  xw.set(asF32(inp.x));
+  const U = inp.U;
+  for (let c = 0; c < 2; c++)
+    for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) Ut[(c * D + d) * N + n] = U[(c * N + n) * D + d];
+  if (inp.beta.length === 1) betaN.fill(inp.beta[0]);
+  else betaN.set(asF32(inp.beta));
+  fw.set(asF32(inp.factors));
+}
+
+/** Bytes for the workspace's length lists: the batch padded to a multiple of 4 lanes. */
+const padBatch = (B: number) => (B + 3) & ~3;
+
+function kruForwardSimd(
+  dims: KruDims,
+  activation: KruActivationName,
+  inp: KruForwardInputs,
+  simd: SimdLoops,
+): { H: Float32Array; A: Float32Array } {
+  const { B, T, D, N } = dims;
+  const N2 = 2 * N;
+  const Bp = padBatch(B);
+  const NB = N * Bp;
+  const len = B * T * N2;
+  const layout = factorLayout(dims.sizes);
+  const fs = simdFactors(layout, Bp);
+  const F = fs.length;
+  // A and H [Bp][T][2N] (rows b ≥ B are the padding lanes, zero where they enter), the state and two
+  // ping-pong buffers for the factor chain.
+  const ws = simd.typedWorkspace(
+    [Bp * T * N2, Bp * T * N2, NB, NB, NB, NB, NB, NB, Bp * T * D, 2 * D * N, N2, N, layout.packedLength],
+    [],
+  ).f32;
+  const [Aw, Hw, hr, hi, pr, pi, qr, qi, xw, Ut, bias, betaN, fw] = ws;
+  loadCommon(dims, inp, xw, Ut, betaN, fw);
+  bias.set(asF32(inp.b));
+  Hw.set(asF32(inp.probe)); // h_t = σ(a_t) + P_t is added in place
+  const ex = simd.exports;
+  const act = actCode(activation);
+  const rs = T * N2 * 4; // bytes from one sequence's row to the next
+  for (let t = 0; t < T; t++) {
+    const At = Aw.byteOffset + t * N2 * 4,
+      Ht = Hw.byteOffset + t * N2 * 4;
+    // z = W h_{t−1} into A's rows (h_0 = 0: A starts zero).
+    if (t > 0) {
+      let sr = hr,
+        si = hi;
+      for (let f = 0; f < F; f++) {
+        const dr = f % 2 === 0 ? pr : qr,
+          di = f % 2 === 0 ? pi : qi;
+        applySimd(ex, fs[f], fw, sr, si, dr, di);
+        sr = dr;
+        si = di;
+      }
+      ex.ktoRows(sr.byteOffset, si.byteOffset, At, rs, N, Bp, 0);
+    }
+    ex.kforwardElem(
+      At,
+      Ht,
+      rs,
+      xw.byteOffset,
+      t,
+      T,
+      D,
+      Ut.byteOffset,
+      bias.byteOffset,
+      betaN.byteOffset,
+      N,
+      Bp,
+      act,
+    );
+    // The state is H itself (float32, probe included): the backward recomputes the chain from H.
+    ex.ktoState(Ht, rs, hr.byteOffset, hi.byteOffset, N, Bp);
+  }
+  return { H: Hw.slice(0, len), A: Aw.slice(0, len) };
+}
+
+function kruBackwardSimd(
+  dims: KruDims,
+  activation: KruActivationName,
+  inp: KruBackwardInputs,
+  simd: SimdLoops,
+): KruGrads {
+  const { B, T, D, N } = dims;
+  const N2 = 2 * N;
+  const Bp = padBatch(B);
+  const NB = N * Bp;
+  const len = B * T * N2;
+  const layout = factorLayout(dims.sizes);
+  const fs = simdFactors(layout, Bp);
+  const F = fs.length;
+  const { f32, f64 } = simd.typedWorkspace(
+    [
+      Bp * T * N2, // dH, which becomes ∂L/∂P in place as the carry is added
+      Bp * T * N2, // A, which becomes da step by step
+      Bp * T * N2, // H
+      ...Array<number>(8 + 2 * F).fill(NB), // carry, da, adjoint ping-pong, the chain v^0 … v^{F−1}
+      Bp * T * D, // x
+      Bp * T * D, // dx
+      2 * D * N, // Uᵀ
+      N, // β per n
+      layout.packedLength,
+      N2, // float32 sums over the batch, flushed into float64 every step: db, dU, dβ
+      2 * D * N,
+      N,
+      4 * D, // dx accumulators
+    ],
+    [layout.packedLength, N2, 2 * D * N, N],
+  );
+  const [dHw, Aw, Hw, cr, ci, dar, dai, ur, ui, wr, wi, ...rest] = f32;
+  const vr = rest.slice(0, F),
+    vi = rest.slice(F, 2 * F);
+  const [xw, dxw, Ut, betaN, fw, gbT, gUT, gBT, dxAcc] = rest.slice(2 * F);
+  const [gF, gb, gU, gBeta] = f64;
+  loadCommon(dims, inp, xw, Ut, betaN, fw);
+  dHw.set(asF32(inp.dH));
+  Aw.set(asF32(inp.A));
+  Hw.set(asF32(inp.H));
+  const ex = simd.exports;
+  const act = actCode(activation);
+  const rs = T * N2 * 4;
+  const row = (w: Float32Array, t: number) => w.byteOffset + t * N2 * 4;
+  for (let t = T - 1; t >= 0; t--) {
+    ex.kbackwardElem(
+      row(dHw, t),
+      row(Aw, t),
+      rs,
+      xw.byteOffset,
+      t,
+      T,
+      D,
+      Ut.byteOffset,
+      betaN.byteOffset,
+      dxw.byteOffset,
+      gbT.byteOffset,
+      gUT.byteOffset,
+      gBT.byteOffset,
+      dxAcc.byteOffset,
+      N,
+      Bp,
+      act,
+    );
+    ex.kflush(gbT.byteOffset, gb.byteOffset, N2);
+    ex.kflush(gUT.byteOffset, gU.byteOffset, 2 * D * N);
+    if (act === MODRELU) ex.kflush(gBT.byteOffset, gBeta.byteOffset, N);
+    if (t === 0) break; // h_0 = 0: no factor gradient and nothing earlier to carry to.
+    // v^0 = h_{t−1} (from H), v^1 … v^{F−1}; da_t (in A's rows now) into state form.
+    ex.ktoState(row(Hw, t - 1), rs, vr[0].byteOffset, vi[0].byteOffset, N, Bp);
+    ex.ktoState(row(Aw, t), rs, dar.byteOffset, dai.byteOffset, N, Bp);
+    for (let f = 0; f < F - 1; f++) applySimd(ex, fs[f], fw, vr[f], vi[f], vr[f + 1], vi[f + 1]);
+    // Adjoint chain from da down to Wᴴ da, accumulating the factor gradients; the carry is added to dH_{t−1}.
+    let sr = dar,
+      si = dai;
+    for (let f = F - 1; f >= 0; f--) {
+      const tr = f === 0 ? cr : (F - 1 - f) % 2 === 0 ? ur : wr;
+      const ti = f === 0 ? ci : (F - 1 - f) % 2 === 0 ? ui : wi;
+      backwardSimd(ex, fs[f], fw, gF, vr[f], vi[f], sr, si, tr, ti);
+      sr = tr;
+      si = ti;
+    }
+    ex.ktoRows(cr.byteOffset, ci.byteOffset, row(dHw, t - 1), rs, N, Bp, 1);
+  }
+  // dU back from [2][D][N] to [2][N][D]; a scalar β's gradient is the sum over n.
+  const dU = new Float32Array(2 * N * D);
+  for (let c = 0; c < 2; c++)
+    for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) dU[(c * N + n) * D + d] = gU[(c * D + d) * N + n];
+  let dBeta: Float32Array;
+  if (inp.beta.length === 1) {
+    let s = 0;
+    for (let n = 0; n < N; n++) s += gBeta[n];
+    dBeta = Float32Array.of(s);
+  } else dBeta = Float32Array.from(gBeta);
+  return {
+    dx: dxw.slice(0, B * T * D),
+    dFactors: Float32Array.from(gF),
+    dU,
+    db: Float32Array.from(gb),
+    dBeta,
+    dProbe: dHw.slice(0, len),
   };
 }

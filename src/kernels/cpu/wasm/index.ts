@@ -1,13 +1,14 @@
-// WebAssembly SIMD versions of the fused cpu kernels' hot loops (source: ./loops.wat): a 2×2 KRU factor's
-// application and backward (../kru.ts), the dense RNN's and LSTM's C += A·Bᵀ (../rnn.ts, ../lstm.ts), and the
-// LSTM's sigmoid and tanh (../lstm-cell.ts); ~3× the speed of the JS loops. The module can only read its own
-// memory, so the kernels take their float64 scratch from `SimdLoops.workspace`. Without WebAssembly SIMD (or
-// after setSimdLoops(false), which the tests use to cover both paths) the JS loops do all the work.
+// WebAssembly SIMD versions of the fused cpu kernels' hot loops (source: ./loops.wat): the KRU's whole
+// recurrence in float32 (../kru.ts), the dense RNN's and LSTM's C += A·Bᵀ (../gemm.ts) and the LSTM's sigmoid
+// and tanh (../lstm-cell.ts). The module can only read its own memory, so the kernels take their scratch from
+// `SimdLoops.workspace` / `typedWorkspace`. Without WebAssembly SIMD (or after setSimdLoops(false), which the
+// tests use to cover both paths) the JS loops do all the work.
 import { LOOPS_WASM_BASE64 } from './loops-wasm';
 
 interface Exports {
   memory: WebAssembly.Memory;
-  apply2(
+  /** The KRU's float32 loops (../kru.ts; loops.wat says what each computes). */
+  kapply2(
     xr: number,
     xi: number,
     yr: number,
@@ -23,7 +24,7 @@ interface Exports {
     d: number,
     di: number,
   ): void;
-  backward2(
+  kbackward2(
     xr: number,
     xi: number,
     dyr: number,
@@ -41,7 +42,71 @@ interface Exports {
     d: number,
     di: number,
     g: number,
+    gi: number,
   ): void;
+  kapplyp(
+    xr: number,
+    xi: number,
+    yr: number,
+    yi: number,
+    L: number,
+    p: number,
+    RB: number,
+    wr: number,
+    wi: number,
+  ): void;
+  kbackwardp(
+    xr: number,
+    xi: number,
+    dyr: number,
+    dyi: number,
+    dxr: number,
+    dxi: number,
+    L: number,
+    p: number,
+    RB: number,
+    wr: number,
+    wi: number,
+    g: number,
+    gi: number,
+  ): void;
+  ktoState(rows: number, rs: number, re: number, im: number, N: number, Bp: number): void;
+  ktoRows(re: number, im: number, rows: number, rs: number, N: number, Bp: number, add: number): void;
+  kforwardElem(
+    A: number,
+    H: number,
+    rs: number,
+    x: number,
+    t: number,
+    T: number,
+    D: number,
+    Ut: number,
+    bias: number,
+    beta: number,
+    N: number,
+    Bp: number,
+    act: number,
+  ): void;
+  kbackwardElem(
+    dH: number,
+    A: number,
+    rs: number,
+    x: number,
+    t: number,
+    T: number,
+    D: number,
+    Ut: number,
+    beta: number,
+    dx: number,
+    gb: number,
+    gU: number,
+    gB: number,
+    acc: number,
+    N: number,
+    Bp: number,
+    act: number,
+  ): void;
+  kflush(tmp: number, acc: number, n: number): void;
   gemmABt(
     C: number,
     A: number,
@@ -58,25 +123,22 @@ interface Exports {
   tanhs(p: number, n: number): void;
 }
 
-/** backward2 writes its eight sums here (byte 0 of the module's memory); scratch arrays start after. */
-const SUMS_BYTES = 64;
 const PAGE_BYTES = 65536;
 
 export interface SimdLoops {
   readonly exports: Exports;
   /**
-   * Zeroed float64 arrays of the given lengths in the module's memory, and a view of the eight sums backward2
-   * writes (Re G00, G01, G10, G11, then Im). They stay valid until the next call, which may grow the memory
-   * (detaching them) or move to a fresh instance: one kernel call at a time uses them, and calls `exports`
-   * only after taking its workspace.
+   * Zeroed float64 arrays of the given lengths in the module's memory. They stay valid until the next call,
+   * which may grow the memory (detaching them) or move to a fresh instance: one kernel call at a time uses
+   * them, and calls `exports` only after taking its workspace.
    */
   workspace(lengths: number[]): Workspace;
+  /** Zeroed float32 and float64 arrays, each 16-byte aligned, valid as workspace()'s are. */
+  typedWorkspace(f32: number[], f64: number[]): { f32: Float32Array[]; f64: Float64Array[] };
 }
 
 export interface Workspace {
   arrays: Float64Array[];
-  /** null outside the SIMD module's memory */
-  sums: Float64Array | null;
 }
 
 /**
@@ -105,24 +167,41 @@ function instantiate(module: WebAssembly.Module): Exports {
   return new WebAssembly.Instance(module, {}).exports as unknown as Exports;
 }
 
-function workspace(module: WebAssembly.Module, lengths: number[]): Workspace {
-  const need = SUMS_BYTES + lengths.reduce((n, l) => n + l * 8, 0);
+/** The module's memory, grown (or replaced by a fresh instance) to hold `need` bytes. */
+function memoryFor(module: WebAssembly.Module, need: number): ArrayBuffer {
   let ex = (instance ??= instantiate(module));
   if (ex.memory.buffer.byteLength > SHRINK_ABOVE_BYTES && need * 4 < ex.memory.buffer.byteLength) {
     ex = instance = instantiate(module);
   }
   const have = ex.memory.buffer.byteLength;
   if (need > have) ex.memory.grow(Math.ceil((need - have) / PAGE_BYTES));
-  const buffer = ex.memory.buffer;
-  const arrays: Float64Array[] = [];
-  let offset = SUMS_BYTES;
-  for (const length of lengths) {
-    const a = new Float64Array(buffer, offset, length);
+  return ex.memory.buffer;
+}
+
+const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+function typedWorkspace(
+  module: WebAssembly.Module,
+  f32: number[],
+  f64: number[],
+): { f32: Float32Array[]; f64: Float64Array[] } {
+  const need = [...f32.map((l) => l * 4), ...f64.map((l) => l * 8)].reduce((n, b) => n + align16(b), 0);
+  const buffer = memoryFor(module, need);
+  let offset = 0;
+  const take = <A extends Float32Array | Float64Array>(make: (o: number) => A, bytes: number): A => {
+    const a = make(offset);
     a.fill(0);
-    arrays.push(a);
-    offset += length * 8;
-  }
-  return { arrays, sums: new Float64Array(buffer, 0, 8) };
+    offset += align16(bytes);
+    return a;
+  };
+  return {
+    f32: f32.map((l) => take((o) => new Float32Array(buffer, o, l), l * 4)),
+    f64: f64.map((l) => take((o) => new Float64Array(buffer, o, l), l * 8)),
+  };
+}
+
+function workspace(module: WebAssembly.Module, lengths: number[]): Workspace {
+  return { arrays: typedWorkspace(module, [], lengths).f64 };
 }
 
 /** Bytes of WebAssembly memory the SIMD loops hold now (0 before their first use). */
@@ -133,7 +212,7 @@ export function simdMemoryBytes(): number {
 /** A kernel call's float64 scratch: in the SIMD module's memory when `simd` is given, else ordinary arrays. */
 export function scratch(simd: SimdLoops | null, lengths: number[]): Workspace {
   if (simd) return simd.workspace(lengths);
-  return { arrays: lengths.map((l) => new Float64Array(l)), sums: null };
+  return { arrays: lengths.map((l) => new Float64Array(l)) };
 }
 
 /** The SIMD kernels, or null when WebAssembly SIMD is unavailable or switched off. */
@@ -146,6 +225,7 @@ export function simdLoops(): SimdLoops | null {
       return (instance ??= instantiate(module));
     },
     workspace: (lengths) => workspace(module, lengths),
+    typedWorkspace: (f32, f64) => typedWorkspace(module, f32, f64),
   };
 }
 
