@@ -122,6 +122,14 @@ const FACTORS = factors({
   help: 'p_0,…,p_{F-1}: W = W_0 ⊗ … ⊗ W_{F-1}, their product must equal N',
 });
 
+/** The init gain of the RNN kinds (what it scales is the kind's `help`). */
+const gainRow = (help: string) =>
+  num({ key: 'gain', flag: 'init-scale', label: 'Init gain', min: 0, exclusiveMin: true, max: 100, help });
+
+/** λ, live: the strength of a factored kind's penalty (which penalty is the kind's `help`). */
+const lambdaRow = (label: string, help: string) =>
+  num({ key: 'lambda', label, min: 0, max: 1000, log: true, live: true, help });
+
 const RNN_ACTIVATION = choice(RNN_ACTIVATIONS, {
   key: 'act',
   flag: 'activation',
@@ -156,15 +164,10 @@ export const MODEL_TABLES = {
         help: 'gaussian init: the std of every real and imaginary entry',
       }),
     },
-    lambda: num({
-      key: 'lambda',
-      label: 'λ (soft unitary)',
-      min: 0,
-      max: 1000,
-      log: true,
-      live: true,
-      help: 'strength of the penalty λ·Σ_f ‖W_fᴴW_f − I‖²; changes apply at the next step',
-    }),
+    lambda: lambdaRow(
+      'λ (soft unitary)',
+      'strength of the penalty λ·Σ_f ‖W_fᴴW_f − I‖²; changes apply at the next step',
+    ),
     strict: bool({
       key: 'strict',
       label: 'Strictly unitary',
@@ -180,30 +183,17 @@ export const MODEL_TABLES = {
         label: 'Initialisation',
         help: 'gaussian, orthogonal or identity W',
       }),
-      gain: num({
-        key: 'gain',
-        flag: 'init-scale',
-        label: 'Init gain',
-        min: 0,
-        exclusiveMin: true,
-        max: 100,
-        help: 'gaussian init: W ~ N(0, gain²/N)',
-      }),
+      gain: gainRow('gaussian init: W ~ N(0, gain²/N)'),
     },
   },
   lstm: { ...MODEL_COMMON },
   'kru-lstm': {
     ...MODEL_COMMON,
     factors: FACTORS,
-    lambda: num({
-      key: 'lambda',
-      label: 'λ (soft orthogonal)',
-      min: 0,
-      max: 1000,
-      log: true,
-      live: true,
-      help: "strength of the penalty λ·Σ ‖R_fᵀR_f − I‖² on every gate's real factors; changes apply at the next step",
-    }),
+    lambda: lambdaRow(
+      'λ (soft orthogonal)',
+      "strength of the penalty λ·Σ ‖R_fᵀR_f − I‖² on every gate's real factors; changes apply at the next step",
+    ),
   },
   lowrank: {
     ...MODEL_COMMON,
@@ -215,15 +205,7 @@ export const MODEL_TABLES = {
       help: 'W = A·B with A N×r and B r×N: 2·N·r recurrent parameters; r ≤ N',
     }),
     activation: RNN_ACTIVATION,
-    gain: num({
-      key: 'gain',
-      flag: 'init-scale',
-      label: 'Init gain',
-      min: 0,
-      exclusiveMin: true,
-      max: 100,
-      help: 'A and B start N(0, gain/N): the r non-zero singular values of W = A·B start near gain',
-    }),
+    gain: gainRow('A and B start N(0, gain/N): the r non-zero singular values of W = A·B start near gain'),
   },
 } as const;
 
