@@ -1,7 +1,8 @@
 // k KRUs of one shape and one set of training options — a λ sweep's group — trained as ONE stacked model: each
 // parameter is one tfjs variable [k, …], so the read-out, the loss, the penalty, the metrics and the optimiser
 // are one op each for all k models instead of one per model. Only the fused recurrence (forward and backward)
-// and ‖∂L/∂h_t‖ run once per model. This saves tfjs's per-op cost, not arithmetic: k tiny KRUs then cost well
+// and ‖∂L/∂h_t‖ run once per model, and where the backend has the fused read-out and loss (cpu, impl fused) so
+// do they: one kernel per model, as in Trainer, so that the numbers stay those of a model alone. This saves tfjs's per-op cost, not arithmetic: k tiny KRUs then cost well
 // under k times one, while a step that is mostly arithmetic (the default N = 64 run) costs about the same
 // (bench/sweep.md).
 //
@@ -15,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { factorEnd, factorLayout } from '../core/factor-layout';
 import type { KruSpec } from '../model/config';
 import { hiddenStates, paramShapes, readout, type ParamArrays, type ParamTensors } from '../model/models';
-import { accuracy, taskLoss } from '../model/loss';
+import { accuracy, readoutLoss, taskLoss, usesFusedReadout } from '../model/loss';
 import { polarFactors } from '../model/polar';
 import { stepNorms } from '../kernels/ops';
 import type { Batch } from '../tasks/types';
@@ -149,6 +150,19 @@ export class StackedTrainer {
     let acc!: tf.Tensor1D;
     const f = (...args: tf.Tensor[]): tf.Scalar => {
       const parts = args.map((a) => tf.unstack(a));
+      if (usesFusedReadout(this.options.impl)) {
+        // The fused read-out and loss (one kernel per model, as in Trainer): the same numbers as alone.
+        const outs = Array.from({ length: k }, (_, i) => {
+          const p: ParamTensors = {};
+          names.forEach((n, j) => (p[n] = parts[j][i]));
+          const H = hiddenStates(this.spec, p, b.x, parts[names.length][i] as tf.Tensor3D, this.options.impl);
+          return readoutLoss(p, H, b, this.options.impl);
+        });
+        loss = tf.keep(tf.stack(outs.map((o) => o.loss)) as tf.Tensor1D);
+        acc = tf.keep(tf.stack(outs.map((o) => o.accuracy)) as tf.Tensor1D);
+        reg = tf.keep(stackedPenalty(this.spec, args[names.indexOf('factors')] as tf.Tensor2D));
+        return tf.sum(tf.add(loss, tf.mul(reg, lambda)));
+      }
       const rows = Array.from({ length: k }, (_, i) => {
         const p: ParamTensors = {};
         names.forEach((n, j) => (p[n] = parts[j][i]));
@@ -202,7 +216,17 @@ export class StackedTrainer {
       const [B, T] = b.x.shape;
       const p: ParamTensors = {};
       for (const n of this.names) p[n] = tf.unstack(this.vars[n])[i];
-      const Y = readout(p, this.predictRows(p, b, tf.zeros([B, T, this.width])));
+      const probe = tf.zeros([B, T, this.width]) as tf.Tensor3D;
+      if (usesFusedReadout(this.options.impl)) {
+        const out = readoutLoss(
+          p,
+          hiddenStates(this.spec, p, b.x, probe, this.options.impl),
+          b,
+          this.options.impl,
+        );
+        return tf.stack([out.loss, out.accuracy]) as tf.Tensor1D;
+      }
+      const Y = readout(p, this.predictRows(p, b, probe));
       const acc = b.hasAccuracy ? accuracy(Y, b.values, b.weights, b.count) : tf.scalar(NaN);
       return tf.stack([taskLoss(Y, b.values, b.weights, b.count, b.loss), acc]) as tf.Tensor1D;
     });

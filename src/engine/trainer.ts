@@ -7,13 +7,12 @@ import {
   hiddenStates,
   orthogonalDeviation,
   paramShapes,
-  readout,
   stateWidth,
   type ParamArrays,
   type ParamTensors,
 } from '../model/models';
 import { regularizer, shownDense, shownFactors } from '../model/recurrent-matrix';
-import { accuracy, targetPositions, taskLoss } from '../model/loss';
+import { readoutLoss, targetPositions } from '../model/loss';
 import type { LossKind } from '../tasks/types';
 import { stepNorms } from '../kernels/ops';
 import { polarFactors } from '../model/polar';
@@ -144,12 +143,13 @@ export class Trainer {
     return this.lr;
   }
 
-  /** Forward pass to the predictions: [B, K] at the last step when lastStepOnly, else [B·T, K]. */
-  predict(p: ParamTensors, batch: DeviceBatch, probe: tf.Tensor3D): tf.Tensor2D {
+  /**
+   * Forward pass to the batch-mean task loss and the accuracy (NaN without one): the hidden states, then the
+   * read-out and the loss (src/model/loss.ts readoutLoss: one fused kernel on cpu with impl 'fused').
+   */
+  lossOf(p: ParamTensors, batch: DeviceBatch, probe: tf.Tensor3D): { loss: tf.Scalar; accuracy: tf.Scalar } {
     const H = hiddenStates(this.spec, p, batch.x, probe, this.options.impl);
-    const [B, T] = batch.x.shape;
-    const rows = batch.lastStepOnly ? tf.slice(H, [0, T - 1, 0], [B, 1, this.width]) : H;
-    return readout(p, tf.reshape(rows, [-1, this.width]));
+    return readoutLoss(p, H, batch, this.options.impl);
   }
 
   /** Loss, regulariser and every gradient (parameters and hidden states) in one backward pass. */
@@ -163,11 +163,9 @@ export class Trainer {
     const f = (...args: tf.Tensor[]): tf.Scalar => {
       const p: ParamTensors = {};
       this.names.forEach((n, i) => (p[n] = args[i]));
-      const Y = this.predict(p, batch, args[args.length - 1] as tf.Tensor3D);
-      loss = tf.keep(taskLoss(Y, batch.values, batch.weights, batch.count, batch.loss));
-      acc = tf.keep(
-        batch.hasAccuracy ? accuracy(Y, batch.values, batch.weights, batch.count) : tf.scalar(NaN),
-      );
+      const out = this.lossOf(p, batch, args[args.length - 1] as tf.Tensor3D);
+      loss = tf.keep(out.loss);
+      acc = tf.keep(out.accuracy);
       reg = tf.keep(regularizer(this.spec, p));
       return tf.add(loss, tf.mul(reg, lambda)) as tf.Scalar;
     };
@@ -244,12 +242,8 @@ export class Trainer {
   evaluate(batch: DeviceBatch): tf.Tensor1D {
     return tf.tidy(() => {
       const [B, T] = batch.x.shape;
-      const Y = this.predict(this.vars, batch, tf.zeros([B, T, this.width]));
-      const acc = batch.hasAccuracy ? accuracy(Y, batch.values, batch.weights, batch.count) : tf.scalar(NaN);
-      return tf.stack([
-        taskLoss(Y, batch.values, batch.weights, batch.count, batch.loss),
-        acc,
-      ]) as tf.Tensor1D;
+      const out = this.lossOf(this.vars, batch, tf.zeros([B, T, this.width]));
+      return tf.stack([out.loss, out.accuracy]) as tf.Tensor1D;
     });
   }
 

@@ -12,6 +12,13 @@ export const LSTM_RECURRENCE_GRAD = 'LstmRecurrenceGrad';
 export const KRU_LSTM_RECURRENCE = 'KruLstmRecurrence';
 export const KRU_LSTM_RECURRENCE_GRAD = 'KruLstmRecurrenceGrad';
 
+/**
+ * Read-out y = V h + c, the task loss and the accuracy, and their gradient: not part of the fused-recurrence
+ * set (backends without them run src/model/loss.ts's tfjs ops).
+ */
+export const READOUT_LOSS = 'ReadoutLoss';
+export const READOUT_LOSS_GRAD = 'ReadoutLossGrad';
+
 /** ‖x[:, t, :]‖ per t; a metric, not part of the fused-recurrence set (backends without it use tfjs ops). */
 export const STEP_NORMS = 'StepNorms';
 
@@ -140,4 +147,41 @@ export function stepNorms(x: tf.Tensor3D): tf.Tensor1D {
   }
   // Innermost axis first: tfjs-cpu reduces over [0, 2] by transposing the whole [B, T, W] tensor.
   return tf.tidy(() => tf.sqrt(tf.sum(tf.sum(tf.square(x), 2), 0)));
+}
+
+export interface ReadoutLossAttrs {
+  /** 'xent': softmax cross-entropy against class indices; 'mse': (y − target)², K = 1. */
+  loss: 'xent' | 'mse';
+  /** Positions with a target: the loss and the accuracy are sums over them divided by max(count, 1). */
+  count: number;
+  /** Only h_T of each sequence is read out; values and weights are then [B], else [B·T]. */
+  lastStepOnly: boolean;
+  /** Whether to compute the accuracy (NaN otherwise). */
+  accuracy: boolean;
+}
+
+/** True when the backend has the fused read-out-and-loss kernels (forward and grad). */
+export function hasReadoutLossKernel(backendName: string = tf.getBackend()): boolean {
+  return [READOUT_LOSS, READOUT_LOSS_GRAD].every((name) => tf.getKernel(name, backendName) != null);
+}
+
+/**
+ * The batch-mean task loss of the read-out y_t = V h_t + c (docs/model.md, "Losses") and the accuracy, from
+ * H [B, T, W], V [K, W], c [K] and the batch's values and 0/1 weights, in one kernel; differentiable in H, V
+ * and c (not in the accuracy). The same numbers as src/model/loss.ts's taskLoss and accuracy of readout().
+ */
+export function readoutLossFused(
+  H: tf.Tensor3D,
+  V: tf.Tensor2D,
+  c: tf.Tensor1D,
+  values: tf.Tensor1D,
+  weights: tf.Tensor1D,
+  attrs: ReadoutLossAttrs,
+): { loss: tf.Scalar; accuracy: tf.Scalar } {
+  const [loss, accuracy, G] = tf
+    .engine()
+    .runKernel<tf.Tensor[]>(READOUT_LOSS, { H, V, c, values, weights }, { ...attrs });
+  // G (∂loss/∂y) only feeds the gradient, which keeps its own copy.
+  G.dispose();
+  return { loss: loss as tf.Scalar, accuracy: accuracy as tf.Scalar };
 }

@@ -9,6 +9,8 @@ import {
   KRU_RECURRENCE_GRAD,
   LSTM_RECURRENCE,
   LSTM_RECURRENCE_GRAD,
+  READOUT_LOSS,
+  READOUT_LOSS_GRAD,
   RNN_RECURRENCE,
   RNN_RECURRENCE_GRAD,
 } from './ops';
@@ -84,6 +86,25 @@ const kruLstmGrad: tf.GradConfig = {
   },
 };
 
+/**
+ * The read-out-and-loss kernel's outputs are the loss, the accuracy (no gradient) and G = ∂loss/∂y, which the
+ * grad kernel turns into dH, dV, dc for the incoming ∂/∂loss. The targets get no gradient.
+ */
+const readoutLossGrad: tf.GradConfig = {
+  kernelName: READOUT_LOSS,
+  inputsToSave: ['H', 'V'],
+  outputsToSave: [false, false, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [H, V, G] = saved;
+    const dLoss = (Array.isArray(dy) ? dy[0] : dy) ?? tf.scalar(0);
+    const [dH, dV, dc] = tf.engine().runKernel<tf.Tensor[]>(READOUT_LOSS_GRAD, { dLoss, H, V, G }, attrs);
+    const none = (name: string) => () => {
+      throw new Error(`ReadoutLoss: no gradient with respect to ${name}`);
+    };
+    return { H: () => dH, V: () => dV, c: () => dc, values: none('values'), weights: none('weights') };
+  },
+};
+
 let registered = false;
 
 export function registerFusedKernels(): void {
@@ -92,7 +113,7 @@ export function registerFusedKernels(): void {
   for (const config of cpuFusedKernelConfigs) {
     if (tf.getKernel(config.kernelName, config.backendName) == null) tf.registerKernel(config);
   }
-  for (const grad of [kruGrad, rnnGrad, lstmGrad, kruLstmGrad]) {
+  for (const grad of [kruGrad, rnnGrad, lstmGrad, kruLstmGrad, readoutLossGrad]) {
     if (tf.getGradient(grad.kernelName) == null) tf.registerGradient(grad);
   }
   registerWebgpuFusedKernels();

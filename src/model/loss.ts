@@ -1,8 +1,13 @@
 // Task losses over the positions that have a target. A batch's targets are [B·T] with NaN where there is no
 // loss. Positions are selected by 0/1 weights rather than by gather: gather's gradient (UnsortedSegmentSum)
 // costs one op per segment on the cpu backend, which made a tiny training step take ~100 ms.
+// readoutLoss is what the trainer calls: the read-out y_t = V h_t + c, the loss and the accuracy in one fused
+// kernel where the backend has it (cpu), else as the tfjs ops below, the reference it is tested against.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossKind } from '../tasks/types';
+import type { Impl } from '../core/vocabulary';
+import { hasReadoutLossKernel, readoutLossFused } from '../kernels/ops';
+import { readout, type ParamTensors } from './models';
 
 export interface TargetPositions {
   /** [B·T] (or [B] when lastStepOnly): 1 where the position carries a target, else 0. */
@@ -71,4 +76,49 @@ export function accuracy(
     const hit = tf.cast(tf.equal(tf.argMax(Y, 1), tf.cast(values, 'int32')), 'float32');
     return tf.div(tf.sum(tf.mul(hit, weights)), Math.max(count, 1)) as tf.Scalar;
   });
+}
+
+/** A batch's targets as the loss sees them (a DeviceBatch has these fields). */
+export interface LossTargets {
+  /** [B·T], or [B] when lastStepOnly */
+  values: tf.Tensor1D;
+  weights: tf.Tensor1D;
+  count: number;
+  lastStepOnly: boolean;
+  loss: LossKind;
+  hasAccuracy: boolean;
+}
+
+/** Whether readoutLoss runs the fused kernel for this impl on the current backend. */
+export function usesFusedReadout(impl: Impl): boolean {
+  return impl === 'fused' && hasReadoutLossKernel();
+}
+
+/**
+ * The batch-mean task loss of the read-out y_t = V h_t + c of the hidden states H [B, T, W] (only h_T when
+ * lastStepOnly), and the accuracy (NaN without one). With impl 'fused' on a backend that has the kernel (cpu)
+ * one kernel computes both and, in the backward pass, dH, dV and dc; otherwise the tfjs ops of readout(),
+ * taskLoss and accuracy. The same numbers either way, to float32 rounding.
+ */
+export function readoutLoss(
+  p: ParamTensors,
+  H: tf.Tensor3D,
+  t: LossTargets,
+  impl: Impl,
+): { loss: tf.Scalar; accuracy: tf.Scalar } {
+  if (usesFusedReadout(impl)) {
+    return readoutLossFused(H, p.V as tf.Tensor2D, p.c as tf.Tensor1D, t.values, t.weights, {
+      loss: t.loss,
+      count: t.count,
+      lastStepOnly: t.lastStepOnly,
+      accuracy: t.hasAccuracy,
+    });
+  }
+  const [B, T, W] = H.shape;
+  const rows = t.lastStepOnly ? tf.slice(H, [0, T - 1, 0], [B, 1, W]) : H;
+  const Y = readout(p, tf.reshape(rows, [-1, W]));
+  return {
+    loss: taskLoss(Y, t.values, t.weights, t.count, t.loss),
+    accuracy: t.hasAccuracy ? accuracy(Y, t.values, t.weights, t.count) : tf.scalar(NaN),
+  };
 }

@@ -16,6 +16,8 @@ import {
   KRU_RECURRENCE_GRAD,
   LSTM_RECURRENCE,
   LSTM_RECURRENCE_GRAD,
+  READOUT_LOSS,
+  READOUT_LOSS_GRAD,
   RNN_RECURRENCE,
   RNN_RECURRENCE_GRAD,
   STEP_NORMS,
@@ -27,6 +29,7 @@ import { lstmBackward, lstmForward } from './lstm';
 import { gateFactorLength, kruLstmBackward, kruLstmForward, type KruLstmDims } from './kru-lstm';
 import type { LstmDims, LstmOutputs } from './lstm-cell';
 import { factorLayout } from '../../core/factor-layout';
+import { readoutLossGradKernel, readoutLossKernel } from './readout-kernels';
 
 function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
@@ -306,4 +309,6 @@ export const cpuFusedKernelConfigs: KernelConfig[] = [
   { kernelName: KRU_LSTM_RECURRENCE, backendName: 'cpu', kernelFunc: gatedForwardKernel(kruLstmKind) },
   { kernelName: KRU_LSTM_RECURRENCE_GRAD, backendName: 'cpu', kernelFunc: gatedGradKernel(kruLstmKind) },
   { kernelName: STEP_NORMS, backendName: 'cpu', kernelFunc: stepNormsKernel },
+  { kernelName: READOUT_LOSS, backendName: 'cpu', kernelFunc: readoutLossKernel },
+  { kernelName: READOUT_LOSS_GRAD, backendName: 'cpu', kernelFunc: readoutLossGradKernel },
 ];
