@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend';
 import { registerFusedKernels } from '../../src/kernels/register';
 import { kruSimd } from '../../src/kernels/cpu/kru';
-import { setSimdLoops } from '../../src/kernels/cpu/wasm';
+import { setSimdLoops, simdLoops } from '../../src/kernels/cpu/wasm';
 import { expectClose, expectKruGrads, fusedKru, kruProblem, type KruAct } from './helpers';
 
 const backend = await useBackend();
@@ -43,6 +43,17 @@ describe.skipIf(backend !== 'cpu')('cpu KRU: SIMD (float32) against the JS loops
         const names = ['dx', 'dFactors', 'dU', 'db', 'dBeta', 'dProbe'];
         simd.g.forEach((g, i) => expectClose(g, js.g[i], names[i], 2e-5, 1e-6));
       });
+});
+
+describe.skipIf(backend !== 'cpu')('cpu KRU SIMD scratch', () => {
+  it('does not depend on what the module memory held (its large arrays are not zeroed)', async () => {
+    const run = async () => (await both([2, 2, 2], 'modrelu', 5, 6, 2, 33)).simd;
+    const clean = await run();
+    simdLoops()!.typedWorkspace([4_000_000], [], true).f32[0].fill(NaN);
+    const poisoned = await run();
+    expect(Array.from(poisoned.H)).toEqual(Array.from(clean.H));
+    poisoned.g.forEach((g, i) => expect(Array.from(g)).toEqual(Array.from(clean.g[i])));
+  });
 });
 
 describe.skipIf(backend !== 'cpu')('cpu KRU SIMD gradients vs central differences', () => {

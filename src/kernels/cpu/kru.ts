@@ -424,6 +424,11 @@ function backwardSimd(
 }
 
 /** What both directions copy into the module once per call: x [Bp][T][D], Uᵀ [2][D][N], b, β per n, factors. */
+/** Zeroes a[from …] (the padding lanes' rows of a [Bp][…] array). */
+function zeroFrom(a: Float32Array, from: number): void {
+  a.fill(0, from);
+}
+
 function loadCommon(
   dims: KruDims,
   inp: { x: ArrayLike<number>; U: ArrayLike<number>; beta: ArrayLike<number>; factors: ArrayLike<number> },
@@ -434,6 +439,7 @@ function loadCommon(
 ): void {
   const { N, D } = dims;
   xw.set(asF32(inp.x));
+  zeroFrom(xw, inp.x.length);
   const U = inp.U;
   for (let c = 0; c < 2; c++)
     for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) Ut[(c * D + d) * N + n] = U[(c * N + n) * D + d];
@@ -461,14 +467,19 @@ function kruForwardSimd(
   const F = fs.length;
   // A and H [Bp][T][2N] (rows b ≥ B are the padding lanes, zero where they enter), the state and two
   // ping-pong buffers for the factor chain.
+  // Not zeroed (zeroing 50 MB would cost ~5 ms): every array is written before it is read, but for what the
+  // zeroFrom calls below clear.
   const ws = simd.typedWorkspace(
     [Bp * T * N2, Bp * T * N2, NB, NB, NB, NB, NB, NB, Bp * T * D, 2 * D * N, N2, N, layout.packedLength],
     [],
+    true,
   ).f32;
   const [Aw, Hw, hr, hi, pr, pi, qr, qi, xw, Ut, bias, betaN, fw] = ws;
   loadCommon(dims, inp, xw, Ut, betaN, fw);
   bias.set(asF32(inp.b));
   Hw.set(asF32(inp.probe)); // h_t = σ(a_t) + P_t is added in place
+  zeroFrom(Hw, len);
+  for (let b = 0; b < Bp; b++) Aw.fill(0, b * T * N2, b * T * N2 + N2); // z = W h_0 = 0
   const ex = simd.exports;
   const act = actCode(activation);
   const rs = T * N2 * 4; // bytes from one sequence's row to the next
@@ -540,6 +551,7 @@ function kruBackwardSimd(
       4 * D, // dx accumulators
     ],
     [layout.packedLength, N2, 2 * D * N, N],
+    true, // not zeroed: see kruForwardSimd
   );
   const [dHw, Aw, Hw, cr, ci, dar, dai, ur, ui, wr, wi, ...rest] = f32;
   const vr = rest.slice(0, F),
@@ -550,6 +562,8 @@ function kruBackwardSimd(
   dHw.set(asF32(inp.dH));
   Aw.set(asF32(inp.A));
   Hw.set(asF32(inp.H));
+  for (const a of [dHw, Aw, Hw]) zeroFrom(a, len); // the padding lanes: dh = 0 there, so da and dW get 0
+  for (const a of [gbT, gUT, gBT, ...f64]) a.fill(0);
   const ex = simd.exports;
   const act = actCode(activation);
   const rs = T * N2 * 4;
