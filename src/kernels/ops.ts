@@ -19,6 +19,13 @@ export const KRU_LSTM_RECURRENCE_GRAD = 'KruLstmRecurrenceGrad';
 export const READOUT_LOSS = 'ReadoutLoss';
 export const READOUT_LOSS_GRAD = 'ReadoutLossGrad';
 
+/**
+ * A training step's metrics (src/engine/trainer.ts): the packed head [loss, accuracy, R, ‖g‖, g_t…, group
+ * norms…], and a dense W's [‖WᵀW − I‖², ‖W‖₂ estimate]; backends without them use tfjs ops.
+ */
+export const STEP_METRICS = 'StepMetrics';
+export const DENSE_METRICS = 'DenseMetrics';
+
 /** ‖x[:, t, :]‖ per t; a metric, not part of the fused-recurrence set (backends without it use tfjs ops). */
 export const STEP_NORMS = 'StepNorms';
 
@@ -184,4 +191,39 @@ export function readoutLossFused(
   // G (∂loss/∂y) only feeds the gradient, which keeps its own copy.
   G.dispose();
   return { loss: loss as tf.Scalar, accuracy: accuracy as tf.Scalar };
+}
+
+/** True when the backend has the step-metric kernels (StepMetrics, DenseMetrics). */
+export function hasStepMetricsKernels(backendName: string = tf.getBackend()): boolean {
+  return [STEP_METRICS, DENSE_METRICS].every((name) => tf.getKernel(name, backendName) != null);
+}
+
+/**
+ * [loss, accuracy, R, ‖g‖, g_1 … g_T, ‖g_0‖ … ‖g_{G−1}‖] in one kernel: g_t = ‖probeGrad[:, t, :]‖, ‖g_i‖ the
+ * norm of each gradient, ‖g‖ of all of them together. Not differentiable (a metric). Only where
+ * hasStepMetricsKernels().
+ */
+export function stepMetricsFused(
+  loss: tf.Scalar,
+  accuracy: tf.Scalar,
+  reg: tf.Scalar,
+  probeGrad: tf.Tensor3D,
+  grads: tf.Tensor[],
+): tf.Tensor1D {
+  const inputs: Record<string, tf.Tensor> = { loss, accuracy, reg, probeGrad };
+  grads.forEach((g, i) => (inputs[`g${i}`] = g));
+  return tf.engine().runKernel(STEP_METRICS, inputs, { groups: grads.length }) as tf.Tensor1D;
+}
+
+/**
+ * A dense W [N, N]'s [‖WᵀW − I‖_F², ‖W v′‖] and v′ [N, 1], after `iterations` power-iteration steps
+ * v ← WᵀW v / ‖WᵀW v‖ from v [N, 1]. Not differentiable (a metric). Only where hasStepMetricsKernels().
+ */
+export function denseMetricsFused(
+  W: tf.Tensor2D,
+  v: tf.Tensor2D,
+  iterations: number,
+): { stats: tf.Tensor1D; v: tf.Tensor2D } {
+  const [stats, next] = tf.engine().runKernel<tf.Tensor[]>(DENSE_METRICS, { W, v }, { iterations });
+  return { stats: stats as tf.Tensor1D, v: next as tf.Tensor2D };
 }

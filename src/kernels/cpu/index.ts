@@ -10,6 +10,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
+  DENSE_METRICS,
   KRU_LSTM_RECURRENCE,
   KRU_LSTM_RECURRENCE_GRAD,
   KRU_RECURRENCE,
@@ -20,6 +21,7 @@ import {
   READOUT_LOSS_GRAD,
   RNN_RECURRENCE,
   RNN_RECURRENCE_GRAD,
+  STEP_METRICS,
   STEP_NORMS,
 } from '../ops';
 import { readKruAttrs, readRnnActivation, readSizes } from '../attrs';
@@ -30,6 +32,7 @@ import { gateFactorLength, kruLstmBackward, kruLstmForward, type KruLstmDims } f
 import type { LstmDims, LstmOutputs } from './lstm-cell';
 import { factorLayout } from '../../core/factor-layout';
 import { readoutLossGradKernel, readoutLossKernel } from './readout-kernels';
+import { denseMetricsKernel, stepMetricsKernel } from './step-metrics';
 
 function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
@@ -311,4 +314,6 @@ export const cpuFusedKernelConfigs: KernelConfig[] = [
   { kernelName: STEP_NORMS, backendName: 'cpu', kernelFunc: stepNormsKernel },
   { kernelName: READOUT_LOSS, backendName: 'cpu', kernelFunc: readoutLossKernel },
   { kernelName: READOUT_LOSS_GRAD, backendName: 'cpu', kernelFunc: readoutLossGradKernel },
+  { kernelName: STEP_METRICS, backendName: 'cpu', kernelFunc: stepMetricsKernel },
+  { kernelName: DENSE_METRICS, backendName: 'cpu', kernelFunc: denseMetricsKernel },
 ];

@@ -1,0 +1,126 @@
+// tfjs 'cpu' kernels for a training step's metrics (src/engine/trainer.ts Trainer.step): as tfjs ops they were
+// ~30 tiny ops per model (a norm per parameter group, their sum, the stacks; a dense W's power iteration and
+// ‖WᵀW − I‖²), each costing tfjs's per-op overhead (~15 µs here) for a few thousand numbers. Not differentiable
+// (metrics); backends without them run the tfjs ops in trainer.ts.
+import type { KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { gemmABt } from './gemm';
+import { scratch, simdLoops } from './wasm';
+
+function input(inputs: NamedTensorInfoMap, name: string, kernel: string): TensorInfo {
+  const t = inputs[name];
+  if (t == null) throw new Error(`${kernel}: missing input '${name}'`);
+  return t;
+}
+
+function floats(backend: MathBackendCPU, t: TensorInfo, kernel: string): Float32Array {
+  const v = backend.data.get(t.dataId).values;
+  if (!(v instanceof Float32Array)) throw new Error(`${kernel}: expected float32 data, got ${t.dtype}`);
+  return v;
+}
+
+/**
+ * The head of Trainer.step's packed metrics, [loss, accuracy, R, ‖g‖, g_1 … g_T, ‖g_0‖ … ‖g_{G−1}‖]: inputs
+ * loss, accuracy, reg (scalars), probeGrad [B, T, W] (g_t = ‖probeGrad[:, t, :]‖, as the StepNorms kernel) and
+ * the G parameter gradients g0 … g{G−1}. The norms round exactly as the tfjs ops they replace do on cpu
+ * (‖g_i‖ = sqrt(sum(square(g_i))): squares rounded to float32, summed in float64 in order, rounded; ‖g‖ =
+ * sqrt(addN(square(‖g_i‖))) with addN's float32 sum), so the numbers are bit for bit those of the ops, which the
+ * stacked sweep (src/engine/sweep-stack.ts) still computes with ops and must match.
+ */
+export const stepMetricsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const K = 'StepMetrics';
+  const cpu = backend as MathBackendCPU;
+  const G = attrs?.groups;
+  if (typeof G !== 'number' || !Number.isInteger(G) || G < 0)
+    throw new Error(`${K}: attr groups must be an integer ≥ 0`);
+  const scalar = (name: string) => {
+    const t = input(inputs, name, K);
+    if (t.shape.length !== 0) throw new Error(`${K}: ${name} must be a scalar, got [${t.shape}]`);
+    return floats(cpu, t, K)[0];
+  };
+  const probe = input(inputs, 'probeGrad', K);
+  if (probe.shape.length !== 3) throw new Error(`${K}: probeGrad must be [B, T, W], got [${probe.shape}]`);
+  const [B, T, W] = probe.shape;
+  const out = new Float32Array(4 + T + G);
+  out[0] = scalar('loss');
+  out[1] = scalar('accuracy');
+  out[2] = scalar('reg');
+  const p = floats(cpu, probe, K);
+  const steps = new Float64Array(T);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++) {
+      const o = (b * T + t) * W;
+      let s = 0;
+      for (let w = 0; w < W; w++) s += p[o + w] * p[o + w];
+      steps[t] += s;
+    }
+  for (let t = 0; t < T; t++) out[4 + t] = Math.sqrt(steps[t]);
+  const f = Math.fround;
+  let total = 0; // addN's float32 accumulator
+  for (let i = 0; i < G; i++) {
+    const g = floats(cpu, input(inputs, `g${i}`, K), K);
+    let s = 0;
+    for (let j = 0; j < g.length; j++) s += f(g[j] * g[j]);
+    const norm = f(Math.sqrt(f(s)));
+    out[4 + T + i] = norm;
+    total = f(total + f(norm * norm));
+  }
+  out[3] = Math.sqrt(total);
+  return cpu.makeTensorInfo([4 + T + G], 'float32', out);
+};
+
+/**
+ * A dense W's per-step extras: inputs W [N, N] and the warm-started power-iteration vector v [N, 1], attr
+ * iterations. Outputs [‖WᵀW − I‖_F², ‖W v′‖] and v′, after `iterations` steps of v ← WᵀW v / ‖WᵀW v‖. WᵀW is
+ * formed once (SIMD C += A·Bᵀ on Wᵀ), in float64.
+ */
+export const denseMetricsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const K = 'DenseMetrics';
+  const cpu = backend as MathBackendCPU;
+  const iterations = attrs?.iterations;
+  if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < 0)
+    throw new Error(`${K}: attr iterations must be an integer ≥ 0`);
+  const Wt = input(inputs, 'W', K);
+  const vt = input(inputs, 'v', K);
+  const N = Wt.shape[0];
+  if (Wt.shape.length !== 2 || Wt.shape[1] !== N)
+    throw new Error(`${K}: W must be square, got [${Wt.shape}]`);
+  if (vt.shape.length !== 2 || vt.shape[0] !== N || vt.shape[1] !== 1)
+    throw new Error(`${K}: v must be [${N}, 1], got [${vt.shape}]`);
+  const W = floats(cpu, Wt, K);
+  const v0 = floats(cpu, vt, K);
+  const simd = simdLoops();
+  const [T, M] = scratch(simd, [N * N, N * N]).arrays;
+  for (let i = 0; i < N; i++) for (let k = 0; k < N; k++) T[i * N + k] = W[k * N + i];
+  gemmABt(M, T, T, N, N, N, simd); // M = WᵀW
+  let dev = 0;
+  for (let i = 0; i < N; i++)
+    for (let j = 0; j < N; j++) {
+      const d = M[i * N + j] - (i === j ? 1 : 0);
+      dev += d * d;
+    }
+  let v = Float64Array.from(v0);
+  let w = new Float64Array(N);
+  for (let it = 0; it < iterations; it++) {
+    let norm = 0;
+    for (let i = 0; i < N; i++) {
+      let s = 0;
+      for (let j = 0; j < N; j++) s += M[i * N + j] * v[j];
+      w[i] = s;
+      norm += s * s;
+    }
+    norm = Math.sqrt(norm) + 1e-30;
+    for (let i = 0; i < N; i++) w[i] /= norm;
+    [v, w] = [w, v];
+  }
+  let sigma = 0;
+  for (let i = 0; i < N; i++) {
+    let s = 0;
+    for (let j = 0; j < N; j++) s += W[i * N + j] * v[j];
+    sigma += s * s;
+  }
+  return [
+    cpu.makeTensorInfo([2], 'float32', Float32Array.of(dev, Math.sqrt(sigma))),
+    cpu.makeTensorInfo([N, 1], 'float32', Float32Array.from(v)),
+  ];
+};
