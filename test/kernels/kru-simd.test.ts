@@ -29,19 +29,24 @@ describe.skipIf(backend !== 'cpu')('cpu KRU: SIMD (float32) against the JS loops
   afterAll(() => {
     setSimdLoops(true);
   });
-  const shapes: [string, number[], number, number, number][] = [
+  // Tolerance relative to each output's largest value: float32 through T steps (the modReLU case at T = 40
+  // differs from float64 by up to 8e-5 in dx).
+  const shapes: [string, number[], number, number, number, number?][] = [
     ['N = 64, 2×…×2, B = 32, T = 12', [2, 2, 2, 2, 2, 2], 32, 12, 2],
+    // The row buffers hold blocks of steps (~512 KB): blocks of 32 steps here, and of 8 at N = 256.
+    ['N = 64, B = 30 (padded), T = 40: two blocks of steps', [2, 2, 2, 2, 2, 2], 30, 40, 2, 3e-4],
+    ['N = 256, [4, 4, 4, 4], B = 32, T = 13: two blocks', [4, 4, 4, 4], 32, 13, 2],
     ['N = 8, [4, 2], B = 5 (padded to 8)', [4, 2], 5, 4, 3],
     ['N = 24, [2, 3, 4], B = 6 (padded to 8)', [2, 3, 4], 6, 3, 1],
     ['N = 4, [1, 2, 2], B = 1', [1, 2, 2], 1, 5, 2],
   ];
-  for (const [name, sizes, B, T, D] of shapes)
+  for (const [name, sizes, B, T, D, rtol = 2e-5] of shapes)
     for (const act of ACTS)
       it(`${name}, ${act}`, async () => {
         const { simd, js } = await both(sizes, act, B, T, D, 7 + B + ACTS.indexOf(act));
         expectClose(simd.H, js.H, 'H', 2e-5, 1e-6);
         const names = ['dx', 'dFactors', 'dU', 'db', 'dBeta', 'dProbe'];
-        simd.g.forEach((g, i) => expectClose(g, js.g[i], names[i], 2e-5, 1e-6));
+        simd.g.forEach((g, i) => expectClose(g, js.g[i], names[i], rtol, 1e-6));
       });
 });
 

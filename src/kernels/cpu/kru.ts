@@ -451,6 +451,51 @@ function loadCommon(
 /** Bytes for the workspace's length lists: the batch padded to a multiple of 4 lanes. */
 const padBatch = (B: number) => (B + 3) & ~3;
 
+/**
+ * Steps per block of the row buffers: the [Bp][τ][2N] rows of H, A (and dH) that the element-wise loops work
+ * on live in the module's memory a block of τ steps at a time, ~512 KB, and are copied to and from the tfjs
+ * arrays one sequence at a time (τ·2N contiguous numbers each). Whole sequences at small N; at N = 1024 two
+ * steps (a full-size copy of each array would double the memory traffic and hold ~100 MB of the module).
+ */
+function stepsPerBlock(Bp: number, T: number, N2: number): number {
+  return Math.max(1, Math.min(T, Math.floor((512 * 1024) / (Bp * N2 * 4))));
+}
+
+/** Rows [t0, t0 + n) of every sequence b < B of src [B][T][w] → dst [Bp][τ][w] at rows [r0, r0 + n). */
+function rowsIn(
+  src: Float32Array,
+  dst: Float32Array,
+  B: number,
+  T: number,
+  w: number,
+  tau: number,
+  t0: number,
+  n: number,
+  r0: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const o = (b * T + t0) * w;
+    dst.set(src.subarray(o, o + n * w), (b * tau + r0) * w);
+  }
+}
+
+/** The inverse of rowsIn for rows [0, n) of the block. */
+function rowsOut(
+  src: Float32Array,
+  dst: Float32Array,
+  B: number,
+  T: number,
+  w: number,
+  tau: number,
+  t0: number,
+  n: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const o = b * tau * w;
+    dst.set(src.subarray(o, o + n * w), (b * T + t0) * w);
+  }
+}
+
 function kruForwardSimd(
   dims: KruDims,
   activation: KruActivationName,
@@ -461,63 +506,69 @@ function kruForwardSimd(
   const N2 = 2 * N;
   const Bp = padBatch(B);
   const NB = N * Bp;
-  const len = B * T * N2;
+  const tau = stepsPerBlock(Bp, T, N2);
+  const RW = Bp * tau * N2;
   const layout = factorLayout(dims.sizes);
   const fs = simdFactors(layout, Bp);
   const F = fs.length;
-  // A and H [Bp][T][2N] (rows b ≥ B are the padding lanes, zero where they enter), the state and two
-  // ping-pong buffers for the factor chain.
-  // Not zeroed (zeroing 50 MB would cost ~5 ms): every array is written before it is read, but for what the
-  // zeroFrom calls below clear.
+  // A block of A's and H's rows, the state and two ping-pong buffers for the factor chain; not zeroed: every
+  // array is written before it is read, but for what is cleared below.
   const ws = simd.typedWorkspace(
-    [Bp * T * N2, Bp * T * N2, NB, NB, NB, NB, NB, NB, Bp * T * D, 2 * D * N, N2, N, layout.packedLength],
+    [RW, RW, NB, NB, NB, NB, NB, NB, Bp * T * D, 2 * D * N, N2, N, layout.packedLength],
     [],
     true,
   ).f32;
-  const [Aw, Hw, hr, hi, pr, pi, qr, qi, xw, Ut, bias, betaN, fw] = ws;
+  const [As, Hs, hr, hi, pr, pi, qr, qi, xw, Ut, bias, betaN, fw] = ws;
   loadCommon(dims, inp, xw, Ut, betaN, fw);
   bias.set(asF32(inp.b));
-  Hw.set(asF32(inp.probe)); // h_t = σ(a_t) + P_t is added in place
-  zeroFrom(Hw, len);
-  for (let b = 0; b < Bp; b++) Aw.fill(0, b * T * N2, b * T * N2 + N2); // z = W h_0 = 0
+  const probe = asF32(inp.probe);
+  const H = new Float32Array(B * T * N2);
+  const A = new Float32Array(B * T * N2);
   const ex = simd.exports;
   const act = actCode(activation);
-  const rs = T * N2 * 4; // bytes from one sequence's row to the next
-  for (let t = 0; t < T; t++) {
-    const At = Aw.byteOffset + t * N2 * 4,
-      Ht = Hw.byteOffset + t * N2 * 4;
-    // z = W h_{t−1} into A's rows (h_0 = 0: A starts zero).
-    if (t > 0) {
-      let sr = hr,
-        si = hi;
-      for (let f = 0; f < F; f++) {
-        const dr = f % 2 === 0 ? pr : qr,
-          di = f % 2 === 0 ? pi : qi;
-        applySimd(ex, fs[f], fw, sr, si, dr, di);
-        sr = dr;
-        si = di;
-      }
-      ex.ktoRows(sr.byteOffset, si.byteOffset, At, rs, N, Bp, 0);
+  const rs = tau * N2 * 4; // bytes from one sequence's rows to the next
+  for (let t0 = 0; t0 < T; t0 += tau) {
+    const n = Math.min(tau, T - t0);
+    rowsIn(probe, Hs, B, T, N2, tau, t0, n, 0); // h_t = σ(a_t) + P_t is added in place
+    zeroFrom(Hs, B * tau * N2); // the padding lanes' P
+    for (let t = t0; t < t0 + n; t++) {
+      const At = As.byteOffset + (t - t0) * N2 * 4,
+        Ht = Hs.byteOffset + (t - t0) * N2 * 4;
+      // z = W h_{t−1} into A's rows (h_0 = 0).
+      if (t > 0) {
+        let sr = hr,
+          si = hi;
+        for (let f = 0; f < F; f++) {
+          const dr = f % 2 === 0 ? pr : qr,
+            di = f % 2 === 0 ? pi : qi;
+          applySimd(ex, fs[f], fw, sr, si, dr, di);
+          sr = dr;
+          si = di;
+        }
+        ex.ktoRows(sr.byteOffset, si.byteOffset, At, rs, N, Bp, 0);
+      } else for (let b = 0; b < Bp; b++) As.fill(0, b * tau * N2, b * tau * N2 + N2);
+      ex.kforwardElem(
+        At,
+        Ht,
+        rs,
+        xw.byteOffset,
+        t,
+        T,
+        D,
+        Ut.byteOffset,
+        bias.byteOffset,
+        betaN.byteOffset,
+        N,
+        Bp,
+        act,
+      );
+      // The state is H itself (float32, probe included): the backward recomputes the chain from H.
+      ex.ktoState(Ht, rs, hr.byteOffset, hi.byteOffset, N, Bp);
     }
-    ex.kforwardElem(
-      At,
-      Ht,
-      rs,
-      xw.byteOffset,
-      t,
-      T,
-      D,
-      Ut.byteOffset,
-      bias.byteOffset,
-      betaN.byteOffset,
-      N,
-      Bp,
-      act,
-    );
-    // The state is H itself (float32, probe included): the backward recomputes the chain from H.
-    ex.ktoState(Ht, rs, hr.byteOffset, hi.byteOffset, N, Bp);
+    rowsOut(As, A, B, T, N2, tau, t0, n);
+    rowsOut(Hs, H, B, T, N2, tau, t0, n);
   }
-  return { H: Hw.slice(0, len), A: Aw.slice(0, len) };
+  return { H, A };
 }
 
 function kruBackwardSimd(
@@ -530,15 +581,16 @@ function kruBackwardSimd(
   const N2 = 2 * N;
   const Bp = padBatch(B);
   const NB = N * Bp;
-  const len = B * T * N2;
+  const tau = stepsPerBlock(Bp, T, N2);
+  const RW = Bp * tau * N2;
   const layout = factorLayout(dims.sizes);
   const fs = simdFactors(layout, Bp);
   const F = fs.length;
   const { f32, f64 } = simd.typedWorkspace(
     [
-      Bp * T * N2, // dH, which becomes ∂L/∂P in place as the carry is added
-      Bp * T * N2, // A, which becomes da step by step
-      Bp * T * N2, // H
+      RW, // a block of dH's rows, which become ∂L/∂P in place as the carry is added
+      RW, // A's, which become da
+      RW, // H's, one step earlier: H_{t−1} for the block's steps t
       ...Array<number>(8 + 2 * F).fill(NB), // carry, da, adjoint ping-pong, the chain v^0 … v^{F−1}
       Bp * T * D, // x
       Bp * T * D, // dx
@@ -553,60 +605,73 @@ function kruBackwardSimd(
     [layout.packedLength, N2, 2 * D * N, N],
     true, // not zeroed: see kruForwardSimd
   );
-  const [dHw, Aw, Hw, cr, ci, dar, dai, ur, ui, wr, wi, ...rest] = f32;
+  const [dHs, As, Hs, cr, ci, dar, dai, ur, ui, wr, wi, ...rest] = f32;
   const vr = rest.slice(0, F),
     vi = rest.slice(F, 2 * F);
   const [xw, dxw, Ut, betaN, fw, gbT, gUT, gBT, dxAcc] = rest.slice(2 * F);
   const [gF, gb, gU, gBeta] = f64;
   loadCommon(dims, inp, xw, Ut, betaN, fw);
-  dHw.set(asF32(inp.dH));
-  Aw.set(asF32(inp.A));
-  Hw.set(asF32(inp.H));
-  for (const a of [dHw, Aw, Hw]) zeroFrom(a, len); // the padding lanes: dh = 0 there, so da and dW get 0
+  // The padding lanes' rows stay zero: dh = 0 there, so da and every gradient get 0 from them.
+  for (const a of [dHs, As, Hs]) zeroFrom(a, B * tau * N2);
   for (const a of [gbT, gUT, gBT, ...f64]) a.fill(0);
+  const dH = asF32(inp.dH),
+    A = asF32(inp.A),
+    H = asF32(inp.H);
+  const dProbe = new Float32Array(B * T * N2);
   const ex = simd.exports;
   const act = actCode(activation);
-  const rs = T * N2 * 4;
-  const row = (w: Float32Array, t: number) => w.byteOffset + t * N2 * 4;
-  for (let t = T - 1; t >= 0; t--) {
-    ex.kbackwardElem(
-      row(dHw, t),
-      row(Aw, t),
-      rs,
-      xw.byteOffset,
-      t,
-      T,
-      D,
-      Ut.byteOffset,
-      betaN.byteOffset,
-      dxw.byteOffset,
-      gbT.byteOffset,
-      gUT.byteOffset,
-      gBT.byteOffset,
-      dxAcc.byteOffset,
-      N,
-      Bp,
-      act,
-    );
-    ex.kflush(gbT.byteOffset, gb.byteOffset, N2);
-    ex.kflush(gUT.byteOffset, gU.byteOffset, 2 * D * N);
-    if (act === MODRELU) ex.kflush(gBT.byteOffset, gBeta.byteOffset, N);
-    if (t === 0) break; // h_0 = 0: no factor gradient and nothing earlier to carry to.
-    // v^0 = h_{t−1} (from H), v^1 … v^{F−1}; da_t (in A's rows now) into state form.
-    ex.ktoState(row(Hw, t - 1), rs, vr[0].byteOffset, vi[0].byteOffset, N, Bp);
-    ex.ktoState(row(Aw, t), rs, dar.byteOffset, dai.byteOffset, N, Bp);
-    for (let f = 0; f < F - 1; f++) applySimd(ex, fs[f], fw, vr[f], vi[f], vr[f + 1], vi[f + 1]);
-    // Adjoint chain from da down to Wᴴ da, accumulating the factor gradients; the carry is added to dH_{t−1}.
-    let sr = dar,
-      si = dai;
-    for (let f = F - 1; f >= 0; f--) {
-      const tr = f === 0 ? cr : (F - 1 - f) % 2 === 0 ? ur : wr;
-      const ti = f === 0 ? ci : (F - 1 - f) % 2 === 0 ? ui : wi;
-      backwardSimd(ex, fs[f], fw, gF, vr[f], vi[f], sr, si, tr, ti);
-      sr = tr;
-      si = ti;
+  const rs = tau * N2 * 4;
+  const row = (w: Float32Array, r: number) => w.byteOffset + r * N2 * 4;
+  for (let t0 = Math.floor((T - 1) / tau) * tau; t0 >= 0; t0 -= tau) {
+    const n = Math.min(tau, T - t0);
+    rowsIn(dH, dHs, B, T, N2, tau, t0, n, 0);
+    rowsIn(A, As, B, T, N2, tau, t0, n, 0);
+    // H_{t−1} for t = t0 … t0 + n − 1 at row t − t0 (none before h_1).
+    if (t0 > 0) rowsIn(H, Hs, B, T, N2, tau, t0 - 1, n, 0);
+    else if (n > 1) rowsIn(H, Hs, B, T, N2, tau, 0, n - 1, 1);
+    for (let t = t0 + n - 1; t >= t0; t--) {
+      const r = t - t0;
+      // dh_t = dH_t + Wᴴ da_{t+1}, the carry from the step after (none into the last).
+      if (t < T - 1) ex.ktoRows(cr.byteOffset, ci.byteOffset, row(dHs, r), rs, N, Bp, 1);
+      ex.kbackwardElem(
+        row(dHs, r),
+        row(As, r),
+        rs,
+        xw.byteOffset,
+        t,
+        T,
+        D,
+        Ut.byteOffset,
+        betaN.byteOffset,
+        dxw.byteOffset,
+        gbT.byteOffset,
+        gUT.byteOffset,
+        gBT.byteOffset,
+        dxAcc.byteOffset,
+        N,
+        Bp,
+        act,
+      );
+      ex.kflush(gbT.byteOffset, gb.byteOffset, N2);
+      ex.kflush(gUT.byteOffset, gU.byteOffset, 2 * D * N);
+      if (act === MODRELU) ex.kflush(gBT.byteOffset, gBeta.byteOffset, N);
+      if (t === 0) break; // h_0 = 0: no factor gradient and nothing earlier to carry to.
+      // v^0 = h_{t−1}, v^1 … v^{F−1}; da_t (in A's rows now) into state form.
+      ex.ktoState(row(Hs, r), rs, vr[0].byteOffset, vi[0].byteOffset, N, Bp);
+      ex.ktoState(row(As, r), rs, dar.byteOffset, dai.byteOffset, N, Bp);
+      for (let f = 0; f < F - 1; f++) applySimd(ex, fs[f], fw, vr[f], vi[f], vr[f + 1], vi[f + 1]);
+      // Adjoint chain from da down to the carry Wᴴ da, accumulating the factor gradients.
+      let sr = dar,
+        si = dai;
+      for (let f = F - 1; f >= 0; f--) {
+        const tr = f === 0 ? cr : (F - 1 - f) % 2 === 0 ? ur : wr;
+        const ti = f === 0 ? ci : (F - 1 - f) % 2 === 0 ? ui : wi;
+        backwardSimd(ex, fs[f], fw, gF, vr[f], vi[f], sr, si, tr, ti);
+        sr = tr;
+        si = ti;
+      }
     }
-    ex.ktoRows(cr.byteOffset, ci.byteOffset, row(dHw, t - 1), rs, N, Bp, 1);
+    rowsOut(dHs, dProbe, B, T, N2, tau, t0, n);
   }
   // dU back from [2][D][N] to [2][N][D]; a scalar β's gradient is the sum over n.
   const dU = new Float32Array(2 * N * D);
@@ -624,6 +689,6 @@ function kruBackwardSimd(
     dU,
     db: Float32Array.from(gb),
     dBeta,
-    dProbe: dHw.slice(0, len),
+    dProbe,
   };
 }
