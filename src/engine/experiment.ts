@@ -23,8 +23,14 @@ import type { ModelDetail, ModelInfo, ModelSpec, RunConfig, Snapshot } from './t
 
 /** How many steps' metrics may wait on the device before the engine reads the oldest back. */
 const MAX_STEPS_IN_FLIGHT = 4;
-/** Expensive snapshot details are recomputed at most this often. */
+/** Expensive snapshot details are recomputed at most this often… */
 const DETAIL_INTERVAL_MS = 250;
+/**
+ * …and in at most this share of the time: details that took d ms wait d / DETAIL_SHARE ms before the next. The
+ * dense spectra are O(N³) in plain JS (~5–10 ms for the RNN at N = 64 here, 4× a second), and the page only
+ * redraws the spectrum views a few times a second anyway.
+ */
+const DETAIL_SHARE = 0.05;
 /** Held-out accuracy is re-evaluated at most every this many steps. */
 const TEST_INTERVAL_STEPS = 25;
 
@@ -50,7 +56,13 @@ export type Place = (index: number, init: RunnerInit) => Promise<ModelRunner | u
 export class Experiment {
   private stepCount = 0;
   private rowSteps: number[] = [];
-  private detailCache: { at: number; step: number; detail: Record<string, ModelDetail> } | null = null;
+  private detailCache: {
+    at: number;
+    step: number;
+    detail: Record<string, ModelDetail>;
+    /** ms the details took to compute */
+    cost: number;
+  } | null = null;
   private testCache: { step: number; acc: Record<string, number | null> } | null = null;
   private recentMs: number[] = [];
   private disposed = false;
@@ -287,11 +299,12 @@ export class Experiment {
   private async details(force: boolean): Promise<Record<string, ModelDetail>> {
     const now = performance.now();
     const c = this.detailCache;
-    if (!force && c && (c.step === this.stepCount || now - c.at < DETAIL_INTERVAL_MS)) return c.detail;
+    const wait = c ? Math.max(DETAIL_INTERVAL_MS, c.cost / DETAIL_SHARE) : 0;
+    if (!force && c && (c.step === this.stepCount || now - c.at < wait)) return c.detail;
     const test = await this.testAccuracy();
     const detail: Record<string, ModelDetail> = {};
     for (const s of this.slots) detail[s.spec.id] = await this.modelDetail(s, test[s.spec.id] ?? null);
-    this.detailCache = { at: now, step: this.stepCount, detail };
+    this.detailCache = { at: now, step: this.stepCount, detail, cost: performance.now() - now };
     return detail;
   }
 
