@@ -1,7 +1,7 @@
 // Timing of the fused cpu recurrences, forward + backward: one tf.valueAndGrads of H over every input with
 // dy = G given, so the time is the two fused kernels plus engine bookkeeping (a loss like Σ H ⊙ G would add
 // tfjs's generic element-wise kernels, ~30% of the total at N = 64). T = 100, B = 32, D = 2, 2×2 KRU
-// factors. The gated kinds (LSTM, KRU-LSTM with 2×2 real factors) are timed fused and op-by-op (the
+// factors, with the GFLOP/s that makes of the step's arithmetic (bench/peer.ts, stepFlops). The gated kinds (LSTM, KRU-LSTM with 2×2 real factors) are timed fused and op-by-op (the
 // reference in src/model/lstm-reference.ts), with the ratio. Not a test: run with
 //   node scripts/run-ts.mjs bench/kernels-cpu.ts [N ...] [--models kru,rnn,lstm,kru-lstm]
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,6 +16,7 @@ import {
 } from '../src/kernels/ops';
 import { kruLstmRecurrenceReference, lstmRecurrenceReference } from '../src/model/lstm-reference';
 import { factorIm, factorLayout, factorRe } from '../src/core/factor-layout';
+import { stepFlops } from './peer';
 
 const T = 100,
   B = 32,
@@ -37,7 +38,10 @@ async function time(
   step: () => tf.Tensor,
   budgetMs: number,
 ): Promise<{ wall: number; cpu: number }> {
-  for (let i = 0; i < 2; i++) {
+  // Warm up for a second (two calls at least): V8 runs WebAssembly with its baseline compiler until a function
+  // is hot enough to be optimised, and at N = 64 two calls leave the loops 3× slower than they end up.
+  const w0 = performance.now();
+  for (let i = 0; i < 2 || (i < 200 && performance.now() - w0 < 1000); i++) {
     const v = step();
     await v.data();
     v.dispose();
@@ -103,19 +107,24 @@ async function main() {
         p as tf.Tensor3D,
         { sizes, activation: 'crelu' },
       );
-    if (models.includes('kru'))
-      results[`kru${N}`] = (
-        await time(
-          `KRU N=${N} fwd+bwd`,
-          () =>
-            tf.tidy(() => {
-              const { value, grads } = tf.valueAndGrads(kru)([x, factors, Uk, bk, beta, pk], Gk);
-              // Touch H and dFactors so nothing is skipped; these two reductions are tiny.
-              return tf.add(tf.sum(value), tf.sum(grads[1]));
-            }),
-          3000,
-        )
-      ).wall;
+    if (models.includes('kru')) {
+      const m = await time(
+        `KRU N=${N} fwd+bwd`,
+        () =>
+          tf.tidy(() => {
+            const { value, grads } = tf.valueAndGrads(kru)([x, factors, Uk, bk, beta, pk], Gk);
+            // Touch H and dFactors so nothing is skipped; these two reductions are tiny.
+            return tf.add(tf.sum(value), tf.sum(grads[1]));
+          }),
+        3000,
+      );
+      // The step's arithmetic (bench/peer.ts) is all in these two kernels but the read-out's O(N).
+      const mflop = stepFlops(N, B, T, D) / 1e6;
+      console.log(
+        `  ${mflop.toFixed(0)} MFLOP: ${(mflop / m.wall).toFixed(1)} GFLOP/s (wall), ${(mflop / m.cpu).toFixed(1)} (cpu)`,
+      );
+      results[`kru${N}`] = m.wall;
+    }
     const W = tf.randomNormal([N, N], 0, 1 / Math.sqrt(N)) as tf.Tensor2D;
     const Ur = tf.randomNormal([N, D], 0, 0.5) as tf.Tensor2D;
     const br = tf.zeros([N]) as tf.Tensor1D;
