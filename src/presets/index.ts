@@ -178,8 +178,8 @@ export const PRESETS: readonly Preset[] = [
     config: run(copy10, [
       kru(32, { label: 'KRU N=32', activation: 'modrelu', lambda: 1, lr: 3e-3 }),
       rnn(28, { label: 'RNN N=28', lr: 3e-3 }),
-      lstm(13, { label: 'LSTM N=13', lr: 1e-2 }),
-      kruLstm(24, { label: 'KRU-LSTM N=24', factors: [2, 2, 2, 3], lr: 1e-2 }),
+      lstm(13, { label: 'LSTM N=13', lr: 3e-2 }),
+      kruLstm(24, { label: 'KRU-LSTM N=24', factors: [2, 2, 2, 3], lr: 3e-2 }),
       lowRank(48, { label: 'Low-rank N=48 r=4', rank: 4, lr: 1e-2 }),
     ]),
   },
