@@ -108,6 +108,8 @@ export class Trainer {
   private lr: number;
   /** Warm-started power-iteration vector for a dense W's spectral norm (exact SVD happens at snapshot time). */
   private powerVec: tf.Variable | null = null;
+  /** step()'s zero probe, kept while batches keep their shape. */
+  private probe: tf.Tensor3D | null = null;
 
   constructor(
     readonly spec: NetSpec,
@@ -152,11 +154,15 @@ export class Trainer {
     return readoutLoss(p, H, batch, this.options.impl);
   }
 
-  /** Loss, regulariser and every gradient (parameters and hidden states) in one backward pass. */
-  lossAndGrads(batch: DeviceBatch, lambda: number, params?: ParamTensors): LossAndGrads {
+  /**
+   * Loss, regulariser and every gradient (parameters and hidden states) in one backward pass. `probe`: zeros
+   * [B, T, width] to differentiate with respect to (a fresh one when not given).
+   */
+  lossAndGrads(batch: DeviceBatch, lambda: number, params?: ParamTensors, probe?: tf.Tensor3D): LossAndGrads {
     const base = params ?? this.vars;
     const [B, T] = batch.x.shape;
-    const probe = tf.zeros([B, T, this.width]) as tf.Tensor3D;
+    const ownProbe = probe ? null : (tf.zeros([B, T, this.width]) as tf.Tensor3D);
+    probe ??= ownProbe!;
     let loss!: tf.Scalar;
     let reg!: tf.Scalar;
     let acc!: tf.Scalar;
@@ -170,7 +176,7 @@ export class Trainer {
       return tf.add(loss, tf.mul(reg, lambda)) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(f)([...this.names.map((n) => base[n]), probe]);
-    probe.dispose();
+    ownProbe?.dispose();
     const named: Record<string, tf.Tensor> = {};
     this.names.forEach((n, i) => (named[n] = grads[i]));
     return {
@@ -189,7 +195,7 @@ export class Trainer {
    * the update (factored kinds, src/model/recurrent-matrix) or [‖WᵀW − I‖_F², ‖W‖₂ estimate] of the shown W.
    */
   step(batch: DeviceBatch, lambda: number): tf.Tensor1D {
-    const r = this.lossAndGrads(batch, lambda);
+    const r = this.lossAndGrads(batch, lambda, undefined, this.zeroProbe(batch));
     const fused = hasStepMetricsKernels();
     const grads = this.names.map((n) => r.grads[n]);
     const packed = tf.tidy(() => {
@@ -217,6 +223,19 @@ export class Trainer {
     });
     disposeLossAndGrads(r);
     return packed;
+  }
+
+  /**
+   * The zero probe for a batch's shape, kept between steps: it is never written, and allocating and zeroing
+   * [B, T, width] every step cost ~0.7 ms at copy T = 100, N = 128 (3.9 MB).
+   */
+  private zeroProbe(batch: DeviceBatch): tf.Tensor3D {
+    const [B, T] = batch.x.shape;
+    const shape: [number, number, number] = [B, T, this.width];
+    if (this.probe && this.probe.shape.every((d, i) => d === shape[i])) return this.probe;
+    this.probe?.dispose();
+    this.probe = tf.zeros(shape) as tf.Tensor3D;
+    return this.probe;
   }
 
   /** The packed metrics' head as tfjs ops (backends without the StepMetrics kernel). */
@@ -361,6 +380,7 @@ export class Trainer {
   dispose(): void {
     for (const n of this.names) this.vars[n].dispose();
     this.powerVec?.dispose();
+    this.probe?.dispose();
     this.optimizer.dispose();
   }
 }
