@@ -53,6 +53,8 @@ export interface PeerRow {
   impl: string;
   msPerStep: number;
   cpuMsPerStep: number;
+  /** minor page faults per step (median): first touches of fresh memory, ~16 µs each on this project's VM */
+  pageFaults: number;
   reps: number;
   mflop: number;
 }
@@ -85,22 +87,25 @@ function runConfig(N: number): RunConfig {
 }
 
 /** Our step, as `npm run bench` times it (Experiment.step: batch, forward, backward, RMSProp, metrics). */
-async function timeOurs(N: number): Promise<{ ms: number; cpu: number; reps: number }> {
+async function timeOurs(N: number): Promise<{ ms: number; cpu: number; faults: number; reps: number }> {
   const e = await Experiment.create(runConfig(N));
   try {
     const w0 = performance.now();
     for (let n = 0; n < 30 && (n < 2 || performance.now() - w0 < warmupMs); n++) await e.step(1);
     const wall: number[] = [];
     const cpu: number[] = [];
+    const faults: number[] = [];
     const start = performance.now();
     while (wall.length < maxReps && (wall.length < 1 || performance.now() - start < budgetMs)) {
       const t0 = performance.now();
       const c0 = cpuMs();
+      const f0 = process.resourceUsage().minorPageFault;
       await e.step(1);
       wall.push(performance.now() - t0);
       cpu.push(cpuMs() - c0);
+      faults.push(process.resourceUsage().minorPageFault - f0);
     }
-    return { ms: median(wall), cpu: median(cpu), reps: wall.length };
+    return { ms: median(wall), cpu: median(cpu), faults: median(faults), reps: wall.length };
   } finally {
     e.dispose();
   }
@@ -185,6 +190,7 @@ interface PyResult {
   N: number;
   msPerStep: number;
   cpuMsPerStep: number;
+  pageFaults: number;
   reps: number;
   torch: string;
   check?: { loss: number; reg: number; gT: number[] };
@@ -248,11 +254,12 @@ async function main(): Promise<void> {
         impl: 'fused',
         msPerStep: Number(ours.ms.toFixed(3)),
         cpuMsPerStep: Number(ours.cpu.toFixed(3)),
+        pageFaults: ours.faults,
         reps: ours.reps,
         mflop: Number(mflop.toFixed(2)),
       });
       console.error(
-        `  ours    N=${N}: ${fmt(ours.ms)} ms/step (cpu ${fmt(ours.cpu)}; median of ${ours.reps})`,
+        `  ours    N=${N}: ${fmt(ours.ms)} ms/step (cpu ${fmt(ours.cpu)}, ${ours.faults} page faults; median of ${ours.reps})`,
       );
       if ('why' in torch) continue;
       const { step1, weights } = await ourStep1(N);
@@ -269,11 +276,12 @@ async function main(): Promise<void> {
         impl: `torch ${py.torch}`,
         msPerStep: Number(py.msPerStep.toFixed(3)),
         cpuMsPerStep: Number(py.cpuMsPerStep.toFixed(3)),
+        pageFaults: py.pageFaults,
         reps: py.reps,
         mflop: Number(mflop.toFixed(2)),
       });
       console.error(
-        `  PyTorch N=${N}: ${fmt(py.msPerStep)} ms/step (cpu ${fmt(py.cpuMsPerStep)}; median of ${py.reps})`,
+        `  PyTorch N=${N}: ${fmt(py.msPerStep)} ms/step (cpu ${fmt(py.cpuMsPerStep)}, ${py.pageFaults} page faults; median of ${py.reps})`,
       );
       if (py.check) {
         const gMax = Math.max(...step1.gT);
@@ -333,11 +341,12 @@ function peerTable(
     `RMSProp, ‖∂L/∂h_t‖), median; ours = tfjs cpu backend with the fused kernels, PyTorch = bench/peer_kru.py`,
     `(${torch}, complex64 autograd, one tensordot per factor, a loop over t), one thread each, timed N after N in`,
     `one run. GFLOP/s = the step's arithmetic (bench/peer.ts stepFlops: 44·N·F + 32·N per sequence and step) over`,
-    `our wall time. Load average ${load0.map((l) => l.toFixed(2)).join(', ')} at the start, ` +
+    `our wall time. Page faults: minor faults per step (median), first touches of fresh memory.`,
+    `Load average ${load0.map((l) => l.toFixed(2)).join(', ')} at the start, ` +
       `${load1.map((l) => l.toFixed(2)).join(', ')} at the end.`,
     '',
-    '| N | ours | PyTorch | PyTorch / ours | ours cpu | PyTorch cpu | ratio (cpu) | MFLOP | ours GFLOP/s |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| N | ours | PyTorch | PyTorch / ours | ours cpu | PyTorch cpu | ratio (cpu) | page faults (ours, PyTorch) | MFLOP | ours GFLOP/s |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const N of sizes) {
     const o = find(N, 'ours');
@@ -347,7 +356,7 @@ function peerTable(
     lines.push(
       `| ${N} | ${fmt(o.msPerStep)} | ${p ? fmt(p.msPerStep) : '—'} | ${ratio(p?.msPerStep, o.msPerStep)} | ` +
         `${fmt(o.cpuMsPerStep)} | ${p ? fmt(p.cpuMsPerStep) : '—'} | ${ratio(p?.cpuMsPerStep, o.cpuMsPerStep)} | ` +
-        `${o.mflop.toFixed(0)} | ${(o.mflop / o.msPerStep).toFixed(1)} |`,
+        `${o.pageFaults}, ${p ? p.pageFaults : '—'} | ${o.mflop.toFixed(0)} | ${(o.mflop / o.msPerStep).toFixed(1)} |`,
     );
   }
   if (skipped) lines.push('', `PyTorch skipped: ${skipped}`);

@@ -9,8 +9,8 @@ group's gradient. One thread (torch.set_num_threads(1)): the tfjs cpu backend is
 
     python3 bench/peer_kru.py --sizes 64,128 [--T 100] [--batch 32] [--check weights.json]
 
-prints one JSON object per line: {"N", "msPerStep", "cpuMsPerStep", "reps", "torch"} per size (medians of
-wall and process CPU time), and with --check the step-1
+prints one JSON object per line: {"N", "msPerStep", "cpuMsPerStep", "pageFaults", "reps", "torch"} per size
+(medians of wall time, process CPU time and minor page faults per step), and with --check the step-1
 loss, regulariser and ‖∂L/∂h_t‖ computed from the weights and batch in weights.json (written by bench/peer.ts)
 before any update, so the two implementations can be compared on the same numbers.
 """
@@ -18,6 +18,7 @@ before any update, so the two implementations can be compared on the same number
 import argparse
 import json
 import math
+import resource
 import statistics
 import sys
 import time
@@ -120,14 +121,19 @@ def time_steps(N, T, B, warmup_s=1.5, budget_s=12.0, max_reps=11):
     while n < 2 or (n < 30 and time.perf_counter() - w0 < warmup_s):
         train_step(model, opt, *adding_batch(B, T))
         n += 1
-    times, cpu = [], []
+    times, cpu, faults = [], [], []
     start = time.perf_counter()
     while len(times) < max_reps and (len(times) < 1 or time.perf_counter() - start < budget_s):
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0, f0 = time.perf_counter(), time.process_time(), minor_faults()
         train_step(model, opt, *adding_batch(B, T))
         times.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
-    return statistics.median(times), statistics.median(cpu), len(times)
+        faults.append(minor_faults() - f0)
+    return statistics.median(times), statistics.median(cpu), statistics.median(faults), len(times)
+
+
+def minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def check(path):
@@ -170,8 +176,9 @@ def main():
     if args.check:
         print(json.dumps({"check": check(args.check)}), flush=True)
     for N in [int(s) for s in args.sizes.split(",") if s]:
-        ms, cpu, reps = time_steps(N, args.T, args.batch, args.warmup_s, args.budget_s)
-        print(json.dumps({"N": N, "msPerStep": ms, "cpuMsPerStep": cpu, "reps": reps, "torch": torch.__version__}), flush=True)
+        ms, cpu, faults, reps = time_steps(N, args.T, args.batch, args.warmup_s, args.budget_s)
+        row = {"N": N, "msPerStep": ms, "cpuMsPerStep": cpu, "pageFaults": faults, "reps": reps}
+        print(json.dumps({**row, "torch": torch.__version__}), flush=True)
 
 
 if __name__ == "__main__":
