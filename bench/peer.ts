@@ -345,28 +345,56 @@ function peerTable(
     `Load average ${load0.map((l) => l.toFixed(2)).join(', ')} at the start, ` +
       `${load1.map((l) => l.toFixed(2)).join(', ')} at the end.`,
     '',
-    '| N | ours | PyTorch | PyTorch / ours | ours cpu | PyTorch cpu | ratio (cpu) | page faults (ours, PyTorch) | MFLOP | ours GFLOP/s |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const table: string[][] = [
+    [
+      'N',
+      'ours',
+      'PyTorch',
+      'PyTorch / ours',
+      'ours cpu',
+      'PyTorch cpu',
+      'ratio (cpu)',
+      'page faults (ours, PyTorch)',
+      'MFLOP',
+      'ours GFLOP/s',
+    ],
   ];
   for (const N of sizes) {
     const o = find(N, 'ours');
     const p = find(N, 'pytorch');
     if (!o) continue;
     const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(1)}×` : '—');
-    lines.push(
-      `| ${N} | ${fmt(o.msPerStep)} | ${p ? fmt(p.msPerStep) : '—'} | ${ratio(p?.msPerStep, o.msPerStep)} | ` +
-        `${fmt(o.cpuMsPerStep)} | ${p ? fmt(p.cpuMsPerStep) : '—'} | ${ratio(p?.cpuMsPerStep, o.cpuMsPerStep)} | ` +
-        `${o.pageFaults}, ${p ? p.pageFaults : '—'} | ${o.mflop.toFixed(0)} | ${(o.mflop / o.msPerStep).toFixed(1)} |`,
-    );
+    table.push([
+      String(N),
+      fmt(o.msPerStep),
+      p ? fmt(p.msPerStep) : '—',
+      ratio(p?.msPerStep, o.msPerStep),
+      fmt(o.cpuMsPerStep),
+      p ? fmt(p.cpuMsPerStep) : '—',
+      ratio(p?.cpuMsPerStep, o.cpuMsPerStep),
+      `${o.pageFaults}, ${p ? p.pageFaults : '—'}`,
+      o.mflop.toFixed(0),
+      (o.mflop / o.msPerStep).toFixed(1),
+    ]);
   }
+  lines.push(...markdownTable(table));
   if (skipped) lines.push('', `PyTorch skipped: ${skipped}`);
   if (checks.length)
     lines.push(
       '',
       'Step 1 from the same weights and batch (ours vs PyTorch):',
+      '',
       ...checks.map((c) => `- ${c}`),
     );
   return lines.join('\n');
+}
+
+/** A table with its columns padded as prettier pads them (bench/results.md is checked by prettier). */
+function markdownTable(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(3, ...rows.map((r) => r[c].length)));
+  const line = (r: string[]) => `| ${r.map((x, c) => x.padEnd(widths[c])).join(' | ')} |`;
+  return [line(rows[0]), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.slice(1).map(line)];
 }
 
 /** Replaces (or appends) the peer section of bench/results.md. */
