@@ -132,6 +132,11 @@ export function runConfigFromFlags(f: FlagReader): RunConfig {
       );
     }
   } else if ('factors' in model) model.factors = defaultFactors(model.hidden);
+  // The rank rule joins two flags: name them (the settings' message would name the model's field instead).
+  if (model.kind === 'lowrank' && model.rank > model.hidden)
+    throw new CliError(
+      `--rank ${model.rank} is more than --hidden ${model.hidden}: the rank of W = A·B is at most N`,
+    );
   config.models = [model];
   const parsed = parseRunConfig(config);
   if (!parsed.ok) throw new CliError(parsed.error);

@@ -194,7 +194,7 @@ describe('train', () => {
     expect(lr.err).toEqual([]);
     expect(lr.out).toHaveLength(2);
     const bad = await cli(...base, '--model', 'lowrank', '--hidden', '6', '--rank', '7');
-    expect(bad.err.join('\n')).toMatch(/rank: must be ≤ N = 6, got 7/);
+    expect(bad.err.join('\n')).toMatch(/--rank 7 is more than --hidden 6/);
   });
 
   it('trains on digits and reports held-out accuracy', async () => {
