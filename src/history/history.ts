@@ -319,18 +319,24 @@ export class History {
     return h;
   }
 
+  /** The step of the latest value each merged change took (see recordChange); not part of the saved form. */
+  private readonly extendedTo = new WeakMap<SettingChange, number>();
+
   /**
-   * One drag of a slider sends many values over a few steps; they are one change to the reader: a change of the
-   * same model's same setting within MERGE_STEPS of the last one extends it (its `to` moves) instead of adding a
-   * mark. The per-step columns still hold every value.
+   * One drag of a slider sends many values over some steps; they are one change to the reader: a change of the
+   * same model's same setting within MERGE_STEPS of that change's latest value extends it (its `to` moves)
+   * instead of adding a mark. The per-step columns still hold every value.
    */
   private recordChange(c: SettingChange & { setting: 'lambda' | 'lr' }): void {
     for (let j = this.changes.length - 1; j >= 0; j--) {
       const last = this.changes[j];
       if (last.setting === 'diverged') continue; // a mark of its own, not a setting: look past it
-      if (c.step - last.step > MERGE_STEPS || last.setting === 'reset' || last.setting === 'restore') break;
+      // Measured from the change's latest value, not its first: a long drag on a fast run spans many steps.
+      const latest = this.extendedTo.get(last) ?? last.step;
+      if (c.step - latest > MERGE_STEPS || last.setting === 'reset' || last.setting === 'restore') break;
       if (last.model === c.model && last.setting === c.setting) {
         last.to = c.to;
+        this.extendedTo.set(last, c.step);
         if (last.to === last.from) this.changes.splice(j, 1); // dragged back to where it started: no change
         return;
       }

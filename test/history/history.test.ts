@@ -82,6 +82,25 @@ describe('History', () => {
     expect(h.changes.map((c) => c.to)).toEqual([1]);
   });
 
+  it('a long drag on a fast run is still one change: each value counts from the one before it', () => {
+    const h = new History();
+    h.append(snap([1, 2], 0.01));
+    // A new λ every 15 steps from step 3 to step 48: 45 steps in all, over twice MERGE_STEPS.
+    for (const [step, lambda] of [
+      [3, 0.05],
+      [18, 0.3],
+      [33, 1],
+      [48, 2],
+    ])
+      h.append(snap([step], lambda));
+    expect(h.changes).toEqual([
+      { step: 3, model: 'kru', setting: 'lambda', from: expect.closeTo(0.01, 6), to: 2 },
+    ]);
+    // A pause longer than MERGE_STEPS after the drag's last value: a new mark.
+    h.append(snap([48 + MERGE_STEPS + 1], 3));
+    expect(h.changes.map((c) => c.to)).toEqual([2, 3]);
+  });
+
   it("continues through a reset: the new run's steps follow the last one after a reset mark", () => {
     const h = new History();
     h.append(snap([1, 2, 3], 0.1));
