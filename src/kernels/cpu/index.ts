@@ -33,6 +33,7 @@ import type { LstmDims, LstmOutputs } from './lstm-cell';
 import { factorLayout } from '../../core/factor-layout';
 import { readoutLossGradKernel, readoutLossKernel } from './readout-kernels';
 import { denseMetricsKernel, stepMetricsKernel } from './step-metrics';
+import { pooledCpu } from './output-pool';
 
 function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
@@ -70,7 +71,7 @@ function kruDims(inputs: NamedTensorInfoMap, sizes: number[]): KruDims {
 }
 
 const kruForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const cpu = backend as MathBackendCPU;
+  const cpu = pooledCpu(backend);
   const { sizes, activation } = readKruAttrs(attrs);
   const dims = kruDims(inputs, sizes);
   const probe = input(inputs, 'probe');
@@ -89,7 +90,7 @@ const kruForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 const kruGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const cpu = backend as MathBackendCPU;
+  const cpu = pooledCpu(backend);
   const { sizes, activation } = readKruAttrs(attrs);
   const dims = kruDims(inputs, sizes);
   const hShape = [dims.B, dims.T, 2 * dims.N];
@@ -130,7 +131,7 @@ function rnnDims(inputs: NamedTensorInfoMap): RnnDims {
 }
 
 const rnnForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const cpu = backend as MathBackendCPU;
+  const cpu = pooledCpu(backend);
   const activation = readRnnActivation(attrs);
   const dims = rnnDims(inputs);
   const shape = [dims.B, dims.T, dims.N];
@@ -147,7 +148,7 @@ const rnnForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 const rnnGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const cpu = backend as MathBackendCPU;
+  const cpu = pooledCpu(backend);
   const activation = readRnnActivation(attrs);
   const dims = rnnDims(inputs);
   const shape = [dims.B, dims.T, dims.N];
@@ -218,7 +219,7 @@ interface GatedKind<Dims extends LstmDims> {
 
 function gatedForwardKernel<Dims extends LstmDims>(kind: GatedKind<Dims>): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const cpu = backend as MathBackendCPU;
+    const cpu = pooledCpu(backend);
     const dims = kind.dims(inputs, attrs);
     const shape = [dims.B, dims.T, dims.N];
     expectShape('probe', input(inputs, 'probe'), shape);
@@ -233,7 +234,7 @@ function gatedForwardKernel<Dims extends LstmDims>(kind: GatedKind<Dims>): Kerne
 
 function gatedGradKernel<Dims extends LstmDims>(kind: GatedKind<Dims>): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const cpu = backend as MathBackendCPU;
+    const cpu = pooledCpu(backend);
     const dims = kind.dims(inputs, attrs);
     for (const name of ['dH', 'H', 'C']) expectShape(name, input(inputs, name), [dims.B, dims.T, dims.N]);
     expectShape('G', input(inputs, 'G'), [dims.B, dims.T, 4 * dims.N]);
@@ -286,7 +287,7 @@ const kruLstmKind: GatedKind<KruLstmDims> = {
 
 /** ‖x[:, t, :]‖ per t of x [B, T, W], accumulated in float64 (see stepNorms in ../ops.ts). */
 const stepNormsKernel: KernelFunc = ({ inputs, backend }) => {
-  const cpu = backend as MathBackendCPU;
+  const cpu = pooledCpu(backend);
   const x = input(inputs, 'x');
   if (x.shape.length !== 3) throw new Error(`StepNorms: x must be [B, T, W], got [${x.shape}]`);
   const [B, T, W] = x.shape;

@@ -12,6 +12,7 @@ import { factorLayout, type FactorLayout } from '../../core/factor-layout';
 import { MODRELU_EPS, type KruActivation as KruActivationName } from '../../core/vocabulary';
 import { simdLoops, type SimdLoops } from './wasm';
 import { factorApply, factorBackward, splitFactors } from './kru-factor';
+import { outputArray } from './output-pool';
 
 // Small-integer activation codes: the per-element switch then compares ints, not strings.
 const CRELU = 0,
@@ -66,8 +67,8 @@ function kruForwardJs(
   const F = fs.length;
   const { x, U, b: bias, beta, probe } = inp;
   const betaScalar = beta.length === 1;
-  const H = new Float32Array(B * T * 2 * N);
-  const A = new Float32Array(B * T * 2 * N);
+  const H = outputArray(B * T * 2 * N, false);
+  const A = outputArray(B * T * 2 * N, false);
   // Scratch, once per call: the state and two ping-pong buffers for the factor chain.
   const [hr, hi, pr, pi, qr, qi] = Array.from({ length: 6 }, () => new Float64Array(NB));
   const ND = N * D;
@@ -522,8 +523,8 @@ function kruForwardSimd(
   loadCommon(dims, inp, xw, Ut, betaN, fw);
   bias.set(asF32(inp.b));
   const probe = asF32(inp.probe);
-  const H = new Float32Array(B * T * N2);
-  const A = new Float32Array(B * T * N2);
+  const H = outputArray(B * T * N2, false);
+  const A = outputArray(B * T * N2, false);
   const ex = simd.exports;
   const act = actCode(activation);
   const rs = tau * N2 * 4; // bytes from one sequence's rows to the next
@@ -617,7 +618,7 @@ function kruBackwardSimd(
   const dH = asF32(inp.dH),
     A = asF32(inp.A),
     H = asF32(inp.H);
-  const dProbe = new Float32Array(B * T * N2);
+  const dProbe = outputArray(B * T * N2, false);
   const ex = simd.exports;
   const act = actCode(activation);
   const rs = tau * N2 * 4;

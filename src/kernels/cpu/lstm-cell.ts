@@ -12,6 +12,7 @@
 // run in place over whole gate blocks, as WebAssembly SIMD (./wasm, ~3× Math.exp's speed) when given.
 
 import type { SimdLoops } from './wasm';
+import { outputArray } from './output-pool';
 
 export interface LstmDims {
   B: number;
@@ -74,9 +75,9 @@ export interface LstmOutputs {
 export function lstmOutputs(dims: LstmDims): LstmOutputs {
   const { B, T, N } = dims;
   return {
-    H: new Float32Array(B * T * N),
-    C: new Float32Array(B * T * N),
-    G: new Float32Array(B * T * 4 * N),
+    H: outputArray(B * T * N, false),
+    C: outputArray(B * T * N, false),
+    G: outputArray(B * T * 4 * N, false),
   };
 }
 
@@ -178,7 +179,7 @@ export function lstmCellGrads(dims: LstmDims): LstmCellGrads {
     gU: new Float64Array(4 * N * D),
     gb: new Float64Array(4 * N),
     dx: new Float32Array(B * T * D),
-    dProbe: new Float32Array(B * T * N),
+    dProbe: outputArray(B * T * N, false),
     dc: new Float64Array(B * N),
     dxAcc: new Float64Array(D),
   };

@@ -4,6 +4,7 @@ import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { ReadoutLossAttrs } from '../ops';
 import { readoutBackward, readoutForward, readoutRows, type ReadoutDims } from './readout';
+import { pooledCpu } from './output-pool';
 
 function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
@@ -49,7 +50,7 @@ function readoutDims(inputs: NamedTensorInfoMap, a: ReadoutLossAttrs): ReadoutDi
 
 /** Outputs: loss [], accuracy [] (NaN unless asked for), G = ∂loss/∂y [R, K] (for the gradient only). */
 export const readoutLossKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const cpu = backend as MathBackendCPU;
+  const cpu = pooledCpu(backend);
   const a = readReadoutAttrs(attrs);
   const d = readoutDims(inputs, a);
   const R = readoutRows(d);
@@ -73,7 +74,7 @@ export const readoutLossKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 
 /** Inputs dLoss [], H, V, G; outputs dH (H's shape), dV, dc. */
 export const readoutLossGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const cpu = backend as MathBackendCPU;
+  const cpu = pooledCpu(backend);
   const a = readReadoutAttrs(attrs);
   const d = readoutDims(inputs, a);
   expectShape('G', input(inputs, 'G'), [readoutRows(d), d.K]);

@@ -8,6 +8,7 @@
 
 import { READOUT_WASM_BASE64 } from './readout-wasm';
 import { simdLoops } from './wasm';
+import { outputArray } from './output-pool';
 
 export interface ReadoutDims {
   /** Sequences, positions per sequence, state width, classes (1 for mse). */
@@ -246,7 +247,7 @@ export function readoutBackward(
   G: Float32Array,
 ): ReadoutGrads {
   const { B, T, W, K } = d;
-  const dH = new Float32Array(B * T * W);
+  const dH = outputArray(B * T * W, true);
   const dV64 = new Float64Array(K * W);
   const dc64 = new Float64Array(K);
   const ex = readoutSimd();

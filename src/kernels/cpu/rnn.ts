@@ -8,6 +8,7 @@
 import type { RnnActivation as RnnActivationName } from '../../core/vocabulary';
 import { scratch, simdLoops } from './wasm';
 import { gemmABt } from './gemm';
+import { outputArray } from './output-pool';
 
 export interface RnnDims {
   B: number;
@@ -44,8 +45,8 @@ export function rnnForward(
 ): { H: Float32Array; A: Float32Array } {
   const { B, T, D, N } = dims;
   const { x, W, U, b: bias, probe } = inp;
-  const H = new Float32Array(B * T * N);
-  const A = new Float32Array(B * T * N);
+  const H = outputArray(B * T * N, false);
+  const A = outputArray(B * T * N, false);
   const simd = simdLoops();
   // h_{t−1} (batch-major), z = h Wᵀ, and a float64 copy of W.
   const [h, z, W64] = scratch(simd, [B * N, B * N, N * N]).arrays;
@@ -100,7 +101,7 @@ export function rnnBackward(dims: RnnDims, activation: RnnActivationName, inp: R
   const gU = new Float64Array(N * D);
   const gb = new Float64Array(N);
   const dx = new Float32Array(B * T * D);
-  const dProbe = new Float32Array(B * T * N);
+  const dProbe = outputArray(B * T * N, false);
   for (let t = T - 1; t >= 0; t--) {
     for (let bb = 0; bb < B; bb++) {
       const o = (bb * T + t) * N;

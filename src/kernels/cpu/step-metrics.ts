@@ -6,6 +6,7 @@ import type { KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfj
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { gemmABt } from './gemm';
 import { scratch, simdLoops } from './wasm';
+import { pooledCpu } from './output-pool';
 
 function input(inputs: NamedTensorInfoMap, name: string, kernel: string): TensorInfo {
   const t = inputs[name];
@@ -29,7 +30,7 @@ function floats(backend: MathBackendCPU, t: TensorInfo, kernel: string): Float32
  */
 export const stepMetricsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const K = 'StepMetrics';
-  const cpu = backend as MathBackendCPU;
+  const cpu = pooledCpu(backend);
   const G = attrs?.groups;
   if (typeof G !== 'number' || !Number.isInteger(G) || G < 0)
     throw new Error(`${K}: attr groups must be an integer ≥ 0`);
@@ -99,7 +100,7 @@ export const stepMetricsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
  */
 export const denseMetricsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const K = 'DenseMetrics';
-  const cpu = backend as MathBackendCPU;
+  const cpu = pooledCpu(backend);
   const iterations = attrs?.iterations;
   if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < 0)
     throw new Error(`${K}: attr iterations must be an integer ≥ 0`);
