@@ -22,12 +22,13 @@ import { stepNorms } from '../kernels/ops';
 import type { Batch } from '../tasks/types';
 import type { BatchKind, ModelRunner, RunnerInit } from './model-runner';
 import { disposeDeviceBatch, toDeviceBatch, type DeviceBatch, type TrainerOptions } from './trainer';
+import { FusedRmsProp } from './rmsprop';
 
 /** The Trainer's optimisers, built the same way (trainer.ts, makeOptimizer). */
 function makeOptimizer(o: TrainerOptions): tf.Optimizer {
   if (o.optimizer === 'adam') return tf.train.adam(o.lr);
   if (o.optimizer === 'sgd') return tf.train.sgd(o.lr);
-  return tf.train.rmsprop(o.lr, 0.9, 0, 1e-6);
+  return new FusedRmsProp(o.lr, 0.9, 0, 1e-6);
 }
 
 /** Sums each model's block of x (its first k·… rows, models outermost): one value per model. */

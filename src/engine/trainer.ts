@@ -16,6 +16,7 @@ import { readoutLoss, targetPositions } from '../model/loss';
 import type { LossKind } from '../tasks/types';
 import { denseMetricsFused, hasStepMetricsKernels, stepMetricsFused, stepNorms } from '../kernels/ops';
 import { polarFactors } from '../model/polar';
+import { FusedRmsProp } from './rmsprop';
 
 export interface TrainerOptions {
   optimizer: OptimizerName;
@@ -95,7 +96,7 @@ export interface LossAndGrads {
 function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   if (name === 'adam') return tf.train.adam(lr);
   if (name === 'sgd') return tf.train.sgd(lr);
-  return tf.train.rmsprop(lr, 0.9, 0, 1e-6);
+  return new FusedRmsProp(lr, 0.9, 0, 1e-6);
 }
 
 const POWER_ITERATIONS_FIRST = 30;

@@ -26,6 +26,9 @@ export const READOUT_LOSS_GRAD = 'ReadoutLossGrad';
 export const STEP_METRICS = 'StepMetrics';
 export const DENSE_METRICS = 'DenseMetrics';
 
+/** One RMSProp update of one parameter (src/engine/rmsprop.ts); backends without it run tf.train.rmsprop's ops. */
+export const RMSPROP_UPDATE = 'RmsPropUpdate';
+
 /** ‖x[:, t, :]‖ per t; a metric, not part of the fused-recurrence set (backends without it use tfjs ops). */
 export const STEP_NORMS = 'StepNorms';
 
@@ -226,4 +229,31 @@ export function denseMetricsFused(
 ): { stats: tf.Tensor1D; v: tf.Tensor2D } {
   const [stats, next] = tf.engine().runKernel<tf.Tensor[]>(DENSE_METRICS, { W, v }, { iterations });
   return { stats: stats as tf.Tensor1D, v: next as tf.Tensor2D };
+}
+
+export interface RmsPropAttrs {
+  lr: number;
+  decay: number;
+  momentum: number;
+  epsilon: number;
+}
+
+/** True when the backend has the fused RMSProp update kernel. */
+export function hasRmsPropKernel(backendName: string = tf.getBackend()): boolean {
+  return tf.getKernel(RMSPROP_UPDATE, backendName) != null;
+}
+
+/**
+ * tf.train.rmsprop's update of one parameter in one kernel (not differentiable): x′ = x − mom′ with
+ * ms′ = ms·decay + g²·(1 − decay), mom′ = mom·momentum + g·lr / √(ms′ + ε).
+ */
+export function rmsPropUpdate(
+  x: tf.Tensor,
+  ms: tf.Tensor,
+  mom: tf.Tensor,
+  g: tf.Tensor,
+  attrs: RmsPropAttrs,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const [x2, ms2, mom2] = tf.engine().runKernel<tf.Tensor[]>(RMSPROP_UPDATE, { x, ms, mom, g }, { ...attrs });
+  return [x2, ms2, mom2];
 }

@@ -21,6 +21,7 @@ import {
   READOUT_LOSS_GRAD,
   RNN_RECURRENCE,
   RNN_RECURRENCE_GRAD,
+  RMSPROP_UPDATE,
   STEP_METRICS,
   STEP_NORMS,
 } from '../ops';
@@ -34,6 +35,7 @@ import { factorLayout } from '../../core/factor-layout';
 import { readoutLossGradKernel, readoutLossKernel } from './readout-kernels';
 import { denseMetricsKernel, stepMetricsKernel } from './step-metrics';
 import { pooledCpu } from './output-pool';
+import { rmsPropUpdateKernel } from './rmsprop';
 
 function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
@@ -316,5 +318,6 @@ export const cpuFusedKernelConfigs: KernelConfig[] = [
   { kernelName: READOUT_LOSS, backendName: 'cpu', kernelFunc: readoutLossKernel },
   { kernelName: READOUT_LOSS_GRAD, backendName: 'cpu', kernelFunc: readoutLossGradKernel },
   { kernelName: STEP_METRICS, backendName: 'cpu', kernelFunc: stepMetricsKernel },
+  { kernelName: RMSPROP_UPDATE, backendName: 'cpu', kernelFunc: rmsPropUpdateKernel },
   { kernelName: DENSE_METRICS, backendName: 'cpu', kernelFunc: denseMetricsKernel },
 ];

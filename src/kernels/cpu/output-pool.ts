@@ -11,7 +11,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { DataId } from '@tensorflow/tfjs-core';
 
 /** Below minLength elements (4 MB of float32) arrays are allocated as usual; tests lower it. */
-export const poolSettings = { minLength: 1 << 20 };
+export const poolSettings = { minLength: 1 << 14 };
 /** The pool keeps at most this many bytes of free arrays, dropping the oldest beyond it. */
 const POOL_MAX_BYTES = 512 << 20;
 
