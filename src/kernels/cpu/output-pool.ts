@@ -1,16 +1,17 @@
 // Reuse of the fused kernels' large outputs ([B, T, 2N] arrays: H, A, ∂L/∂H, ∂L/∂P) from one training step to
 // the next. Each step allocates several of them afresh and frees them at its end; at N = 1024 each is 26 MB, and
 // glibc gives freed blocks that large back to the OS, so every step paid ~13,000 page faults (~100 ms of a
-// 250 ms step, bench/results.md). Kept here, an array's pages stay mapped.
+// 250 ms step, bench/results.md). Chromium's allocator does the same from a few hundred kB: in the app's worker
+// at the default run (0.4–0.8 MB outputs) page faults were ~30% of a step. Kept here, an array's pages stay mapped.
 //
 // An array goes back to the pool only when tfjs's cpu backend drops its data and nothing else can still hold it:
 // the backend is wrapped so that a read of the array (readSync: dataSync, data, bufferSync) or a tensor made on a
 // view of it (a contiguous slice is a subarray) marks it as escaped, and an escaped array is left to the
-// garbage collector. Small arrays are not pooled: malloc serves them without page faults.
+// garbage collector. Small arrays are not pooled: the allocators serve them without page faults.
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { DataId } from '@tensorflow/tfjs-core';
 
-/** Below minLength elements (4 MB of float32) arrays are allocated as usual; tests lower it. */
+/** Below minLength elements (64 kB of float32) arrays are allocated as usual; tests lower it. */
 export const poolSettings = { minLength: 1 << 14 };
 /** The pool keeps at most this many bytes of free arrays, dropping the oldest beyond it. */
 const POOL_MAX_BYTES = 512 << 20;
