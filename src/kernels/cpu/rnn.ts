@@ -2,7 +2,8 @@
 //
 // Every O(N²) product here has the form C += A·Bᵀ with A and B row-major, so one routine (gemmABt) serves
 // the forward (Z = h Wᵀ), the carried gradient (Wᵀ da, via a transposed copy of W) and dW (Σ_t da_t h_{t−1}ᵀ,
-// a rank-B update per step). It runs as WebAssembly SIMD (./wasm) where the engine has it, like the KRU's
+// a rank-B update per step). As in the LSTM (./lstm.ts), the input term rides in the same products: W
+// augmented to [W U b] [N, N+D+1] and h_{t−1} to [h_{t−1} x_t 1], so no JS loop runs over D. It runs as WebAssembly SIMD (./wasm) where the engine has it, like the KRU's
 // factor loops, so the two models' kernels are built alike; its JS fallback and the SIMD wrapper live in ./gemm.ts, shared with the LSTM.
 
 import type { RnnActivation as RnnActivationName } from '../../core/vocabulary';
@@ -45,24 +46,23 @@ export function rnnForward(
 ): { H: Float32Array; A: Float32Array } {
   const { B, T, D, N } = dims;
   const { x, W, U, b: bias, probe } = inp;
+  const K = N + D + 1;
   const H = outputArray(B * T * N, false);
   const A = outputArray(B * T * N, false);
   const simd = simdLoops();
-  // h_{t−1} (batch-major), z = h Wᵀ, and a float64 copy of W.
-  const [h, z, W64] = scratch(simd, [B * N, B * N, N * N]).arrays;
-  W64.set(W);
+  // The rows [h_{t−1} x_t 1] [B, K] (h_0 = 0), z = [h x 1]·[W U b]ᵀ [B, N], and [W U b] [N, K] in float64.
+  const [hx, z, Wa] = scratch(simd, [B * K, B * N, N * K]).arrays;
+  for (let r = 0; r < N; r++) {
+    for (let n = 0; n < N; n++) Wa[r * K + n] = W[r * N + n];
+    for (let d = 0; d < D; d++) Wa[r * K + N + d] = U[r * D + d];
+    Wa[r * K + N + D] = bias[r];
+  }
+  for (let bb = 0; bb < B; bb++) hx[bb * K + N + D] = 1;
   const code = actCode(activation);
   for (let t = 0; t < T; t++) {
+    for (let bb = 0; bb < B; bb++) for (let d = 0; d < D; d++) hx[bb * K + N + d] = x[(bb * T + t) * D + d];
     z.fill(0);
-    if (t > 0) gemmABt(z, h, W64, B, N, N, simd);
-    for (let bb = 0; bb < B; bb++) {
-      const xo = (bb * T + t) * D;
-      for (let i = 0; i < N; i++) {
-        let a = z[bb * N + i] + bias[i];
-        for (let d = 0; d < D; d++) a += U[i * D + d] * x[xo + d];
-        z[bb * N + i] = a;
-      }
-    }
+    gemmABt(z, hx, Wa, B, N, K, simd);
     // σ over the whole step at once: tanh as WebAssembly SIMD (Math.tanh per element was ~40% of the step).
     if (code === TANH && simd) simd.exports.tanhs(z.byteOffset, B * N);
     else if (code === TANH) for (let k = 0; k < B * N; k++) z[k] = Math.tanh(z[k]);
@@ -73,7 +73,7 @@ export function rnnForward(
         const s = z[bb * N + i];
         A[o + i] = s;
         H[o + i] = s + probe[o + i];
-        h[bb * N + i] = H[o + i];
+        hx[bb * K + i] = H[o + i];
       }
     }
   }
@@ -98,47 +98,55 @@ export interface RnnGrads {
   dProbe: Float32Array;
 }
 
-/** BPTT: dh_t = dH_t + Wᵀ da_{t+1}, dP_t = dh_t, da_t = σ'(a_t) dh_t; dW = Σ_t da_t h_{t−1}ᵀ. */
+/**
+ * BPTT: dh_t = dH_t + Wᵀ da_{t+1}, dP_t = dh_t, da_t = σ'(a_t) dh_t; [dW dU db] += da_tᵀ [h_{t−1} x_t 1] and
+ * [carry dx_t] = da_t [W U], both products over the batch.
+ */
 export function rnnBackward(dims: RnnDims, activation: RnnActivationName, inp: RnnBackwardInputs): RnnGrads {
   const { B, T, D, N } = dims;
   const { dH, x, W, U, H, A } = inp;
+  const K = N + D + 1,
+    ND = N + D;
   const simd = simdLoops();
-  // Wᵀ; the carry Wᵀ da_{t+1} and da (batch-major); da_t and h_{t−1} transposed to [N, B] for dW's update.
-  const [WT, carry, da, daT, hT, gW] = scratch(simd, [N * N, B * N, B * N, N * B, N * B, N * N]).arrays;
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) WT[j * N + i] = W[i * N + j];
+  // [W U]ᵀ [N+D, N]; [carry dx_t] [B, N+D] and da [B, N] (batch-major); da_t and [h_{t−1} x_t 1] transposed
+  // ([N, B], [K, B]) for the parameters' update [N, K].
+  const [WaT, carry, da, daT, hxT, gWa] = scratch(simd, [ND * N, B * ND, B * N, N * B, K * B, N * K]).arrays;
+  for (let r = 0; r < N; r++) {
+    for (let n = 0; n < N; n++) WaT[n * N + r] = W[r * N + n];
+    for (let d = 0; d < D; d++) WaT[(N + d) * N + r] = U[r * D + d];
+  }
+  hxT.fill(1, (K - 1) * B);
   const code = actCode(activation);
-  const gU = new Float64Array(N * D);
-  const gb = new Float64Array(N);
   const dx = new Float32Array(B * T * D);
   const dProbe = outputArray(B * T * N, false);
   for (let t = T - 1; t >= 0; t--) {
     for (let bb = 0; bb < B; bb++) {
       const o = (bb * T + t) * N;
-      const xo = (bb * T + t) * D;
       for (let i = 0; i < N; i++) {
-        const dh = dH[o + i] + carry[bb * N + i];
+        const dh = dH[o + i] + carry[bb * ND + i];
         dProbe[o + i] = dh;
         const s = A[o + i]; // σ(a_t)
         const g = code === TANH ? dh * (1 - s * s) : code === RELU ? (s > 0 ? dh : 0) : dh;
         da[bb * N + i] = g;
-        gb[i] += g;
-        for (let d = 0; d < D; d++) {
-          gU[i * D + d] += g * x[xo + d];
-          dx[xo + d] += U[i * D + d] * g;
-        }
+        daT[i * B + bb] = g;
       }
+      const ho = (bb * T + t - 1) * N; // h_0 = 0
+      for (let n = 0; n < N; n++) hxT[n * B + bb] = t > 0 ? H[ho + n] : 0;
+      for (let d = 0; d < D; d++) hxT[(N + d) * B + bb] = x[(bb * T + t) * D + d];
     }
-    if (t === 0) break;
-    for (let bb = 0; bb < B; bb++) {
-      const o = (bb * T + t - 1) * N;
-      for (let i = 0; i < N; i++) {
-        daT[i * B + bb] = da[bb * N + i];
-        hT[i * B + bb] = H[o + i];
-      }
-    }
-    gemmABt(gW, daT, hT, N, N, B, simd); // dW += da_t h_{t−1}ᵀ
+    gemmABt(gWa, daT, hxT, N, K, B, simd);
     carry.fill(0);
-    gemmABt(carry, da, WT, B, N, N, simd);
+    gemmABt(carry, da, WaT, B, ND, N, simd);
+    for (let bb = 0; bb < B; bb++)
+      for (let d = 0; d < D; d++) dx[(bb * T + t) * D + d] = carry[bb * ND + N + d];
   }
-  return { dx, dW: Float32Array.from(gW), dU: Float32Array.from(gU), db: Float32Array.from(gb), dProbe };
+  const dW = new Float32Array(N * N),
+    dU = new Float32Array(N * D),
+    db = new Float32Array(N);
+  for (let r = 0; r < N; r++) {
+    for (let n = 0; n < N; n++) dW[r * N + n] = gWa[r * K + n];
+    for (let d = 0; d < D; d++) dU[r * D + d] = gWa[r * K + N + d];
+    db[r] = gWa[r * K + N + D];
+  }
+  return { dx, dW, dU, db, dProbe };
 }
