@@ -394,6 +394,58 @@ function realHessenberg(h: Float64Array, n: number): void {
 }
 
 /**
+ * The double-shift step's reflector on rows k, k+1 (and k+2 unless k = nn − 1) of columns k … nn, and on
+ * columns k, k+1 (k+2) of rows l … mmin. Functions of their own so that V8 optimises them as functions: inline,
+ * the app's worker (a few decompositions a second) ran them through on-stack replacement that was thrown away
+ * at every loop exit (src/linalg/svd.ts sweepRow says more).
+ */
+function reflectRows(
+  a: Float64Array,
+  n1: number,
+  k: number,
+  nn: number,
+  q: number,
+  r: number,
+  x: number,
+  y: number,
+  z: number,
+): void {
+  for (let j = k; j <= nn; j++) {
+    let p = a[k * n1 + j] + q * a[(k + 1) * n1 + j];
+    if (k !== nn - 1) {
+      p += r * a[(k + 2) * n1 + j];
+      a[(k + 2) * n1 + j] -= p * z;
+    }
+    a[(k + 1) * n1 + j] -= p * y;
+    a[k * n1 + j] -= p * x;
+  }
+}
+
+function reflectColumns(
+  a: Float64Array,
+  n1: number,
+  k: number,
+  l: number,
+  mmin: number,
+  nn: number,
+  q: number,
+  r: number,
+  x: number,
+  y: number,
+  z: number,
+): void {
+  for (let i = l; i <= mmin; i++) {
+    let p = x * a[i * n1 + k] + y * a[i * n1 + k + 1];
+    if (k !== nn - 1) {
+      p += z * a[i * n1 + k + 2];
+      a[i * n1 + k + 2] -= p * r;
+    }
+    a[i * n1 + k + 1] -= p * q;
+    a[i * n1 + k] -= p;
+  }
+}
+
+/**
  * Eigenvalues of a real upper Hessenberg matrix by Francis double-shift QR (the classic EISPACK/“Numerical
  * Recipes” hqr). Real arithmetic keeps complex eigenvalues in exact conjugate pairs, and costs about a quarter
  * of the complex iteration. The matrix is copied to 1-based storage so the indices read like the reference.
@@ -506,25 +558,8 @@ function realHessenbergQR(h0: Float64Array, n: number, wr: Float64Array, wi: Flo
               z = r / s;
               q /= p;
               r /= p;
-              for (let j = k; j <= nn; j++) {
-                p = a[k * n1 + j] + q * a[(k + 1) * n1 + j];
-                if (k !== nn - 1) {
-                  p += r * a[(k + 2) * n1 + j];
-                  a[(k + 2) * n1 + j] -= p * z;
-                }
-                a[(k + 1) * n1 + j] -= p * y;
-                a[k * n1 + j] -= p * x;
-              }
-              const mmin = nn < k + 3 ? nn : k + 3;
-              for (let i = l; i <= mmin; i++) {
-                p = x * a[i * n1 + k] + y * a[i * n1 + k + 1];
-                if (k !== nn - 1) {
-                  p += z * a[i * n1 + k + 2];
-                  a[i * n1 + k + 2] -= p * r;
-                }
-                a[i * n1 + k + 1] -= p * q;
-                a[i * n1 + k] -= p;
-              }
+              reflectRows(a, n1, k, nn, q, r, x, y, z);
+              reflectColumns(a, n1, k, l, nn < k + 3 ? nn : k + 3, nn, q, r, x, y, z);
             }
           }
         }

@@ -47,6 +47,18 @@ function jacobiTangent(alpha: number, beta: number, gamma: number): number {
   return zeta < 0 ? -t : t;
 }
 
+/** Σ_{from ≤ k < n} w[a + k]·w[b + k] (a function of its own for V8: see sweepRow). */
+function dotFrom(w: Float64Array, a: number, b: number, from: number, n: number): number {
+  let s = 0;
+  for (let k = from; k < n; k++) s += w[a + k] * w[b + k];
+  return s;
+}
+
+/** w[dst + k] −= f·w[src + k] for from ≤ k < n. */
+function subtractFrom(w: Float64Array, dst: number, src: number, from: number, n: number, f: number): void {
+  for (let k = from; k < n; k++) w[dst + k] -= f * w[src + k];
+}
+
 /**
  * Preconditioner (Drmač & Veselić): with B = Aᵀ (whose columns are A's contiguous rows), factor
  * B·P = Q·R by Householder with column pivoting and return the upper-triangular R row-major. R has A's
@@ -56,8 +68,7 @@ function pivotedTriangularFactor(w: Float64Array, n: number): Float64Array {
   const norms = new Float64Array(n);
   const initial = new Float64Array(n);
   for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += w[j * n + k] * w[j * n + k];
+    const s = dotFrom(w, j * n, j * n, 0, n);
     norms[j] = s;
     initial[j] = s;
   }
@@ -81,8 +92,7 @@ function pivotedTriangularFactor(w: Float64Array, n: number): Float64Array {
       initial[best] = tmp;
     }
     const oj = j * n;
-    let sigma = 0;
-    for (let k = j; k < n; k++) sigma += w[oj + k] * w[oj + k];
+    const sigma = dotFrom(w, oj, oj, j, n);
     if (sigma === 0) continue;
     const x0 = w[oj + j];
     const normX = Math.sqrt(sigma);
@@ -93,16 +103,12 @@ function pivotedTriangularFactor(w: Float64Array, n: number): Float64Array {
     w[oj + j] = v0;
     for (let i = j + 1; i < n; i++) {
       const oi = i * n;
-      let d = 0;
-      for (let k = j; k < n; k++) d += w[oj + k] * w[oi + k];
-      const f = (2 * d) / vtv;
-      for (let k = j; k < n; k++) w[oi + k] -= f * w[oj + k];
+      subtractFrom(w, oi, oj, j, n, (2 * dotFrom(w, oj, oi, j, n)) / vtv);
       // Downdate the remaining norm; recompute when cancellation has eaten its accuracy.
       const r = w[oi + j];
       norms[i] -= r * r;
       if (norms[i] <= 1e-8 * initial[i]) {
-        let s = 0;
-        for (let k = j + 1; k < n; k++) s += w[oi + k] * w[oi + k];
+        const s = dotFrom(w, oi, oi, j + 1, n);
         norms[i] = s;
         initial[i] = s;
       }
@@ -114,6 +120,49 @@ function pivotedTriangularFactor(w: Float64Array, n: number): Float64Array {
   const r = new Float64Array(n * n);
   for (let j = 0; j < n; j++) for (let k = 0; k <= j; k++) r[k * n + j] = w[j * n + k];
   return r;
+}
+
+/**
+ * The loops of the Jacobi sweep live in small functions of their own: called thousands of times per
+ * decomposition, V8 optimises them as functions. Written inline, the app's worker (a few decompositions a second)
+ * ran them through on-stack replacement that was thrown away at every loop exit: ~1,000 deoptimisations and
+ * ~100 recompilations a second on the page's spare core.
+ */
+function dot(a: Float64Array, b: Float64Array, n: number): number {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += a[k] * b[k];
+  return s;
+}
+
+/** [a; b] ← [c −s; s c]·[a; b], element by element. */
+function rotate(a: Float64Array, b: Float64Array, n: number, c: number, s: number): void {
+  for (let k = 0; k < n; k++) {
+    const x = a[k];
+    const y = b[k];
+    a[k] = c * x - s * y;
+    b[k] = s * x + c * y;
+  }
+}
+
+/** Rotates row i against every later row that is not yet orthogonal to it; true when any was. */
+function sweepRow(rows: Float64Array[], norms: Float64Array, i: number, n: number, tol: number): boolean {
+  const ri = rows[i];
+  let rotated = false;
+  for (let j = i + 1; j < n; j++) {
+    const alpha = norms[i];
+    const beta = norms[j];
+    if (alpha === 0 || beta === 0) continue;
+    const rj = rows[j];
+    const gamma = dot(ri, rj, n);
+    if (Math.abs(gamma) <= tol * Math.sqrt(alpha * beta)) continue;
+    rotated = true;
+    const t = jacobiTangent(alpha, beta, gamma);
+    const c = 1 / Math.sqrt(1 + t * t);
+    rotate(ri, rj, n, c, c * t);
+    norms[i] = alpha - t * gamma;
+    norms[j] = beta + t * gamma;
+  }
+  return rotated;
 }
 
 /**
@@ -139,49 +188,14 @@ export function realSingularValues(a: ArrayLike<number>, n: number): Float64Arra
 
   for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
     // Fresh norms each sweep so the cheap running updates below cannot drift.
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      const oi = i * n;
-      for (let k = 0; k < n; k++) s += w[oi + k] * w[oi + k];
-      norms[i] = s;
-    }
+    for (let i = 0; i < n; i++) norms[i] = dot(rows[i], rows[i], n);
     let rotated = false;
-    for (let i = 0; i < n - 1; i++) {
-      const ri = rows[i];
-      for (let j = i + 1; j < n; j++) {
-        const alpha = norms[i];
-        const beta = norms[j];
-        if (alpha === 0 || beta === 0) continue;
-        const rj = rows[j];
-        let gamma = 0;
-        for (let k = 0; k < n; k++) gamma += ri[k] * rj[k];
-        const ag = Math.abs(gamma);
-        const sab = Math.sqrt(alpha * beta);
-        if (ag <= tol * sab) continue;
-        rotated = true;
-        const t = jacobiTangent(alpha, beta, gamma);
-        const c = 1 / Math.sqrt(1 + t * t);
-        const s = c * t;
-        for (let k = 0; k < n; k++) {
-          const x = ri[k];
-          const y = rj[k];
-          ri[k] = c * x - s * y;
-          rj[k] = s * x + c * y;
-        }
-        norms[i] = alpha - t * gamma;
-        norms[j] = beta + t * gamma;
-      }
-    }
+    for (let i = 0; i < n - 1; i++) if (sweepRow(rows, norms, i, n, tol)) rotated = true;
     if (!rotated) break;
   }
 
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    const oi = i * n;
-    for (let k = 0; k < n; k++) s += w[oi + k] * w[oi + k];
-    out[i] = Math.sqrt(s) * scale;
-  }
+  for (let i = 0; i < n; i++) out[i] = Math.sqrt(dot(rows[i], rows[i], n)) * scale;
   return sortDescending(out);
 }
 
