@@ -26,8 +26,9 @@ await build({
   target: 'node20',
   sourcemap: 'inline',
   logLevel: 'warning',
-  // dawn.node is a native addon: load it from node_modules at run time.
-  external: ['webgpu'],
+  // dawn.node is a native addon, and prettier (bench/run.ts formats its table) loads its plugins at run time:
+  // both come from node_modules when the bundle runs.
+  external: ['webgpu', 'prettier'],
   // One copy of tfjs: resolve every tfjs package to its ESM build (the .node.js bundles would pull a second core).
   mainFields: ['module', 'main'],
   banner: {
