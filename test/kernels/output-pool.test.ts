@@ -7,6 +7,7 @@ import { useBackend } from '../support/backend';
 import { registerFusedKernels } from '../../src/kernels/register';
 import { rnnRecurrenceFused } from '../../src/kernels/ops';
 import { poolSettings, pooledFreeArrays } from '../../src/kernels/cpu/output-pool';
+import { fusedRnn, rnnProblem, rnnTensors } from './helpers';
 
 const backend = await useBackend();
 registerFusedKernels();
@@ -15,37 +16,6 @@ const B = 3,
   T = 5,
   D = 2,
   N = 8;
-
-function problem(seed: number) {
-  const r = (shape: number[], s: number) => tf.randomUniform(shape, -0.5, 0.5, 'float32', seed + s);
-  return {
-    x: r([B, T, D], 1) as tf.Tensor3D,
-    W: r([N, N], 2) as tf.Tensor2D,
-    U: r([N, D], 3) as tf.Tensor2D,
-    b: r([N], 4) as tf.Tensor1D,
-    probe: tf.zeros([B, T, N]) as tf.Tensor3D,
-  };
-}
-
-/** One fused forward and backward (L = Σ H ⊙ G): H and every gradient, as plain arrays. */
-function step(p: ReturnType<typeof problem>, G: tf.Tensor3D): Float32Array[] {
-  return tf.tidy(() => {
-    const f = (x: tf.Tensor, W: tf.Tensor, U: tf.Tensor, b: tf.Tensor, probe: tf.Tensor) =>
-      rnnRecurrenceFused(
-        x as tf.Tensor3D,
-        W as tf.Tensor2D,
-        U as tf.Tensor2D,
-        b as tf.Tensor1D,
-        probe as tf.Tensor3D,
-        { activation: 'tanh' },
-      );
-    const H = f(p.x, p.W, p.U, p.b, p.probe);
-    const { grads } = tf.valueAndGrads((...a: tf.Tensor[]) =>
-      tf.sum(tf.mul(f(a[0], a[1], a[2], a[3], a[4]), G)),
-    )([p.x, p.W, p.U, p.b, p.probe]);
-    return [H, ...grads].map((t) => Float32Array.from(t.dataSync()));
-  });
-}
 
 describe.skipIf(backend !== 'cpu')('cpu output pool', () => {
   const saved = poolSettings.minLength;
@@ -56,41 +26,37 @@ describe.skipIf(backend !== 'cpu')('cpu output pool', () => {
     poolSettings.minLength = saved;
   });
 
-  it('reuses the outputs of a finished step and computes the same numbers as fresh arrays', () => {
-    const p = problem(7);
-    const G = tf.randomNormal([B, T, N], 0, 1, 'float32', 9) as tf.Tensor3D;
+  it('reuses the outputs of a finished step and computes the same numbers as fresh arrays', async () => {
+    const p = rnnProblem(N, 'tanh', B, T, D, 7);
+    const q = rnnProblem(N, 'tanh', B, T, D, 8);
     const before = tf.memory().numTensors;
-    const first = step(p, G);
+    const first = await fusedRnn(p);
     expect(pooledFreeArrays()).toBeGreaterThan(0);
-    const second = step(p, G);
-    const q = problem(8);
-    const third = step(q, G); // other numbers into reused arrays
+    const second = await fusedRnn(p);
+    const third = await fusedRnn(q); // other numbers into reused arrays
     poolSettings.minLength = Infinity;
-    const fresh = step(q, G);
+    const fresh = await fusedRnn(q);
     poolSettings.minLength = B * T;
     expect(second).toEqual(first);
     expect(third).toEqual(fresh);
-    expect(third[0]).not.toEqual(first[0]);
-    tf.dispose([...Object.values(q)]);
+    expect(third.H).not.toEqual(first.H);
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([...Object.values(p), G]);
   });
 
-  it('never reuses an array that was read or is viewed by a slice', () => {
-    const p = problem(11);
-    const H = rnnRecurrenceFused(p.x, p.W, p.U, p.b, p.probe, { activation: 'tanh' });
+  it('never reuses an array that was read or is viewed by a slice', async () => {
+    const t = rnnTensors(rnnProblem(N, 'tanh', B, T, D, 11));
+    const attrs = { activation: 'tanh' } as const;
+    const H = rnnRecurrenceFused(t.x, t.W, t.U, t.b, t.probe, attrs);
     const read = H.dataSync(); // the backend's own array
     const copy = Float32Array.from(read);
-    const H2 = rnnRecurrenceFused(p.x, p.W, p.U, p.b, p.probe, { activation: 'tanh' });
+    const H2 = rnnRecurrenceFused(t.x, t.W, t.U, t.b, t.probe, attrs);
     const view = tf.slice(H2, [0, 0, 0], [1, T, N]); // contiguous: a subarray of H2's array
     const viewCopy = view.dataSync().slice();
-    H.dispose();
-    H2.dispose();
-    const q = problem(12);
-    const G = tf.randomNormal([B, T, N], 0, 1, 'float32', 13) as tf.Tensor3D;
-    for (let i = 0; i < 3; i++) step(q, G);
+    tf.dispose([H, H2, ...Object.values(t)]);
+    const q = rnnProblem(N, 'tanh', B, T, D, 12);
+    for (let i = 0; i < 3; i++) await fusedRnn(q);
     expect(read).toEqual(copy);
     expect(view.dataSync()).toEqual(viewCopy);
-    tf.dispose([view, G, ...Object.values(p), ...Object.values(q)]);
+    view.dispose();
   });
 });

@@ -161,3 +161,58 @@ export function gemmABt(
   dotRange(C, A, Bm, J, K, 0, I4, J2, 0, K); // the last column when J is odd
   dotRange(C, A, Bm, J, K, I4, I, 0, 0, K); // the last I mod 4 rows
 }
+
+// The dense kernels (the RNN's, the LSTM's) carry the input term inside their products: W [R, N], U [R, D] and
+// b [R] as one [W U b] [R, K = N + D + 1] against the rows [h x 1].
+
+/** [W U b] into Wa [R, K] (row r: W's row, U's row, b[r]). */
+export function augmentWeights(
+  Wa: Float64Array,
+  W: ArrayLike<number>,
+  U: ArrayLike<number>,
+  b: ArrayLike<number>,
+  R: number,
+  N: number,
+  D: number,
+): void {
+  const K = N + D + 1;
+  for (let r = 0; r < R; r++) {
+    for (let n = 0; n < N; n++) Wa[r * K + n] = W[r * N + n];
+    for (let d = 0; d < D; d++) Wa[r * K + N + d] = U[r * D + d];
+    Wa[r * K + N + D] = b[r];
+  }
+}
+
+/** [W U]ᵀ into WaT [N + D, R], for the carried gradient and dx: [carry dx] = dz [W U]. */
+export function augmentWeightsTransposed(
+  WaT: Float64Array,
+  W: ArrayLike<number>,
+  U: ArrayLike<number>,
+  R: number,
+  N: number,
+  D: number,
+): void {
+  for (let r = 0; r < R; r++) {
+    for (let n = 0; n < N; n++) WaT[n * R + r] = W[r * N + n];
+    for (let d = 0; d < D; d++) WaT[(N + d) * R + r] = U[r * D + d];
+  }
+}
+
+/** The gradient of [W U b] [R, K] split back into dW [R, N], dU [R, D] and db [R] (float32). */
+export function splitAugmented(
+  gWa: Float64Array,
+  R: number,
+  N: number,
+  D: number,
+): { dW: Float32Array; dU: Float32Array; db: Float32Array } {
+  const K = N + D + 1;
+  const dW = new Float32Array(R * N),
+    dU = new Float32Array(R * D),
+    db = new Float32Array(R);
+  for (let r = 0; r < R; r++) {
+    for (let n = 0; n < N; n++) dW[r * N + n] = gWa[r * K + n];
+    for (let d = 0; d < D; d++) dU[r * D + d] = gWa[r * K + N + d];
+    db[r] = gWa[r * K + N + D];
+  }
+  return { dW, dU, db };
+}

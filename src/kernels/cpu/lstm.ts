@@ -5,7 +5,7 @@
 // z = [h x 1]·[W U b]ᵀ ([B, 4N]), the backward's [dW dU db] += dzᵀ [h x 1] (rank B per step) and
 // [carry dx] = dz [W U] (via a transposed copy). This leaves the cell no loop over D.
 
-import { gemmABt } from './gemm';
+import { augmentWeights, augmentWeightsTransposed, gemmABt, splitAugmented } from './gemm';
 import { scratch, simdLoops } from './wasm';
 import {
   lstmCellBackward,
@@ -34,11 +34,7 @@ export function lstmForward(dims: LstmDims, inp: LstmForwardInputs): LstmOutputs
   // The rows [h_{t−1}, x_t, 1] [B, K] and z = [h x 1]·[W U b]ᵀ [B, 4N] (batch-major), [W U b] [4N, K] in
   // float64, and the cell's tanh c_t.
   const [hx, z, Wa, tc] = scratch(simd, [B * K, B * N4, N4 * K, B * N]).arrays;
-  for (let r = 0; r < N4; r++) {
-    for (let n = 0; n < N; n++) Wa[r * K + n] = W[r * N + n];
-    for (let d = 0; d < D; d++) Wa[r * K + N + d] = U[r * D + d];
-    Wa[r * K + N + D] = b[r];
-  }
+  augmentWeights(Wa, W, U, b, N4, N, D);
   for (let bb = 0; bb < B; bb++) hx[bb * K + N + D] = 1;
   const out = lstmOutputs(dims);
   for (let t = 0; t < T; t++) {
@@ -94,10 +90,7 @@ export function lstmBackward(dims: LstmDims, inp: LstmBackwardInputs): LstmGrads
     N4 * K,
     B * N,
   ]).arrays;
-  for (let r = 0; r < N4; r++) {
-    for (let n = 0; n < N; n++) WaT[n * N4 + r] = W[r * N + n];
-    for (let d = 0; d < D; d++) WaT[(N + d) * N4 + r] = U[r * D + d];
-  }
+  augmentWeightsTransposed(WaT, W, U, N4, N, D);
   hxT.fill(1, (K - 1) * B);
   const acc = lstmCellGrads(dims);
   for (let t = T - 1; t >= 0; t--) {
@@ -117,13 +110,6 @@ export function lstmBackward(dims: LstmDims, inp: LstmBackwardInputs): LstmGrads
     for (let bb = 0; bb < B; bb++)
       for (let d = 0; d < D; d++) acc.dx[(bb * T + t) * D + d] = carry[bb * ND + N + d];
   }
-  const dW = new Float32Array(N4 * N),
-    dU = new Float32Array(N4 * D),
-    db = new Float32Array(N4);
-  for (let r = 0; r < N4; r++) {
-    for (let n = 0; n < N; n++) dW[r * N + n] = gWa[r * K + n];
-    for (let d = 0; d < D; d++) dU[r * D + d] = gWa[r * K + N + d];
-    db[r] = gWa[r * K + N + D];
-  }
+  const { dW, dU, db } = splitAugmented(gWa, N4, N, D);
   return { dx: acc.dx, dW, dU, db, dProbe: acc.dProbe };
 }

@@ -3,12 +3,13 @@
 // Every O(N²) product here has the form C += A·Bᵀ with A and B row-major, so one routine (gemmABt) serves
 // the forward (Z = h Wᵀ), the carried gradient (Wᵀ da, via a transposed copy of W) and dW (Σ_t da_t h_{t−1}ᵀ,
 // a rank-B update per step). As in the LSTM (./lstm.ts), the input term rides in the same products: W
-// augmented to [W U b] [N, N+D+1] and h_{t−1} to [h_{t−1} x_t 1], so no JS loop runs over D. It runs as WebAssembly SIMD (./wasm) where the engine has it, like the KRU's
-// factor loops, so the two models' kernels are built alike; its JS fallback and the SIMD wrapper live in ./gemm.ts, shared with the LSTM.
+// augmented to [W U b] [N, N+D+1] and h_{t−1} to [h_{t−1} x_t 1], so no JS loop runs over D. It runs as
+// WebAssembly SIMD (./wasm) where the engine has it, like the KRU's factor loops; its JS fallback and the SIMD
+// wrapper live in ./gemm.ts, shared with the LSTM.
 
 import type { RnnActivation as RnnActivationName } from '../../core/vocabulary';
 import { scratch, simdLoops } from './wasm';
-import { gemmABt } from './gemm';
+import { augmentWeights, augmentWeightsTransposed, gemmABt, splitAugmented } from './gemm';
 import { outputArray } from './output-pool';
 
 export interface RnnDims {
@@ -52,11 +53,7 @@ export function rnnForward(
   const simd = simdLoops();
   // The rows [h_{t−1} x_t 1] [B, K] (h_0 = 0), z = [h x 1]·[W U b]ᵀ [B, N], and [W U b] [N, K] in float64.
   const [hx, z, Wa] = scratch(simd, [B * K, B * N, N * K]).arrays;
-  for (let r = 0; r < N; r++) {
-    for (let n = 0; n < N; n++) Wa[r * K + n] = W[r * N + n];
-    for (let d = 0; d < D; d++) Wa[r * K + N + d] = U[r * D + d];
-    Wa[r * K + N + D] = bias[r];
-  }
+  augmentWeights(Wa, W, U, bias, N, N, D);
   for (let bb = 0; bb < B; bb++) hx[bb * K + N + D] = 1;
   const code = actCode(activation);
   for (let t = 0; t < T; t++) {
@@ -111,10 +108,7 @@ export function rnnBackward(dims: RnnDims, activation: RnnActivationName, inp: R
   // [W U]ᵀ [N+D, N]; [carry dx_t] [B, N+D] and da [B, N] (batch-major); da_t and [h_{t−1} x_t 1] transposed
   // ([N, B], [K, B]) for the parameters' update [N, K].
   const [WaT, carry, da, daT, hxT, gWa] = scratch(simd, [ND * N, B * ND, B * N, N * B, K * B, N * K]).arrays;
-  for (let r = 0; r < N; r++) {
-    for (let n = 0; n < N; n++) WaT[n * N + r] = W[r * N + n];
-    for (let d = 0; d < D; d++) WaT[(N + d) * N + r] = U[r * D + d];
-  }
+  augmentWeightsTransposed(WaT, W, U, N, N, D);
   hxT.fill(1, (K - 1) * B);
   const code = actCode(activation);
   const dx = new Float32Array(B * T * D);
@@ -140,13 +134,6 @@ export function rnnBackward(dims: RnnDims, activation: RnnActivationName, inp: R
     for (let bb = 0; bb < B; bb++)
       for (let d = 0; d < D; d++) dx[(bb * T + t) * D + d] = carry[bb * ND + N + d];
   }
-  const dW = new Float32Array(N * N),
-    dU = new Float32Array(N * D),
-    db = new Float32Array(N);
-  for (let r = 0; r < N; r++) {
-    for (let n = 0; n < N; n++) dW[r * N + n] = gWa[r * K + n];
-    for (let d = 0; d < D; d++) dU[r * D + d] = gWa[r * K + N + d];
-    db[r] = gWa[r * K + N + D];
-  }
+  const { dW, dU, db } = splitAugmented(gWa, N, N, D);
   return { dx, dW, dU, db, dProbe };
 }
