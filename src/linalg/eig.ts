@@ -355,6 +355,30 @@ export function complexEigenvalues(re: ArrayLike<number>, im: ArrayLike<number>,
   return sortEigenvalues(outRe, outIm);
 }
 
+/**
+ * y[yo + j] += a·x[xo + j] for from ≤ j < to. The reductions' inner loops are small functions so that V8 optimises
+ * them as functions: inline, the worker (a few decompositions a second) entered them through on-stack replacement
+ * and Chromium recompiled the whole routine again and again (src/linalg/svd.ts sweepRow).
+ */
+function addScaled(
+  y: Float64Array,
+  yo: number,
+  x: Float64Array,
+  xo: number,
+  from: number,
+  to: number,
+  a: number,
+): void {
+  for (let j = from; j < to; j++) y[yo + j] += a * x[xo + j];
+}
+
+/** Σ_{from ≤ l < to} h[ho + l]·v[l]. */
+function dotRange(h: Float64Array, ho: number, v: Float64Array, from: number, to: number): number {
+  let s = 0;
+  for (let l = from; l < to; l++) s += h[ho + l] * v[l];
+  return s;
+}
+
 /** Real Householder reduction to upper Hessenberg form, in place (row-major). */
 function realHessenberg(h: Float64Array, n: number): void {
   const v = new Float64Array(n);
@@ -371,23 +395,9 @@ function realHessenberg(h: Float64Array, n: number): void {
     for (let i = k + 2; i < n; i++) v[i] = h[i * n + k];
     const f = 2 / (v[k + 1] ** 2 + sigma);
     d.fill(0);
-    for (let i = k + 1; i < n; i++) {
-      const vi = v[i];
-      const oi = i * n;
-      for (let j = k; j < n; j++) d[j] += vi * h[oi + j];
-    }
-    for (let i = k + 1; i < n; i++) {
-      const vi = f * v[i];
-      const oi = i * n;
-      for (let j = k; j < n; j++) h[oi + j] -= vi * d[j];
-    }
-    for (let i = 0; i < n; i++) {
-      const oi = i * n;
-      let sum = 0;
-      for (let l = k + 1; l < n; l++) sum += h[oi + l] * v[l];
-      sum *= f;
-      for (let l = k + 1; l < n; l++) h[oi + l] -= sum * v[l];
-    }
+    for (let i = k + 1; i < n; i++) addScaled(d, 0, h, i * n, k, n, v[i]);
+    for (let i = k + 1; i < n; i++) addScaled(h, i * n, d, 0, k, n, -f * v[i]);
+    for (let i = 0; i < n; i++) addScaled(h, i * n, v, 0, k + 1, n, -f * dotRange(h, i * n, v, k + 1, n));
     h[(k + 1) * n + k] = alpha;
     for (let i = k + 2; i < n; i++) h[i * n + k] = 0;
   }

@@ -8,7 +8,7 @@
 // wrapper live in ./gemm.ts, shared with the LSTM.
 
 import type { RnnActivation as RnnActivationName } from '../../core/vocabulary';
-import { scratch, simdLoops } from './wasm';
+import { scratch, simdLoops, type SimdLoops } from './wasm';
 import { augmentWeights, augmentWeightsTransposed, gemmABt, splitAugmented } from './gemm';
 import { outputArray } from './output-pool';
 
@@ -35,6 +35,48 @@ function actCode(a: RnnActivationName): number {
   return a === 'tanh' ? TANH : a === 'relu' ? RELU : LINEAR;
 }
 
+/** One forward step's state: the kernel's inputs, outputs and scratch. */
+interface ForwardStep {
+  dims: RnnDims;
+  x: ArrayLike<number>;
+  probe: ArrayLike<number>;
+  H: Float32Array;
+  A: Float32Array;
+  hx: Float64Array;
+  z: Float64Array;
+  Wa: Float64Array;
+  code: number;
+  simd: SimdLoops | null;
+}
+
+/**
+ * Step t of the forward, a function of its own: called T times per kernel call, V8 optimises it once as a
+ * function. Written inside the loop over t, the kernel (called a few dozen times a second) re-entered its inner
+ * loops through on-stack replacement at every call, and Chromium recompiled it again and again (~150–250 ms of
+ * compile each, on the page's core; docs/performance.md, "2026-12-02").
+ */
+function rnnForwardStep(s: ForwardStep, t: number): void {
+  const { B, T, D, N } = s.dims;
+  const { x, probe, H, A, hx, z, Wa, code, simd } = s;
+  const K = N + D + 1;
+  for (let bb = 0; bb < B; bb++) for (let d = 0; d < D; d++) hx[bb * K + N + d] = x[(bb * T + t) * D + d];
+  z.fill(0);
+  gemmABt(z, hx, Wa, B, N, K, simd);
+  // σ over the whole step at once: tanh as WebAssembly SIMD (Math.tanh per element was ~40% of the step).
+  if (code === TANH && simd) simd.exports.tanhs(z.byteOffset, B * N);
+  else if (code === TANH) for (let k = 0; k < B * N; k++) z[k] = Math.tanh(z[k]);
+  else if (code === RELU) for (let k = 0; k < B * N; k++) z[k] = z[k] > 0 ? z[k] : 0;
+  for (let bb = 0; bb < B; bb++) {
+    const o = (bb * T + t) * N;
+    for (let i = 0; i < N; i++) {
+      const v = z[bb * N + i];
+      A[o + i] = v;
+      H[o + i] = v + probe[o + i];
+      hx[bb * K + i] = H[o + i];
+    }
+  }
+}
+
 /**
  * H and S [B, T, N] (docs/model.md, RNN). S = σ(a_t), without the probe: the saved tensor the backward reads
  * (the kernel's second output, named A like the KRU's). σ' comes from it directly (1 − s² for tanh, s > 0 for
@@ -55,25 +97,8 @@ export function rnnForward(
   const [hx, z, Wa] = scratch(simd, [B * K, B * N, N * K]).arrays;
   augmentWeights(Wa, W, U, bias, N, N, D);
   for (let bb = 0; bb < B; bb++) hx[bb * K + N + D] = 1;
-  const code = actCode(activation);
-  for (let t = 0; t < T; t++) {
-    for (let bb = 0; bb < B; bb++) for (let d = 0; d < D; d++) hx[bb * K + N + d] = x[(bb * T + t) * D + d];
-    z.fill(0);
-    gemmABt(z, hx, Wa, B, N, K, simd);
-    // σ over the whole step at once: tanh as WebAssembly SIMD (Math.tanh per element was ~40% of the step).
-    if (code === TANH && simd) simd.exports.tanhs(z.byteOffset, B * N);
-    else if (code === TANH) for (let k = 0; k < B * N; k++) z[k] = Math.tanh(z[k]);
-    else if (code === RELU) for (let k = 0; k < B * N; k++) z[k] = z[k] > 0 ? z[k] : 0;
-    for (let bb = 0; bb < B; bb++) {
-      const o = (bb * T + t) * N;
-      for (let i = 0; i < N; i++) {
-        const s = z[bb * N + i];
-        A[o + i] = s;
-        H[o + i] = s + probe[o + i];
-        hx[bb * K + i] = H[o + i];
-      }
-    }
-  }
+  const step: ForwardStep = { dims, x, probe, H, A, hx, z, Wa, code: actCode(activation), simd };
+  for (let t = 0; t < T; t++) rnnForwardStep(step, t);
   return { H, A };
 }
 
@@ -95,6 +120,52 @@ export interface RnnGrads {
   dProbe: Float32Array;
 }
 
+/** One backward step's state. */
+interface BackwardStep {
+  dims: RnnDims;
+  dH: ArrayLike<number>;
+  x: ArrayLike<number>;
+  H: Float32Array;
+  A: ArrayLike<number>;
+  WaT: Float64Array;
+  carry: Float64Array;
+  da: Float64Array;
+  daT: Float64Array;
+  hxT: Float64Array;
+  gWa: Float64Array;
+  dx: Float32Array;
+  dProbe: Float32Array;
+  code: number;
+  simd: SimdLoops | null;
+}
+
+/** Step t of the backward, a function of its own for V8 (see rnnForwardStep). */
+function rnnBackwardStep(s: BackwardStep, t: number): void {
+  const { B, T, D, N } = s.dims;
+  const { dH, x, H, A, WaT, carry, da, daT, hxT, gWa, dx, dProbe, code, simd } = s;
+  const K = N + D + 1,
+    ND = N + D;
+  for (let bb = 0; bb < B; bb++) {
+    const o = (bb * T + t) * N;
+    for (let i = 0; i < N; i++) {
+      const dh = dH[o + i] + carry[bb * ND + i];
+      dProbe[o + i] = dh;
+      const v = A[o + i]; // σ(a_t)
+      const g = code === TANH ? dh * (1 - v * v) : code === RELU ? (v > 0 ? dh : 0) : dh;
+      da[bb * N + i] = g;
+      daT[i * B + bb] = g;
+    }
+    const ho = (bb * T + t - 1) * N; // h_0 = 0
+    for (let n = 0; n < N; n++) hxT[n * B + bb] = t > 0 ? H[ho + n] : 0;
+    for (let d = 0; d < D; d++) hxT[(N + d) * B + bb] = x[(bb * T + t) * D + d];
+  }
+  gemmABt(gWa, daT, hxT, N, K, B, simd);
+  carry.fill(0);
+  gemmABt(carry, da, WaT, B, ND, N, simd);
+  for (let bb = 0; bb < B; bb++)
+    for (let d = 0; d < D; d++) dx[(bb * T + t) * D + d] = carry[bb * ND + N + d];
+}
+
 /**
  * BPTT: dh_t = dH_t + Wᵀ da_{t+1}, dP_t = dh_t, da_t = σ'(a_t) dh_t; [dW dU db] += da_tᵀ [h_{t−1} x_t 1] and
  * [carry dx_t] = da_t [W U], both products over the batch.
@@ -110,30 +181,26 @@ export function rnnBackward(dims: RnnDims, activation: RnnActivationName, inp: R
   const [WaT, carry, da, daT, hxT, gWa] = scratch(simd, [ND * N, B * ND, B * N, N * B, K * B, N * K]).arrays;
   augmentWeightsTransposed(WaT, W, U, N, N, D);
   hxT.fill(1, (K - 1) * B);
-  const code = actCode(activation);
   const dx = new Float32Array(B * T * D);
   const dProbe = outputArray(B * T * N, false);
-  for (let t = T - 1; t >= 0; t--) {
-    for (let bb = 0; bb < B; bb++) {
-      const o = (bb * T + t) * N;
-      for (let i = 0; i < N; i++) {
-        const dh = dH[o + i] + carry[bb * ND + i];
-        dProbe[o + i] = dh;
-        const s = A[o + i]; // σ(a_t)
-        const g = code === TANH ? dh * (1 - s * s) : code === RELU ? (s > 0 ? dh : 0) : dh;
-        da[bb * N + i] = g;
-        daT[i * B + bb] = g;
-      }
-      const ho = (bb * T + t - 1) * N; // h_0 = 0
-      for (let n = 0; n < N; n++) hxT[n * B + bb] = t > 0 ? H[ho + n] : 0;
-      for (let d = 0; d < D; d++) hxT[(N + d) * B + bb] = x[(bb * T + t) * D + d];
-    }
-    gemmABt(gWa, daT, hxT, N, K, B, simd);
-    carry.fill(0);
-    gemmABt(carry, da, WaT, B, ND, N, simd);
-    for (let bb = 0; bb < B; bb++)
-      for (let d = 0; d < D; d++) dx[(bb * T + t) * D + d] = carry[bb * ND + N + d];
-  }
+  const step: BackwardStep = {
+    dims,
+    dH,
+    x,
+    H,
+    A,
+    WaT,
+    carry,
+    da,
+    daT,
+    hxT,
+    gWa,
+    dx,
+    dProbe,
+    code: actCode(activation),
+    simd,
+  };
+  for (let t = T - 1; t >= 0; t--) rnnBackwardStep(step, t);
   const { dW, dU, db } = splitAugmented(gWa, N, N, D);
   return { dx, dW, dU, db, dProbe };
 }
