@@ -1,14 +1,7 @@
 // tfjs 'cpu' kernels for the fused recurrences: read the inputs' typed arrays straight from the backend's
 // data store, run the loops in ./kru.ts, ./rnn.ts, ./lstm.ts and ./kru-lstm.ts, and hand the results back as
 // new tensors.
-import type {
-  KernelConfig,
-  KernelFunc,
-  NamedAttrMap,
-  NamedTensorInfoMap,
-  TensorInfo,
-} from '@tensorflow/tfjs-core';
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import {
   DENSE_METRICS,
   KRU_LSTM_RECURRENCE,
@@ -36,25 +29,9 @@ import { readoutLossGradKernel, readoutLossKernel } from './readout-kernels';
 import { denseMetricsKernel, stepMetricsKernel } from './step-metrics';
 import { pooledCpu } from './output-pool';
 import { rmsPropUpdateKernel } from './rmsprop';
+import { kernelArgs } from './kernel-args';
 
-function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t == null) throw new Error(`fused recurrence: missing input '${name}'`);
-  return t;
-}
-
-function values(backend: MathBackendCPU, t: TensorInfo): Float32Array {
-  const v = backend.data.get(t.dataId).values;
-  if (!(v instanceof Float32Array))
-    throw new Error(`fused recurrence: expected float32 data, got ${t.dtype}`);
-  return v;
-}
-
-function expectShape(name: string, t: TensorInfo, shape: number[]): void {
-  if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-    throw new Error(`fused recurrence: ${name} has shape [${t.shape}], expected [${shape}]`);
-  }
-}
+const { input, values, expectShape } = kernelArgs('fused recurrence');
 
 /** Dims of a KRU call from x [B,T,D] and the sizes, checking every other input's shape. */
 function kruDims(inputs: NamedTensorInfoMap, sizes: number[]): KruDims {

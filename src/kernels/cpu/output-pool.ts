@@ -91,7 +91,7 @@ export function pooledFreeArrays(): number {
 const wrapped = new WeakSet<MathBackendCPU>();
 
 /** Wraps the cpu backend's data methods (once per backend) so that outputArray's arrays come back. */
-export function poolOutputs(cpu: MathBackendCPU): void {
+function poolOutputs(cpu: MathBackendCPU): void {
   if (wrapped.has(cpu)) return;
   wrapped.add(cpu);
   const { disposeData, readSync, write } = cpu;

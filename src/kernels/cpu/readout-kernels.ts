@@ -1,28 +1,12 @@
 // tfjs 'cpu' kernels for the fused read-out and task loss (../ops.ts readoutLossFused): read the inputs' typed
 // arrays from the backend's data store, run the loops in ./readout.ts, hand the results back as new tensors.
-import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import type { ReadoutLossAttrs } from '../ops';
 import { readoutBackward, readoutForward, readoutRows, type ReadoutDims } from './readout';
 import { pooledCpu } from './output-pool';
+import { kernelArgs } from './kernel-args';
 
-function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t == null) throw new Error(`ReadoutLoss: missing input '${name}'`);
-  return t;
-}
-
-function values(backend: MathBackendCPU, t: TensorInfo): Float32Array {
-  const v = backend.data.get(t.dataId).values;
-  if (!(v instanceof Float32Array)) throw new Error(`ReadoutLoss: expected float32 data, got ${t.dtype}`);
-  return v;
-}
-
-function expectShape(name: string, t: TensorInfo, shape: number[]): void {
-  if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-    throw new Error(`ReadoutLoss: ${name} has shape [${t.shape}], expected [${shape}]`);
-  }
-}
+const { input, values, expectShape } = kernelArgs('ReadoutLoss');
 
 /** The attrs (they arrive untyped), checked. */
 export function readReadoutAttrs(attrs: NamedAttrMap | undefined): ReadoutLossAttrs {

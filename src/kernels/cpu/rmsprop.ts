@@ -2,8 +2,9 @@
 // element-wise ops per parameter (it even computes the new mean square twice), each with tfjs's per-op cost —
 // ~15% of the default run's training step in the app's worker. The arithmetic is tfjs's, rounded to float32 after
 // every operation as its cpu kernels round, so the numbers are bit for bit those of tf.train.rmsprop.
-import type { KernelFunc, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
+import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { pooledCpu } from './output-pool';
+import { floatsOf, inputOf } from './kernel-args';
 
 const K = 'RmsPropUpdate';
 
@@ -22,14 +23,7 @@ export const rmsPropUpdateKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     momentum = f(attr('momentum')),
     lr = f(attr('lr')),
     eps = f(attr('epsilon'));
-  const read = (name: string): Float32Array => {
-    const t = (inputs as NamedTensorInfoMap)[name];
-    if (t == null) throw new Error(`${K}: missing input '${name}'`);
-    const v = cpu.data.get(t.dataId).values;
-    if (!(v instanceof Float32Array)) throw new Error(`${K}: expected float32 data, got ${t.dtype}`);
-    return v;
-  };
-  const [x, ms, mom, g] = ['x', 'ms', 'mom', 'g'].map(read);
+  const [x, ms, mom, g] = ['x', 'ms', 'mom', 'g'].map((name) => floatsOf(cpu, inputOf(inputs, name, K), K));
   const n = x.length;
   if (ms.length !== n || mom.length !== n || g.length !== n)
     throw new Error(`${K}: x, ms, mom and g must have the same size`);
@@ -45,6 +39,6 @@ export const rmsPropUpdateKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     mom2[i] = m;
     x2[i] = x[i] - m;
   }
-  const shape = inputs.x!.shape;
+  const shape = inputOf(inputs, 'x', K).shape;
   return [x2, ms2, mom2].map((v) => cpu.makeTensorInfo(shape, 'float32', v));
 };

@@ -2,23 +2,11 @@
 // ~30 tiny ops per model (a norm per parameter group, their sum, the stacks; a dense W's power iteration and
 // ‖WᵀW − I‖²), each costing tfjs's per-op overhead (~15 µs here) for a few thousand numbers. Not differentiable
 // (metrics); backends without them run the tfjs ops in trainer.ts.
-import type { KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { gemmABt } from './gemm';
 import { scratch, simdLoops } from './wasm';
 import { pooledCpu } from './output-pool';
-
-function input(inputs: NamedTensorInfoMap, name: string, kernel: string): TensorInfo {
-  const t = inputs[name];
-  if (t == null) throw new Error(`${kernel}: missing input '${name}'`);
-  return t;
-}
-
-function floats(backend: MathBackendCPU, t: TensorInfo, kernel: string): Float32Array {
-  const v = backend.data.get(t.dataId).values;
-  if (!(v instanceof Float32Array)) throw new Error(`${kernel}: expected float32 data, got ${t.dtype}`);
-  return v;
-}
+import { floatsOf as floats, inputOf as input } from './kernel-args';
 
 /**
  * The head of Trainer.step's packed metrics, [loss, accuracy, R, ‖g‖, g_1 … g_T, ‖g_0‖ … ‖g_{G−1}‖]: inputs
