@@ -1,7 +1,7 @@
 // Worker updates → the store: drops those of stale runs, starts or continues the run's History, appends
 // snapshots, keeps the checkpoints, records live changes and announces divergences — and publishes at most once
 // per animation frame. `feed` holds the routing state the store's actions and the recovery code set.
-import type { WorkerStatus, WorkerUpdate } from '../engine/protocol';
+import { onlyCountersChanged, type WorkerStatus, type WorkerUpdate } from '../engine/protocol';
 import type { RunCheckpoint } from '../engine/checkpoint';
 import type { LiveChange } from '../engine/schedule';
 import type { Snapshot } from '../engine/types';
@@ -29,6 +29,18 @@ export const feed = {
 let pendingHistory: History | null = null;
 let pendingStatus: WorkerStatus | null = null;
 let frame = 0;
+/**
+ * The status line's counters (steps, steps/s, ms/step) change with every snapshot, ~30 times a second; each change
+ * is a style, layout, paint and composite of the page, and nobody reads a number that fast. A status that differs
+ * only in them is published at most this often; any other change (state, backend, an error) goes out at once.
+ */
+const COUNTER_GAP_MS = 250;
+let statusAt = -Infinity;
+let statusTimer: ReturnType<typeof setTimeout> | 0 = 0;
+
+function schedulePublish(): void {
+  if (!frame) frame = requestAnimationFrame(publish);
+}
 /** The continued History has not seen the new run's first rows yet (they must fit it: `accepts`). */
 let checkFirst = false;
 /** Models of the current run (feed.historyRunId) whose divergence the page has announced. */
@@ -36,21 +48,32 @@ let divergedAnnounced = new Set<string>();
 /** The run's checkpoints (the worker posts them), for going back and for replacing a dead worker. */
 export const keeper = new CheckpointKeeper();
 
-function publish(): void {
+function publish(now: number): void {
   frame = 0;
   const patch: Partial<AppState> = {};
   if (pendingStatus) {
-    patch.status = pendingStatus;
-    if (pendingStatus.state === 'error') patch.playing = false;
+    const wait = statusAt + COUNTER_GAP_MS - now;
+    if (wait > 0 && onlyCountersChanged(useApp.getState().status, pendingStatus)) {
+      // Held back: published by the frame after the gap (or sooner, with the next real change).
+      if (!statusTimer)
+        statusTimer = setTimeout(() => {
+          statusTimer = 0;
+          schedulePublish();
+        }, wait);
+    } else {
+      patch.status = pendingStatus;
+      if (pendingStatus.state === 'error') patch.playing = false;
+      pendingStatus = null;
+      statusAt = now;
+    }
   }
   if (pendingHistory) {
     patch.history = pendingHistory;
     patch.version = pendingHistory.version;
   }
   const fresh = pendingHistory;
-  pendingStatus = null;
   pendingHistory = null;
-  useApp.setState(patch);
+  if (patch.status || patch.history) useApp.setState(patch);
   if (fresh) announceData(fresh);
 }
 
@@ -84,7 +107,7 @@ export function onUpdate(u: WorkerUpdate): void {
   pendingStatus = s;
   // rAF coalesces any number of updates into one render; it does not run in a hidden tab, which is fine:
   // the History keeps accumulating and the next visible frame shows it all.
-  if (!frame) frame = requestAnimationFrame(publish);
+  schedulePublish();
 }
 
 function recordChanges(changes: LiveChange[]): void {

@@ -142,9 +142,16 @@ export function activePreset(s: Pick<AppState, 'preset' | 'applied'>): Preset | 
   return p && isPresetRun(p, s.applied) ? p : null;
 }
 
+/** The draft last validated and its error: the store runs every selector on every update (~30 a second while
+ * training), and a zod parse per update was the page's costliest selector. */
+let checkedDraft: { draft: AppState['draft']; error: string | null } | null = null;
+
 export function draftError(s: AppState): string | null {
-  const r = parseRunConfig(s.draft);
-  return r.ok ? null : r.error;
+  if (checkedDraft?.draft !== s.draft) {
+    const r = parseRunConfig(s.draft);
+    checkedDraft = { draft: s.draft, error: r.ok ? null : r.error };
+  }
+  return checkedDraft.error;
 }
 
 /** Renames the current run in the list of saved runs. */

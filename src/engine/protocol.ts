@@ -47,6 +47,27 @@ export interface WorkerStatus {
   fault: { kind: 'step' | 'device'; message: string } | null;
 }
 
+/** The status fields that change with every step: the page may show them less often than they come. */
+const COUNTERS: ReadonlySet<keyof WorkerStatus> = new Set([
+  'stepCount',
+  'stepsPerSec',
+  'msPerStep',
+  'stepsPerTick',
+]);
+
+/**
+ * Whether `next` differs from `shown` in the counters alone. Statuses arrive structured-cloned, so object fields
+ * (the measurement, a fault) are compared by value; the first timed step (ms/step no longer NaN) counts as news.
+ */
+export function onlyCountersChanged(shown: WorkerStatus, next: WorkerStatus): boolean {
+  const keys = new Set([...Object.keys(shown), ...Object.keys(next)] as (keyof WorkerStatus)[]);
+  for (const k of keys) {
+    if (COUNTERS.has(k) || shown[k] === next[k]) continue;
+    if (typeof next[k] !== 'object' || JSON.stringify(shown[k]) !== JSON.stringify(next[k])) return false;
+  }
+  return Number.isFinite(shown.msPerStep) === Number.isFinite(next.msPerStep);
+}
+
 /**
  * One message from the worker: always the status, plus a snapshot when new data exists, or a checkpoint (every
  * few hundred steps, before a live change, when paused) that the page keeps to restore the run from.
