@@ -36,44 +36,12 @@ export const stepMetricsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   out[2] = scalar('reg');
   const p = floats(cpu, probe, K);
   const steps = new Float64Array(T);
-  for (let b = 0; b < B; b++) {
-    // Four positions at a time: four independent sums, each in the StepNorms kernel's order (the same numbers).
-    let t = 0;
-    for (; t + 3 < T; t += 4) {
-      const o0 = (b * T + t) * W,
-        o1 = o0 + W,
-        o2 = o1 + W,
-        o3 = o2 + W;
-      let s0 = 0,
-        s1 = 0,
-        s2 = 0,
-        s3 = 0;
-      for (let w = 0; w < W; w++) {
-        s0 += p[o0 + w] * p[o0 + w];
-        s1 += p[o1 + w] * p[o1 + w];
-        s2 += p[o2 + w] * p[o2 + w];
-        s3 += p[o3 + w] * p[o3 + w];
-      }
-      steps[t] += s0;
-      steps[t + 1] += s1;
-      steps[t + 2] += s2;
-      steps[t + 3] += s3;
-    }
-    for (; t < T; t++) {
-      const o = (b * T + t) * W;
-      let s = 0;
-      for (let w = 0; w < W; w++) s += p[o + w] * p[o + w];
-      steps[t] += s;
-    }
-  }
+  for (let b = 0; b < B; b++) addStepSquares(p, steps, b, T, W);
   for (let t = 0; t < T; t++) out[4 + t] = Math.sqrt(steps[t]);
   const f = Math.fround;
   let total = 0; // addN's float32 accumulator
   for (let i = 0; i < G; i++) {
-    const g = floats(cpu, input(inputs, `g${i}`, K), K);
-    let s = 0;
-    for (let j = 0; j < g.length; j++) s += f(g[j] * g[j]);
-    const norm = f(Math.sqrt(f(s)));
+    const norm = f(Math.sqrt(f(sumOfFloat32Squares(floats(cpu, input(inputs, `g${i}`, K), K)))));
     out[4 + T + i] = norm;
     total = f(total + f(norm * norm));
   }
@@ -103,36 +71,102 @@ export const denseMetricsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const v0 = floats(cpu, vt, K);
   const simd = simdLoops();
   const [T, M] = scratch(simd, [N * N, N * N]).arrays;
-  for (let i = 0; i < N; i++) for (let k = 0; k < N; k++) T[i * N + k] = W[k * N + i];
+  transposeInto(T, W, N);
   gemmABt(M, T, T, N, N, N, simd); // M = WᵀW
+  const dev = deviationFromIdentity(M, N);
+  let v = Float64Array.from(v0);
+  let w = new Float64Array(N);
+  for (let it = 0; it < iterations; it++) {
+    powerStep(M, v, w, N);
+    [v, w] = [w, v];
+  }
+  const sigma = squaredNormOfProduct(W, v, N);
+  return [
+    cpu.makeTensorInfo([2], 'float32', Float32Array.of(dev, Math.sqrt(sigma))),
+    cpu.makeTensorInfo([N, 1], 'float32', Float32Array.from(v)),
+  ];
+};
+
+// The loops below are functions of their own so that each is optimised once: as loops inside the kernels,
+// Chromium's worker replaced their on-stack-replacement code at every exit and recompiled the kernel every few
+// seconds (--trace-deopt: "exit from OSR'd inner loop"), compile jobs that ran on the page's core.
+
+/** steps[t] += Σ_w p[b, t, w]², four positions at a time: four independent sums, each in the StepNorms
+ * kernel's order (the same numbers). */
+function addStepSquares(p: Float32Array, steps: Float64Array, b: number, T: number, W: number): void {
+  let t = 0;
+  for (; t + 3 < T; t += 4) {
+    const o0 = (b * T + t) * W,
+      o1 = o0 + W,
+      o2 = o1 + W,
+      o3 = o2 + W;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
+    for (let w = 0; w < W; w++) {
+      s0 += p[o0 + w] * p[o0 + w];
+      s1 += p[o1 + w] * p[o1 + w];
+      s2 += p[o2 + w] * p[o2 + w];
+      s3 += p[o3 + w] * p[o3 + w];
+    }
+    steps[t] += s0;
+    steps[t + 1] += s1;
+    steps[t + 2] += s2;
+    steps[t + 3] += s3;
+  }
+  for (; t < T; t++) {
+    const o = (b * T + t) * W;
+    let s = 0;
+    for (let w = 0; w < W; w++) s += p[o + w] * p[o + w];
+    steps[t] += s;
+  }
+}
+
+/** Σ fround(g_j²) in float64, in order (tfjs's sum(square(g)) on cpu). */
+function sumOfFloat32Squares(g: Float32Array): number {
+  const f = Math.fround;
+  let s = 0;
+  for (let j = 0; j < g.length; j++) s += f(g[j] * g[j]);
+  return s;
+}
+
+/** T = Wᵀ (N×N). */
+function transposeInto(T: Float64Array, W: Float32Array, N: number): void {
+  for (let i = 0; i < N; i++) for (let k = 0; k < N; k++) T[i * N + k] = W[k * N + i];
+}
+
+/** ‖M − I‖_F² of an N×N M. */
+function deviationFromIdentity(M: Float64Array, N: number): number {
   let dev = 0;
   for (let i = 0; i < N; i++)
     for (let j = 0; j < N; j++) {
       const d = M[i * N + j] - (i === j ? 1 : 0);
       dev += d * d;
     }
-  let v = Float64Array.from(v0);
-  let w = new Float64Array(N);
-  for (let it = 0; it < iterations; it++) {
-    let norm = 0;
-    for (let i = 0; i < N; i++) {
-      let s = 0;
-      for (let j = 0; j < N; j++) s += M[i * N + j] * v[j];
-      w[i] = s;
-      norm += s * s;
-    }
-    norm = Math.sqrt(norm) + 1e-30;
-    for (let i = 0; i < N; i++) w[i] /= norm;
-    [v, w] = [w, v];
+  return dev;
+}
+
+/** w = M v / ‖M v‖ (+1e-30). */
+function powerStep(M: Float64Array, v: Float64Array, w: Float64Array, N: number): void {
+  let norm = 0;
+  for (let i = 0; i < N; i++) {
+    let s = 0;
+    for (let j = 0; j < N; j++) s += M[i * N + j] * v[j];
+    w[i] = s;
+    norm += s * s;
   }
+  norm = Math.sqrt(norm) + 1e-30;
+  for (let i = 0; i < N; i++) w[i] /= norm;
+}
+
+/** ‖W v‖² of an N×N W (float32) and v. */
+function squaredNormOfProduct(W: Float32Array, v: Float64Array, N: number): number {
   let sigma = 0;
   for (let i = 0; i < N; i++) {
     let s = 0;
     for (let j = 0; j < N; j++) s += W[i * N + j] * v[j];
     sigma += s * s;
   }
-  return [
-    cpu.makeTensorInfo([2], 'float32', Float32Array.of(dev, Math.sqrt(sigma))),
-    cpu.makeTensorInfo([N, 1], 'float32', Float32Array.from(v)),
-  ];
-};
+  return sigma;
+}
