@@ -70,8 +70,49 @@ export function hasFusedLstmKernels(backendName: string = tf.getBackend()): bool
 }
 
 /**
+ * Runs forward kernel `forward`, whose first output is the op's value and whose other outputs only feed its
+ * gradient, as ONE tape node with that one output (tf.customGrad); `grad` is the grad kernel, called with dH,
+ * the inputs and the saved outputs under `saved`'s names, and returning one gradient per input in order.
+ * Registered as a kernel gradient instead, every output is on the tape, and tfjs materialises a zero gradient
+ * for each output that does not reach the loss (engine.addTapeNode): a [B, T, 2N] array per recurrence per
+ * step (A, or C and G), ~1.2 MB a step at the default config, whose garbage had the training worker's V8 run a
+ * full collection about once a second (and recompile the code each one flushed).
+ */
+function recurrence(
+  forward: string,
+  grad: string,
+  inputs: Record<string, tf.Tensor>,
+  saved: readonly string[],
+  attrs: tf.NamedAttrMap,
+): tf.Tensor3D {
+  const names = Object.keys(inputs);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const xs = args as tf.Tensor[];
+    const named: tf.NamedTensorMap = {};
+    names.forEach((n, i) => (named[n] = xs[i]));
+    // The outputs not returned are disposed by the op's scope; save keeps its own references.
+    const outs = tf.engine().runKernel<tf.Tensor[]>(forward, named, attrs);
+    save([...xs, ...outs]);
+    return {
+      value: outs[0],
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], kept: tf.Tensor[]) => {
+        const gradInputs: tf.NamedTensorMap = { dH: Array.isArray(dy) ? dy[0] : dy };
+        names.forEach((n, i) => {
+          if (n !== 'probe') gradInputs[n] = kept[i];
+        });
+        saved.forEach((n, i) => (gradInputs[n] = kept[names.length + i]));
+        return tf.engine().runKernel<tf.Tensor[]>(grad, gradInputs, attrs);
+      },
+    };
+  });
+  return op(...names.map((n) => inputs[n])) as tf.Tensor3D;
+}
+
+/**
  * KRU hidden states H [B, T, 2N] for x [B, T, D], factors [Σ 2p²], U [2, N, D], b [2, N], beta [N] or [1],
- * probe [B, T, 2N] (zeros; its gradient is ∂L/∂h_t). Differentiable in every input.
+ * probe [B, T, 2N] (zeros; its gradient is ∂L/∂h_t). Differentiable in every input. The gradient recomputes the
+ * factor chain from H and reads σ' from A (pre-activations).
  */
 export function kruRecurrenceFused(
   x: tf.Tensor3D,
@@ -82,16 +123,10 @@ export function kruRecurrenceFused(
   probe: tf.Tensor3D,
   attrs: KruFusedAttrs,
 ): tf.Tensor3D {
-  const [H, A] = tf
-    .engine()
-    .runKernel<tf.Tensor[]>(
-      KRU_RECURRENCE,
-      { x, factors, U, b, beta, probe },
-      { sizes: attrs.sizes, activation: attrs.activation },
-    );
-  // A (pre-activations) only feeds the gradient, which keeps its own copy.
-  A.dispose();
-  return H as tf.Tensor3D;
+  return recurrence(KRU_RECURRENCE, KRU_RECURRENCE_GRAD, { x, factors, U, b, beta, probe }, ['H', 'A'], {
+    sizes: attrs.sizes,
+    activation: attrs.activation,
+  });
 }
 
 /** RNN hidden states H [B, T, N] for x [B, T, D], W [N, N], U [N, D], b [N], probe [B, T, N]. */
@@ -103,16 +138,15 @@ export function rnnRecurrenceFused(
   probe: tf.Tensor3D,
   attrs: RnnFusedAttrs,
 ): tf.Tensor3D {
-  const [H, A] = tf
-    .engine()
-    .runKernel<tf.Tensor[]>(RNN_RECURRENCE, { x, W, U, b, probe }, { activation: attrs.activation });
-  A.dispose();
-  return H as tf.Tensor3D;
+  return recurrence(RNN_RECURRENCE, RNN_RECURRENCE_GRAD, { x, W, U, b, probe }, ['H', 'A'], {
+    activation: attrs.activation,
+  });
 }
 
 /**
  * LSTM hidden states H [B, T, N] for x [B, T, D], W [4N, N], U [4N, D], b [4N], probe [B, T, N]; gate blocks
- * in the order i, f, g, o (docs/model.md, "LSTM"). Differentiable in every input.
+ * in the order i, f, g, o (docs/model.md, "LSTM"). Differentiable in every input. The gradient reads the cell
+ * states C and the gate values G.
  */
 export function lstmRecurrenceFused(
   x: tf.Tensor3D,
@@ -121,10 +155,7 @@ export function lstmRecurrenceFused(
   b: tf.Tensor1D,
   probe: tf.Tensor3D,
 ): tf.Tensor3D {
-  const [H, C, G] = tf.engine().runKernel<tf.Tensor[]>(LSTM_RECURRENCE, { x, W, U, b, probe }, {});
-  // C (cell states) and G (gate values) only feed the gradient, which keeps its own copies.
-  tf.dispose([C, G]);
-  return H as tf.Tensor3D;
+  return recurrence(LSTM_RECURRENCE, LSTM_RECURRENCE_GRAD, { x, W, U, b, probe }, ['H', 'C', 'G'], {});
 }
 
 /**
@@ -139,11 +170,15 @@ export function kruLstmRecurrenceFused(
   probe: tf.Tensor3D,
   attrs: KruLstmFusedAttrs,
 ): tf.Tensor3D {
-  const [H, C, G] = tf
-    .engine()
-    .runKernel<tf.Tensor[]>(KRU_LSTM_RECURRENCE, { x, factors, U, b, probe }, { sizes: attrs.sizes });
-  tf.dispose([C, G]);
-  return H as tf.Tensor3D;
+  return recurrence(
+    KRU_LSTM_RECURRENCE,
+    KRU_LSTM_RECURRENCE_GRAD,
+    { x, factors, U, b, probe },
+    ['H', 'C', 'G'],
+    {
+      sizes: attrs.sizes,
+    },
+  );
 }
 
 /**

@@ -93,4 +93,27 @@ describe.skipIf(!ready)(`fused ops under autodiff on ${backend}`, () => {
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(Object.values(t));
   });
+  it('the backward pass makes no zero gradient for what only the gradient reads (A)', () => {
+    // Registered as kernel gradients, the forward kernels' second outputs (A, or C and G) got a materialised
+    // zero gradient from tfjs every step ([B, T, 2N] floats each); the ops are single-output tape nodes now.
+    const t = kruTensors(kruProblem([2, 3], 'modrelu', 2, 3, 2, 5));
+    const loss = kruSumLoss(t.G, { sizes: [2, 3], activation: 'modrelu' });
+    const engine = tf.engine() as unknown as { makeTensor: (...a: unknown[]) => tf.Tensor };
+    const make = engine.makeTensor;
+    const zeros: number[][] = []; // shapes of all-zero tensors made from values (tfjs's zero-gradient fill)
+    engine.makeTensor = function (this: unknown, ...a: unknown[]) {
+      const out = make.apply(this, a);
+      const values = a[0];
+      if (values instanceof Float32Array && values.length > 1 && values.every((v) => v === 0))
+        zeros.push(out.shape);
+      return out;
+    };
+    try {
+      tf.tidy(() => tf.grads(loss)([t.x, t.factors, t.U, t.b, t.beta, t.probe]));
+    } finally {
+      engine.makeTensor = make;
+    }
+    expect(zeros).toEqual([]);
+    tf.dispose(Object.values(t));
+  });
 });
