@@ -114,11 +114,42 @@ function offlineServiceWorker(): Plugin {
   };
 }
 
+/**
+ * tfjs-core runs a few `for (k in obj) obj[k]` loops on every op and every gradient: walkTensorContainer
+ * (tensor_util.js, on each tidy's result) and the tape walks of tape.js (each op's inputs). Fed objects of many
+ * shapes (every kernel's inputs, tensors, arrays), Chromium's optimising compilers deoptimised them at that keyed
+ * load ("wrong map") several times a second for as long as training ran, and recompiled them and their callers
+ * (tidy, endScope: ~40 ms TurboFan jobs): in the training worker's traces, ~9 Maglev recompiles a second of the
+ * tape walk alone, compile jobs that run on the core the page's main thread uses (its long tasks came with
+ * them). A loop over Object.keys visits the same own keys in the same order without the deopt loop. Each file
+ * must have exactly the loops expected, or the build fails (a tfjs upgrade): nothing is dropped silently.
+ */
+function tfjsKeyLoops(): Plugin {
+  const files: Array<{ file: RegExp; loops: number }> = [
+    { file: /@tensorflow[/\\]tfjs-core[/\\]dist[/\\]tensor_util\.js$/, loops: 1 },
+    { file: /@tensorflow[/\\]tfjs-core[/\\]dist[/\\]tape\.js$/, loops: 4 },
+  ];
+  const forIn = /for \(const (\w+) in ([\w.]+)\) \{/g;
+  return {
+    name: 'kru:tfjs-key-loops',
+    apply: 'build',
+    transform(code, id) {
+      const f = files.find((x) => x.file.test(id));
+      if (!f) return null;
+      const found = code.match(forIn)?.length ?? 0;
+      if (found !== f.loops)
+        this.error(`${id}: ${found} for-in loops, expected ${f.loops}; review kru:tfjs-key-loops`);
+      return { code: code.replace(forIn, 'for (const $1 of Object.keys($2)) {'), map: null };
+    },
+  };
+}
+
 export default defineConfig({
   // Relative asset URLs: the build works from any path (a static host's /kru-explorer/ as well as /).
   base: './',
-  plugins: [react(), contentSecurityPolicy(), offlineServiceWorker()],
-  worker: { format: 'es' },
+  plugins: [react(), contentSecurityPolicy(), offlineServiceWorker(), tfjsKeyLoops()],
+  // The training workers run tfjs: the key loops' change matters there most.
+  worker: { format: 'es', plugins: () => [tfjsKeyLoops()] },
   optimizeDeps: {
     // Pre-bundle up front so the first dev load does not reload the page when the worker discovers them.
     include: [
