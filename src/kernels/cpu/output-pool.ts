@@ -7,12 +7,17 @@
 // An array goes back to the pool only when tfjs's cpu backend drops its data and nothing else can still hold it:
 // the backend is wrapped so that a read of the array (readSync: dataSync, data, bufferSync) or a tensor made on a
 // view of it (a contiguous slice is a subarray) marks it as escaped, and an escaped array is left to the
-// garbage collector. Small arrays are not pooled: the allocators serve them without page faults.
+// garbage collector.
+//
+// Small arrays are pooled too: each ArrayBuffer is an external allocation that V8 frees in a background sweep
+// after the garbage collection that finds it dead, at a cost per buffer. At ~170 new buffers a training step the
+// training worker's young-generation sweeps took 50–60 ms of CPU every ~0.6 s in a Chromium trace, bursts on the
+// core the page's main thread runs on.
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { DataId } from '@tensorflow/tfjs-core';
 
-/** Below minLength elements (64 kB of float32) arrays are allocated as usual; tests lower it. */
-export const poolSettings = { minLength: 1 << 14 };
+/** Below minLength elements arrays are allocated as usual (on-heap typed arrays need no sweep); tests set it. */
+export const poolSettings = { minLength: 16 };
 /** The pool keeps at most this many bytes of free arrays, dropping the oldest beyond it. */
 const POOL_MAX_BYTES = 512 << 20;
 
