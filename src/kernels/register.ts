@@ -33,8 +33,6 @@ export function registerFusedKernels(): void {
   for (const config of cpuFusedKernelConfigs) {
     if (tf.getKernel(config.kernelName, config.backendName) == null) tf.registerKernel(config);
   }
-  for (const grad of [readoutLossGrad]) {
-    if (tf.getGradient(grad.kernelName) == null) tf.registerGradient(grad);
-  }
+  if (tf.getGradient(READOUT_LOSS) == null) tf.registerGradient(readoutLossGrad);
   registerWebgpuFusedKernels();
 }
