@@ -7,7 +7,8 @@ import type { AppState } from './store';
 import { useApp } from './store';
 import { latestCheckpoint, onCheckpoint } from './run-feed';
 import { getUi } from './ui-state';
-import { listRuns, saveRun, type SavedRun, type SavedRunInfo } from './saved-runs';
+import { listRuns, runRecord, type SavedRun, type SavedRunInfo } from './saved-runs';
+import { storeRun } from './run-storage';
 
 export const useSavedRuns = create<{ runs: SavedRunInfo[]; problem: string | null }>()(() => ({
   runs: [],
@@ -39,24 +40,24 @@ let chain: Promise<void> = Promise.resolve();
 export function saveCurrentRun(): Promise<void> {
   chain = chain.then(async () => {
     const s = useApp.getState();
-    if (!s.applied) return;
+    const config = s.built ?? s.applied;
+    if (!config) return;
     const ui = getUi();
-    const run: SavedRun = {
+    const run = (): SavedRun => ({
       id: s.runKey,
       name: s.runName || describeRun(s),
       savedAt: Date.now(),
-      config: s.built ?? s.applied,
+      config,
       changes: s.changes,
       app: s.app,
       preset: s.preset,
       view: { lossSmoothing: ui.lossSmoothing, lossLog: ui.lossLog },
       history: s.history,
       checkpoint: latestCheckpoint(),
-    };
+    });
     try {
-      await saveRun(run);
-      useSavedRuns.setState({ problem: null });
-      await refreshSavedRuns();
+      const runs = await storeRun(() => runRecord(run()));
+      useSavedRuns.setState({ runs, problem: null });
     } catch (e) {
       useSavedRuns.setState({
         problem: `This browser did not let the run be saved (${e instanceof Error ? e.message : String(e)}): a reload will start over.`,

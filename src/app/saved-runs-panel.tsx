@@ -8,7 +8,8 @@ import { setRunName, useApp } from './store';
 import { openSavedRun } from './recovery';
 import { JsonFileButton } from './json-file-button';
 import { refreshSavedRuns, saveCurrentRun, useSavedRuns, describeRun } from './run-saver';
-import { deleteRun, importRun, loadRun, renameRun, savedRunToJson, type SavedRunInfo } from './saved-runs';
+import { importRun, loadRun, savedRunToJson, type SavedRunInfo } from './saved-runs';
+import { deleteStoredRun, renameStoredRun } from './run-storage';
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -89,7 +90,7 @@ export function SavedRunsPanel() {
                   const name = window.prompt('New name for this run', r.name);
                   if (name !== null)
                     void act('rename the run', async () => {
-                      await renameRun(r.id, name);
+                      await renameStoredRun(r.id, name);
                       if (r.id === runKey) setRunName(name);
                     });
                 }}
@@ -109,7 +110,7 @@ export function SavedRunsPanel() {
               >
                 Export
               </button>
-              <button type="button" onClick={() => void act('delete the run', () => deleteRun(r.id))}>
+              <button type="button" onClick={() => void act('delete the run', () => deleteStoredRun(r.id))}>
                 Delete
               </button>
             </span>

@@ -3,7 +3,7 @@
 // in a list that can be renamed, deleted, exported as one file and imported again. idb-keyval (a well-kept,
 // 600-byte promise wrapper around IndexedDB) does the storage; everything read back — from the database or from a
 // file — goes through `parseSavedRun`, which refuses anything malformed whole, with a one-line message.
-import { createStore, del, get, set, entries, type UseStore } from 'idb-keyval';
+import { createStore, del, get, getMany, keys, set, type UseStore } from 'idb-keyval';
 import { z } from 'zod';
 import { decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from '../engine/checkpoint';
 import { changesToParam, parseChanges, type LiveChange } from '../engine/schedule';
@@ -135,21 +135,59 @@ export function savedRunToJson(run: SavedRun): string {
   });
 }
 
+/**
+ * A run as it goes to storage: what the page copies out of its live state in one quick pass (the History's
+ * arrays are fresh copies, so they can be transferred to the storage worker without a copy there), and what the
+ * storage side turns into the stored form (`storeRecord`). Plain, structured-cloneable data.
+ */
+export interface RunRecord {
+  meta: Omit<SavedRun, 'history' | 'checkpoint' | 'changes'> & { changes: string };
+  history: HistoryData;
+  checkpoint: RunCheckpoint | null;
+  info: SavedRunInfo;
+}
+
+/** The run's record (its History's arrays copied: the live History keeps growing while it is stored). */
+export function runRecord(run: SavedRun): RunRecord {
+  const { history, checkpoint, changes, ...rest } = run;
+  return {
+    meta: { ...rest, changes: changesToParam(changes) },
+    history: history.toJSON(),
+    checkpoint,
+    info: infoOf(run),
+  };
+}
+
+/** What writes saved runs: the storage worker (run-storage.ts), or these functions on the page. */
+export interface RunStorage {
+  save(record: RunRecord): Promise<SavedRunInfo[]>;
+  rename(id: string, name: string): Promise<void>;
+  remove(id: string): Promise<void>;
+}
+
+/** The buffers a record owns outright (the History's copied columns): transferable without touching the page. */
+export function recordBuffers(r: RunRecord): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const add = (a: Float32Array) => {
+    if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+  };
+  add(r.history.steps);
+  for (const cols of Object.values(r.history.series)) for (const c of Object.values(cols)) add(c.values);
+  return [...out];
+}
+
 /** The stored form: the History as structured-cloneable data (fast to save), the checkpoint as JSON-safe data. */
-function stored(run: SavedRun): Record<string, unknown> & { history: HistoryData } {
+function storedRecord(r: RunRecord): Record<string, unknown> & { history: HistoryData } {
   return {
     format: RUN_FILE_FORMAT,
-    id: run.id,
-    name: run.name,
-    savedAt: run.savedAt,
-    config: run.config,
-    changes: changesToParam(run.changes),
-    app: run.app,
-    preset: run.preset,
-    view: run.view,
-    history: run.history.toJSON(),
-    checkpoint: run.checkpoint && encodeCheckpoint(run.checkpoint),
+    ...r.meta,
+    history: r.history,
+    checkpoint: r.checkpoint && encodeCheckpoint(r.checkpoint),
   };
+}
+
+function stored(run: SavedRun): Record<string, unknown> & { history: HistoryData } {
+  return storedRecord(runRecord(run));
 }
 
 export function infoOf(run: SavedRun): SavedRunInfo {
@@ -175,21 +213,31 @@ export function newRunId(): string {
 }
 
 /** Saves the run (replacing its earlier save) and makes it the one a reload reopens; keeps the list bounded. */
-export async function saveRun(run: SavedRun): Promise<void> {
-  await set(RUN + run.id, stored(run), store());
-  await set(INFO + run.id, infoOf(run), store());
-  await set(CURRENT, run.id, store());
-  const all = await listRuns();
-  for (const old of all.slice(MAX_SAVED_RUNS)) await deleteRun(old.id);
+export function saveRun(run: SavedRun): Promise<SavedRunInfo[]> {
+  return storeRecord(runRecord(run));
 }
 
-/** The saved runs, newest first. */
+/**
+ * Writes a run's record (replacing its earlier save), makes it the one a reload reopens, drops the oldest runs
+ * past MAX_SAVED_RUNS, and returns the list. The storage worker runs this, so the page never pays for encoding
+ * and serialising a long History (tens of ms on a slow machine).
+ */
+export async function storeRecord(r: RunRecord): Promise<SavedRunInfo[]> {
+  await set(RUN + r.meta.id, storedRecord(r), store());
+  await set(INFO + r.meta.id, r.info, store());
+  await set(CURRENT, r.meta.id, store());
+  const all = await listRuns();
+  for (const old of all.slice(MAX_SAVED_RUNS)) await deleteRun(old.id);
+  return all.slice(0, MAX_SAVED_RUNS);
+}
+
+/** The saved runs, newest first: only their small info entries are read, never the runs themselves. */
 export async function listRuns(): Promise<SavedRunInfo[]> {
-  const all = await entries<string, SavedRunInfo>(store());
-  return all
-    .filter(([k]) => typeof k === 'string' && k.startsWith(INFO))
-    .map(([, v]) => v)
-    .sort((a, b) => b.savedAt - a.savedAt);
+  const infoKeys = (await keys(store())).filter(
+    (k): k is string => typeof k === 'string' && k.startsWith(INFO),
+  );
+  const infos = await getMany<SavedRunInfo>(infoKeys, store());
+  return infos.filter((i): i is SavedRunInfo => i !== undefined).sort((a, b) => b.savedAt - a.savedAt);
 }
 
 /** A saved run, checked (a damaged entry is an Error, never a partial run). */

@@ -51,6 +51,24 @@ test('a reload reopens the run where it was: step count, history and view option
   expect(errors).toEqual([]);
 });
 
+test('saving goes on without the storage worker: one that cannot load is replaced by the page itself', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  // The storage worker's script never arrives (a flaky network, a blocked file): its load fails.
+  await page.route('**/storage.worker-*.js', (r) => r.abort());
+  await open(page);
+  const steps = await trainTo(page, 12);
+  const list = await savedList(page);
+  await expect(list).toHaveCount(1);
+  await expect(list.first()).toContainText(`${steps} steps`);
+  await page.reload();
+  await expect(page.getByTestId('notice')).toContainText(`step ${steps}, paused`, { timeout: 60_000 });
+  expect(await stepCount(page)).toBe(steps);
+  // The only complaint is the aborted request itself.
+  expect(errors.filter((e) => !e.includes('storage.worker') && !e.includes('ERR_FAILED'))).toEqual([]);
+});
+
 test('a run file exports and imports; a corrupted one is refused and changes nothing', async ({
   page,
 }, info) => {
