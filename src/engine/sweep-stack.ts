@@ -18,7 +18,8 @@ import type { KruSpec } from '../model/config';
 import { hiddenStates, paramShapes, readout, type ParamArrays, type ParamTensors } from '../model/models';
 import { accuracy, readoutLoss, taskLoss, usesFusedReadout } from '../model/loss';
 import { polarFactors } from '../model/polar';
-import { stepNorms } from '../kernels/ops';
+import { hasUnitaryPenaltyKernels, stepNorms, unitaryPenaltyFused } from '../kernels/ops';
+import type { Impl } from '../core/vocabulary';
 import type { Batch } from '../tasks/types';
 import type { BatchKind, ModelRunner, RunnerInit } from './model-runner';
 import { disposeDeviceBatch, toDeviceBatch, type DeviceBatch, type TrainerOptions } from './trainer';
@@ -35,7 +36,9 @@ function makeOptimizer(o: TrainerOptions): tf.Optimizer {
 const perModelSum = (x: tf.Tensor, k: number) => tf.sum(tf.reshape(x, [k, -1]), 1);
 
 /** R = Σ_f ‖W_fᴴW_f − I‖_F² of each model (models.ts unitaryPenalty, with the models as one more batch axis). */
-function stackedPenalty(spec: KruSpec, factors: tf.Tensor2D): tf.Tensor1D {
+function stackedPenalty(spec: KruSpec, factors: tf.Tensor2D, impl: Impl): tf.Tensor1D {
+  // The single runs' kernel, one row per model: the same numbers as k single runs.
+  if (impl === 'fused' && hasUnitaryPenaltyKernels()) return unitaryPenaltyFused(factors, spec.factors);
   const k = factors.shape[0];
   const layout = factorLayout(spec.factors);
   const terms: tf.Tensor1D[] = [];
@@ -161,7 +164,9 @@ export class StackedTrainer {
         });
         loss = tf.keep(tf.stack(outs.map((o) => o.loss)) as tf.Tensor1D);
         acc = tf.keep(tf.stack(outs.map((o) => o.accuracy)) as tf.Tensor1D);
-        reg = tf.keep(stackedPenalty(this.spec, args[names.indexOf('factors')] as tf.Tensor2D));
+        reg = tf.keep(
+          stackedPenalty(this.spec, args[names.indexOf('factors')] as tf.Tensor2D, this.options.impl),
+        );
         return tf.sum(tf.add(loss, tf.mul(reg, lambda)));
       }
       const rows = Array.from({ length: k }, (_, i) => {
@@ -175,7 +180,7 @@ export class StackedTrainer {
       const Y = tf.reshape(Y3, [-1, Y3.shape[2]!]) as tf.Tensor2D;
       loss = tf.keep(stackedLoss(Y, targets, k));
       acc = tf.keep(b.hasAccuracy ? stackedAccuracy(Y, targets, k) : tf.fill([k], NaN));
-      reg = tf.keep(stackedPenalty(this.spec, S.factors as tf.Tensor2D));
+      reg = tf.keep(stackedPenalty(this.spec, S.factors as tf.Tensor2D, this.options.impl));
       return tf.sum(tf.add(loss, tf.mul(reg, lambda)));
     };
     const { value, grads } = tf.valueAndGrads(f)([...names.map((n) => this.vars[n]), probe]);

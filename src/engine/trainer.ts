@@ -173,7 +173,7 @@ export class Trainer {
       const out = this.lossOf(p, batch, args[args.length - 1] as tf.Tensor3D);
       loss = tf.keep(out.loss);
       acc = tf.keep(out.accuracy);
-      reg = tf.keep(regularizer(this.spec, p));
+      reg = tf.keep(regularizer(this.spec, p, this.options.impl));
       return tf.add(loss, tf.mul(reg, lambda)) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(f)([...this.names.map((n) => base[n]), probe]);

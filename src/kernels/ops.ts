@@ -29,6 +29,10 @@ export const DENSE_METRICS = 'DenseMetrics';
 /** One RMSProp update of one parameter (src/engine/rmsprop.ts); backends without it run tf.train.rmsprop's ops. */
 export const RMSPROP_UPDATE = 'RmsPropUpdate';
 
+/** The KRU's unitary penalty of each of M models' packed factors, and its gradient (backends without: tfjs ops). */
+export const UNITARY_PENALTY = 'UnitaryPenalty';
+export const UNITARY_PENALTY_GRAD = 'UnitaryPenaltyGrad';
+
 /** ‖x[:, t, :]‖ per t; a metric, not part of the fused-recurrence set (backends without it use tfjs ops). */
 export const STEP_NORMS = 'StepNorms';
 
@@ -206,6 +210,33 @@ export interface ReadoutLossAttrs {
 }
 
 /** True when the backend has the fused read-out-and-loss kernels (forward and grad). */
+export function hasUnitaryPenaltyKernels(backendName: string = tf.getBackend()): boolean {
+  return [UNITARY_PENALTY, UNITARY_PENALTY_GRAD].every((name) => tf.getKernel(name, backendName) != null);
+}
+
+/**
+ * R_m = Σ_f ‖W_fᴴW_f − I‖_F² of each row of factors [M, L] (one model's packed factors per row), as [M]:
+ * differentiable in factors. Only where hasUnitaryPenaltyKernels().
+ */
+export function unitaryPenaltyFused(factors: tf.Tensor2D, sizes: readonly number[]): tf.Tensor1D {
+  const attrs = { sizes: [...sizes] };
+  const op = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
+    (save as tf.GradSaveFunc)([x as tf.Tensor]);
+    return {
+      value: tf.engine().runKernel(UNITARY_PENALTY, { factors: x as tf.Tensor }, attrs) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], [kept]: tf.Tensor[]) =>
+        tf
+          .engine()
+          .runKernel(
+            UNITARY_PENALTY_GRAD,
+            { factors: kept, dy: Array.isArray(dy) ? dy[0] : dy },
+            attrs,
+          ) as tf.Tensor,
+    };
+  });
+  return op(factors) as tf.Tensor1D;
+}
+
 export function hasReadoutLossKernel(backendName: string = tf.getBackend()): boolean {
   return [READOUT_LOSS, READOUT_LOSS_GRAD].every((name) => tf.getKernel(name, backendName) != null);
 }

@@ -10,10 +10,12 @@ import { kruLstmRecurrenceReference, lstmRecurrenceReference } from './lstm-refe
 import {
   hasFusedKernels,
   hasFusedLstmKernels,
+  hasUnitaryPenaltyKernels,
   kruLstmRecurrenceFused,
   kruRecurrenceFused,
   lstmRecurrenceFused,
   rnnRecurrenceFused,
+  unitaryPenaltyFused,
 } from '../kernels/ops';
 import { factorEnd, factorIm, factorLayout, factorRe, packedLength, product } from '../core/factor-layout';
 
@@ -248,9 +250,12 @@ export function readout(p: ParamTensors, Hflat: tf.Tensor2D): tf.Tensor2D {
  * R = Σ_f ‖W_fᴴW_f − I‖_F². Runs of equal-sized consecutive factors are handled as one batch ([F, p, p]
  * batched matMuls), so a 2×2×…×2 KRU costs ~15 ops and their gradients instead of ~40 per factor: per-op
  * dispatch, not arithmetic, is the cost of small tensors in tfjs.
- * WᴴW = (ReᵀRe + ImᵀIm) + i(ReᵀIm − ImᵀRe).
+ * WᴴW = (ReᵀRe + ImᵀIm) + i(ReᵀIm − ImᵀRe). With impl 'fused', one kernel and one gradient kernel where the
+ * backend has them (src/kernels/cpu/unitary-penalty.ts).
  */
-export function unitaryPenalty(spec: KruSpec, factors: tf.Tensor1D): tf.Scalar {
+export function unitaryPenalty(spec: KruSpec, factors: tf.Tensor1D, impl: Impl = 'reference'): tf.Scalar {
+  if (impl === 'fused' && hasUnitaryPenaltyKernels())
+    return tf.tidy(() => tf.reshape(unitaryPenaltyFused(tf.reshape(factors, [1, -1]), spec.factors), []));
   return tf.tidy(() => {
     const terms: tf.Scalar[] = [];
     const layout = factorLayout(spec.factors);

@@ -4,6 +4,7 @@
 // factor with zero imaginary part), so every factor view and summary serves both.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KruLstmSpec, NetSpec } from './config';
+import type { Impl } from '../core/vocabulary';
 import type { ParamArrays, ParamTensors } from './models';
 import { realFactorsLength, unitaryPenalty } from './models';
 import { factorLayout } from '../core/factor-layout';
@@ -38,8 +39,8 @@ export function orthogonalFactorPenalty(spec: KruLstmSpec, factors: tf.Tensor1D)
 }
 
 /** The penalty λ multiplies: the KRU's unitary one, the KRU-LSTM's orthogonal one, 0 for the others. */
-export function regularizer(spec: NetSpec, p: ParamTensors): tf.Scalar {
-  if (spec.kind === 'kru') return unitaryPenalty(spec, p.factors as tf.Tensor1D);
+export function regularizer(spec: NetSpec, p: ParamTensors, impl: Impl = 'reference'): tf.Scalar {
+  if (spec.kind === 'kru') return unitaryPenalty(spec, p.factors as tf.Tensor1D, impl);
   if (spec.kind === 'kru-lstm') return orthogonalFactorPenalty(spec, p.factors as tf.Tensor1D);
   return tf.scalar(0);
 }

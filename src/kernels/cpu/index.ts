@@ -17,6 +17,8 @@ import {
   RMSPROP_UPDATE,
   STEP_METRICS,
   STEP_NORMS,
+  UNITARY_PENALTY,
+  UNITARY_PENALTY_GRAD,
 } from '../ops';
 import { readKruAttrs, readRnnActivation, readSizes } from '../attrs';
 import { kruBackward, kruForward, type KruDims } from './kru';
@@ -29,6 +31,7 @@ import { readoutLossGradKernel, readoutLossKernel } from './readout-kernels';
 import { denseMetricsKernel, stepMetricsKernel } from './step-metrics';
 import { pooledCpu } from './output-pool';
 import { rmsPropUpdateKernel } from './rmsprop';
+import { unitaryPenaltyGradKernel, unitaryPenaltyKernel } from './unitary-penalty';
 import { kernelArgs } from './kernel-args';
 
 const { input, values, expectShape } = kernelArgs('fused recurrence');
@@ -297,4 +300,6 @@ export const cpuFusedKernelConfigs: KernelConfig[] = [
   { kernelName: STEP_METRICS, backendName: 'cpu', kernelFunc: stepMetricsKernel },
   { kernelName: RMSPROP_UPDATE, backendName: 'cpu', kernelFunc: rmsPropUpdateKernel },
   { kernelName: DENSE_METRICS, backendName: 'cpu', kernelFunc: denseMetricsKernel },
+  { kernelName: UNITARY_PENALTY, backendName: 'cpu', kernelFunc: unitaryPenaltyKernel },
+  { kernelName: UNITARY_PENALTY_GRAD, backendName: 'cpu', kernelFunc: unitaryPenaltyGradKernel },
 ];
