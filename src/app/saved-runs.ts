@@ -212,11 +212,6 @@ export function newRunId(): string {
   return `${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
 }
 
-/** Saves the run (replacing its earlier save) and makes it the one a reload reopens; keeps the list bounded. */
-export function saveRun(run: SavedRun): Promise<SavedRunInfo[]> {
-  return storeRecord(runRecord(run));
-}
-
 /**
  * Writes a run's record (replacing its earlier save), makes it the one a reload reopens, drops the oldest runs
  * past MAX_SAVED_RUNS, and returns the list. The storage worker runs this, so the page never pays for encoding
