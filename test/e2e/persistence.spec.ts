@@ -64,7 +64,8 @@ test('saving goes on without the storage worker: one that cannot load is replace
   await expect(list.first()).toContainText(`${steps} steps`);
   await page.reload();
   await expect(page.getByTestId('notice')).toContainText(`step ${steps}, paused`, { timeout: 60_000 });
-  expect(await stepCount(page)).toBe(steps);
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'ready');
+  await expect.poll(() => stepCount(page)).toBe(steps);
   // The only complaint is the aborted request itself.
   expect(errors.filter((e) => !e.includes('storage.worker') && !e.includes('ERR_FAILED'))).toEqual([]);
 });
