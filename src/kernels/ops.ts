@@ -209,7 +209,7 @@ export interface ReadoutLossAttrs {
   accuracy: boolean;
 }
 
-/** True when the backend has the fused read-out-and-loss kernels (forward and grad). */
+/** True when the backend has the unitary penalty's kernels (forward and grad). */
 export function hasUnitaryPenaltyKernels(backendName: string = tf.getBackend()): boolean {
   return [UNITARY_PENALTY, UNITARY_PENALTY_GRAD].every((name) => tf.getKernel(name, backendName) != null);
 }
@@ -237,6 +237,7 @@ export function unitaryPenaltyFused(factors: tf.Tensor2D, sizes: readonly number
   return op(factors) as tf.Tensor1D;
 }
 
+/** True when the backend has the fused read-out-and-loss kernels (forward and grad). */
 export function hasReadoutLossKernel(backendName: string = tf.getBackend()): boolean {
   return [READOUT_LOSS, READOUT_LOSS_GRAD].every((name) => tf.getKernel(name, backendName) != null);
 }

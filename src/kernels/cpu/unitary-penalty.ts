@@ -4,7 +4,7 @@
 // ~30 in its gradient, with an array each: about 40% of the arrays the training worker allocated per step at
 // the default run, and their garbage (young ArrayBuffer sweeps of 20–100 ms on the page's second core) was a
 // source of the page's long tasks. Float64 inside, float32 out.
-import type { KernelFunc } from '@tensorflow/tfjs-core';
+import type { KernelFunc, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import { factorLayout, type FactorLayout } from '../../core/factor-layout';
 import { readSizes } from '../attrs';
 import { floatsOf, inputOf } from './kernel-args';
@@ -32,12 +32,7 @@ function gram(x: Float32Array, o: number, p: number, g: Float64Array, h: Float64
     }
 }
 
-function checkedFactors(
-  inputs: Parameters<KernelFunc>[0]['inputs'],
-  backend: unknown,
-  layout: FactorLayout,
-  kernel: string,
-) {
+function checkedFactors(inputs: NamedTensorInfoMap, backend: unknown, layout: FactorLayout, kernel: string) {
   const cpu = pooledCpu(backend);
   const t = inputOf(inputs, 'factors', kernel);
   const L = layout.packedLength;
