@@ -2,8 +2,6 @@
 // and serialises its History (up to ~10 MB on a long run): on the page that was a 25–75 ms task every ten
 // seconds of training on a two-core machine. A thin comlink facade over saved-runs.ts.
 import * as Comlink from 'comlink';
-import { deleteRun, renameRun, storeRecord, type RunStorage } from '../src/app/saved-runs';
+import { localRunStorage } from '../src/app/saved-runs';
 
-const api: RunStorage = { save: storeRecord, rename: renameRun, remove: deleteRun };
-
-Comlink.expose(api);
+Comlink.expose(localRunStorage);

@@ -4,10 +4,8 @@
 // answering, the same code runs here instead for the rest of the session: saving never stops.
 import * as Comlink from 'comlink';
 import {
-  deleteRun,
+  localRunStorage as direct,
   recordBuffers,
-  renameRun,
-  storeRecord,
   type RunRecord,
   type RunStorage,
   type SavedRunInfo,
@@ -15,8 +13,6 @@ import {
 
 /** A write that takes longer than this means the worker is gone (a long History is written in well under 1 s). */
 export const STORAGE_SILENCE_MS = 20_000;
-
-const direct: RunStorage = { save: storeRecord, rename: renameRun, remove: deleteRun };
 
 interface Remote {
   api: Comlink.Remote<RunStorage>;
