@@ -7,8 +7,9 @@ import type { AppState } from './store';
 import { useApp } from './store';
 import { latestCheckpoint, onCheckpoint } from './run-feed';
 import { getUi } from './ui-state';
-import { listRuns, runRecord, type SavedRun, type SavedRunInfo } from './saved-runs';
+import { listRuns, runRecordInSlices, type SavedRun, type SavedRunInfo } from './saved-runs';
 import { storeRun } from './run-storage';
+import { yieldToPage } from './yield-to-page';
 
 export const useSavedRuns = create<{ runs: SavedRunInfo[]; problem: string | null }>()(() => ({
   runs: [],
@@ -56,7 +57,8 @@ export function saveCurrentRun(): Promise<void> {
       checkpoint: latestCheckpoint(),
     });
     try {
-      const runs = await storeRun(() => runRecord(run()));
+      // Copied a slice at a time: a long run's History is ~10 MB, one copy of it a long task.
+      const runs = await storeRun(() => runRecordInSlices(run(), yieldToPage));
       useSavedRuns.setState({ runs, problem: null });
     } catch (e) {
       useSavedRuns.setState({

@@ -83,9 +83,12 @@ async function onWorker<T>(call: (s: RunStorage, onWorker: boolean) => Promise<T
  * Saves a run's record (built by `record()`, on this thread, from the live run). The record's History arrays
  * are transferred to the worker; if the worker then fails, a fresh record is built for the direct write.
  */
-export function storeRun(record: () => RunRecord): Promise<SavedRunInfo[]> {
-  return onWorker((s, worker) => {
-    const r = record();
+export async function storeRun(record: () => RunRecord | Promise<RunRecord>): Promise<SavedRunInfo[]> {
+  // Built before the worker is asked, so a slow copy (made in slices) is not taken for a silent worker.
+  let next: RunRecord | null = await record();
+  return onWorker(async (s, worker) => {
+    const r = next ?? (await record());
+    next = null;
     return s.save(worker ? Comlink.transfer(r, recordBuffers(r)) : r);
   });
 }

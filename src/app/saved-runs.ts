@@ -149,12 +149,36 @@ export interface RunRecord {
 
 /** The run's record (its History's arrays copied: the live History keeps growing while it is stored). */
 export function runRecord(run: SavedRun): RunRecord {
-  const { history, checkpoint, changes, ...rest } = run;
+  return recordOf(run, run.history.toJSON());
+}
+
+/**
+ * The same record, its History copied a slice at a time with `pause` awaited between slices
+ * (History.toJSONInSlices): saving a long run while it trains then never holds the page for one long task. A
+ * copy that a compaction overtook starts again; after three, the copy is made in one pass.
+ */
+export async function runRecordInSlices(
+  run: SavedRun,
+  pause: () => Promise<void>,
+  budgetMs?: number,
+  clock?: () => number,
+): Promise<RunRecord> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const history = await run.history.toJSONInSlices(pause, budgetMs, clock);
+    if (history) return recordOf(run, history);
+  }
+  return runRecord(run);
+}
+
+function recordOf(run: SavedRun, history: HistoryData): RunRecord {
+  const { history: _live, checkpoint, changes, ...rest } = run;
+  const n = history.steps.length;
   return {
     meta: { ...rest, changes: changesToParam(changes) },
-    history: history.toJSON(),
+    history,
     checkpoint,
-    info: infoOf(run),
+    // The step the copy ends at (rows appended while it was made are not in it).
+    info: { ...infoOf(run), steps: n ? history.steps[n - 1] : 0 },
   };
 }
 

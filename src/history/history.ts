@@ -23,6 +23,9 @@ export { Column } from './column';
 
 export type SeriesColumns = { [K in keyof ModelSeries]: Column };
 
+/** Values copied between two looks at the clock in toJSONInSlices (256 KB). */
+const SLICE_VALUES = 1 << 16;
+
 /** Changes of one setting closer together than this many steps are one change (a slider drag). */
 export const MERGE_STEPS = 20;
 
@@ -262,11 +265,59 @@ export class History {
         out[key] = { width: c.width, values: c.view().slice() };
       series[id] = out;
     }
+    return { ...this.shell(), steps: this.steps.view().slice(), series };
+  }
+
+  /**
+   * The same data as `toJSON()`, its columns copied a slice at a time: `pause` is awaited whenever `budgetMs` of
+   * copying has passed, so that saving a long run (up to ~10 MB of columns, each new page of the copy a page
+   * fault) never holds the page for one long task. It is the History as it was when called: rows appended
+   * meanwhile are left out. Null when rows were rewritten meanwhile (a compaction or truncation): try again.
+   */
+  async toJSONInSlices(
+    pause: () => Promise<void>,
+    budgetMs = 4,
+    clock: () => number = () => performance.now(),
+  ): Promise<HistoryData | null> {
+    const epoch = this.epoch;
+    const rows = this.steps.rows;
+    const shell = this.shell();
+    let t0 = clock();
+    const copy = async (c: Column): Promise<Float32Array | null> => {
+      const n = rows * c.width;
+      const out = new Float32Array(n);
+      for (let i = 0; i < n;) {
+        const end = Math.min(n, i + SLICE_VALUES);
+        out.set(c.view().subarray(i, end), i);
+        i = end;
+        if (clock() - t0 >= budgetMs) {
+          await pause();
+          if (this.epoch !== epoch) return null;
+          t0 = clock();
+        }
+      }
+      return out;
+    };
+    const steps = await copy(this.steps);
+    if (!steps) return null;
+    const series: HistoryData['series'] = Object.create(null);
+    for (const [id, cols] of Object.entries(this.series)) {
+      const out = {} as HistoryData['series'][string];
+      for (const [key, c] of Object.entries(cols) as Array<[keyof ModelSeries, Column]>) {
+        const values = await copy(c);
+        if (!values) return null;
+        out[key] = { width: c.width, values };
+      }
+      series[id] = out;
+    }
+    return this.epoch === epoch ? { ...shell, steps, series } : null;
+  }
+
+  /** Everything toJSON() holds but the columns. */
+  private shell(): Omit<HistoryData, 'steps' | 'series'> {
     return {
       format: 'kru-explorer/history@1',
       models: this.models.map((m) => ({ ...m })),
-      steps: this.steps.view().slice(),
-      series,
       detail: Object.assign(Object.create(null), this.detail),
       changes: this.changes.map((c) => ({ ...c })),
       seqLength: this.seqLength,
