@@ -11,7 +11,7 @@ import { formatCount, formatValue } from '../core/format';
 import { LineCache } from './lib/decimate';
 import { BaseDrawer, ChartFrame, setReadout, useChart, type ChartRoots, type ReadoutPart } from './lib/frame';
 import { changeText, runMark, singularValuesLegend, styleOf, stylesOf } from './lib/models';
-import { XYPanel, changesNear, drawChangeMarks, setAttr, setFill, svgEl } from './lib/panel';
+import { XYPanel, changesNear, drawChangeMarks, setAttr, setFill, setText, svgEl } from './lib/panel';
 import { positiveOnly, stepDomain, stepPath } from './lib/series';
 
 export interface SingularValuesChartProps {
@@ -135,7 +135,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
       h.models.length && !h.models.some((m) => isFactored(m.kind))
         ? 'No KRU in this run: only a KRU or a KRU-LSTM has Kronecker factors. ‖W‖₂ of every model below.'
         : '';
-    if (this.message.textContent !== msg) this.message.textContent = msg;
+    setText(this.message, msg);
 
     const steps = h.steps.view();
     const xd = stepDomain(h);
@@ -171,7 +171,7 @@ class SingularValuesDrawer extends BaseDrawer<SingularValuesChartProps> {
       setAttr(head, 'y', top + 13);
       setFill(head, b.m.color);
       setAttr(head, 'visibility', headH ? 'visible' : 'hidden');
-      if (head.textContent !== b.m.label) head.textContent = b.m.label;
+      setText(head, b.m.label);
       top += headH;
       let offset = 0;
       for (let f = 0; f < F; f++) {

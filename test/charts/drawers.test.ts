@@ -37,6 +37,25 @@ class El {
     this.text = v;
     this.children = [];
   }
+  // Node surface for in-place text updates (setText, setReadout): a '#text' El holds its text in `data`.
+  get nodeType(): number {
+    return this.tagName === '#text' ? 3 : 1;
+  }
+  get data(): string {
+    return this.text;
+  }
+  set data(v: string) {
+    this.text = v;
+  }
+  get childNodes(): El[] {
+    return this.children;
+  }
+  get firstChild(): El | null {
+    return this.children[0] ?? null;
+  }
+  get lastChild(): El | null {
+    return this.children[this.children.length - 1] ?? null;
+  }
   replaceChildren(...c: El[]) {
     this.children = [];
     c.forEach((x) => this.appendChild(x));
@@ -429,6 +448,31 @@ describe('charts after the History rewrote its rows', () => {
       for (const d of [live, fresh, fresh2]) d.destroy();
     });
   }
+
+  it('a redraw with new rows rewrites the readout in place (no new nodes)', async () => {
+    const mod = (await load.loss()) as { create: (r: ChartRoots) => Drawer<object> & { width: number } };
+    const h = new History();
+    h.append(snap(range(1, 100), 0.01));
+    const plot = new El('div');
+    const readout = new El('div');
+    const d = mod.create({ plot, readout } as unknown as ChartRoots);
+    d.width = 800;
+    const draw = (version: number) => {
+      (d as unknown as { lastRender: number }).lastRender = -Infinity;
+      d.draw({ history: h, version, smoothing: 0, logY: false });
+    };
+    draw(1);
+    const nodes = readout.all();
+    const before = readout.textContent;
+    h.append(snap(range(101, 5_000), 0.01));
+    draw(2);
+    expect(readout.textContent).not.toBe(before);
+    expect(readout.textContent).toContain('step 5000');
+    // The same node objects, their text rewritten.
+    expect(readout.all().length).toBe(nodes.length);
+    readout.all().forEach((n, i) => expect(n).toBe(nodes[i]));
+    d.destroy();
+  });
 
   it('marks a restore like a reset: neutral, labelled with its note, on every panel', async () => {
     const h = new History();

@@ -207,17 +207,33 @@ export function ChartFrame({
 
 export type ReadoutPart = string | { text: string; color: string };
 
-/** Replace the readout text; skipped when the text is unchanged (it is refreshed every frame). */
+/**
+ * Replace the readout text; skipped when the text is unchanged (it is refreshed every frame). When only the numbers
+ * changed (the same parts in the same colours, the usual case while training), the existing nodes are rewritten in
+ * place rather than replaced: new nodes on every redraw are garbage for Blink's collector.
+ */
 export function setReadout(el: HTMLElement, parts: ReadoutPart[]): void {
   const key = parts.map((p) => (typeof p === 'string' ? p : `\u0001${p.color}\u0002${p.text}`)).join('');
   if (el.dataset.key === key) return;
   el.dataset.key = key;
+  const shape = parts.map((p) => (typeof p === 'string' ? '' : p.color)).join('\u0001');
+  const nodes = el.childNodes;
+  if (el.dataset.shape === shape && nodes.length === parts.length) {
+    parts.forEach((p, i) => {
+      const node = nodes[i];
+      const text = (typeof p === 'string' ? node : node.firstChild) as Text;
+      const value = typeof p === 'string' ? p : p.text;
+      if (text.data !== value) text.data = value;
+    });
+    return;
+  }
+  el.dataset.shape = shape;
   el.replaceChildren(
     ...parts.map((p) => {
       if (typeof p === 'string') return document.createTextNode(p);
       const s = document.createElement('b');
       s.style.color = pageText(p.color); // the model's colour, made readable as text (WCAG AA)
-      s.textContent = p.text;
+      s.appendChild(document.createTextNode(p.text));
       return s;
     }),
   );

@@ -37,6 +37,17 @@ export function setFill(e: SVGElement, color: string): void {
   e.style.fill = color;
 }
 
+/**
+ * Sets an element's text only when it changed, rewriting its Text node in place: `textContent =` makes a new Text
+ * node each time, and tick labels change on most redraws (garbage for Blink's collector, a childList change).
+ */
+export function setText(e: Element, text: string): void {
+  const t = e.firstChild;
+  if (t && t === e.lastChild && t.nodeType === 3 /* Node.TEXT_NODE */) {
+    if ((t as Text).data !== text) (t as Text).data = text;
+  } else if (e.textContent !== text) e.textContent = text;
+}
+
 let uid = 0;
 
 export interface PanelOptions {
@@ -107,7 +118,7 @@ export class Axis {
       const t = this.ticks[i];
       const p = Math.round(pos(v) * 10) / 10 + 0.5;
       setAttr(t.g, 'transform', bottom ? `translate(${p},0)` : `translate(0,${p})`);
-      if (t.text.textContent !== labels[i]) t.text.textContent = labels[i];
+      setText(t.text, labels[i]);
       if (t.grid) {
         if (bottom) {
           setAttr(t.grid, 'x1', p);
@@ -181,9 +192,9 @@ export class XYPanel {
 
   setLabels(opts: Pick<PanelOptions, 'xLabel' | 'yLabel' | 'title'>): void {
     Object.assign(this.opts, opts);
-    this.xLabel.textContent = this.opts.xLabel ?? '';
-    this.yLabel.textContent = this.opts.yLabel ?? '';
-    this.titleEl.textContent = this.opts.title ?? '';
+    setText(this.xLabel, this.opts.xLabel ?? '');
+    setText(this.yLabel, this.opts.yLabel ?? '');
+    setText(this.titleEl, this.opts.title ?? '');
   }
 
   /** Place the plot area (left, top, width, height in SVG pixels). */
@@ -322,7 +333,7 @@ export class XYPanel {
     setAttr(t, 'x', this.w - 4);
     // Label above the rule unless that would leave the plot.
     setAttr(t, 'y', yv < 14 ? yv + 12 : yv - 4);
-    if (t.textContent !== label) t.textContent = label;
+    setText(t, label);
   }
 
   /** Show the crosshair at plot x (null hides it). */
@@ -400,7 +411,7 @@ export function drawChangeMarks(
     setAttr(t, 'text-anchor', left ? 'end' : 'start');
     setAttr(t, 'x', left ? px - 3 : px + 3);
     setAttr(t, 'y', 10 + 12 * row);
-    if (t.textContent !== label) t.textContent = label;
+    setText(t, label);
   }
   while (lines.length > nLines) lines[lines.length - 1].remove();
   while (texts.length > nLabels) texts[texts.length - 1].remove();
