@@ -282,6 +282,9 @@ export class History {
     const epoch = this.epoch;
     const rows = this.steps.rows;
     const shell = this.shell();
+    const columns = Object.entries(this.series).map(
+      ([id, cols]) => [id, Object.entries(cols) as Array<[keyof ModelSeries, Column]>] as const,
+    );
     let t0 = clock();
     const copy = async (c: Column): Promise<Float32Array | null> => {
       const n = rows * c.width;
@@ -301,9 +304,9 @@ export class History {
     const steps = await copy(this.steps);
     if (!steps) return null;
     const series: HistoryData['series'] = Object.create(null);
-    for (const [id, cols] of Object.entries(this.series)) {
+    for (const [id, cols] of columns) {
       const out = {} as HistoryData['series'][string];
-      for (const [key, c] of Object.entries(cols) as Array<[keyof ModelSeries, Column]>) {
+      for (const [key, c] of cols) {
         const values = await copy(c);
         if (!values) return null;
         out[key] = { width: c.width, values };
