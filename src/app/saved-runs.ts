@@ -287,10 +287,10 @@ export async function deleteRun(id: string): Promise<void> {
   if ((await currentRunId()) === id) await del(CURRENT, store());
 }
 
-/** Adds a run read from a file to the list (under a fresh id, so it never overwrites one) and returns it. */
 /** The writes done where they are called (the storage worker serves these; the page falls back to them). */
 export const localRunStorage: RunStorage = { save: storeRecord, rename: renameRun, remove: deleteRun };
 
+/** Adds a run read from a file to the list (under a fresh id, so it never overwrites one) and returns it. */
 export async function importRun(text: string): Promise<SavedRun> {
   let data: unknown;
   try {
