@@ -9,7 +9,7 @@ import { latestCheckpoint, onCheckpoint } from './run-feed';
 import { getUi } from './ui-state';
 import { listRuns, runRecordInSlices, type SavedRun, type SavedRunInfo } from './saved-runs';
 import { storeRun } from './run-storage';
-import { yieldToPage } from './yield-to-page';
+import { yieldToPage } from '../util/yield-to-page';
 
 export const useSavedRuns = create<{ runs: SavedRunInfo[]; problem: string | null }>()(() => ({
   runs: [],

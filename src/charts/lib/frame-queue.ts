@@ -10,6 +10,8 @@
 // times its CPU time, and it is the longest that cross 50 ms). rAF still paces the jobs and pauses them in a
 // hidden tab.
 
+import { yieldToPage } from '../../util/yield-to-page';
+
 export type FrameJob = (now: number) => void;
 
 /** Script time per frame after which the remaining jobs wait for the next frame. */
@@ -31,15 +33,10 @@ function run(): void {
   if (queue.size && !raf) raf = requestAnimationFrame(onFrame);
 }
 
-// A MessageChannel task runs as soon as the frame is done (setTimeout(0) may wait ≥ 1 ms, or 4 when nested).
-const channel = typeof MessageChannel === 'undefined' ? null : new MessageChannel();
-if (channel) channel.port1.onmessage = run;
-
 function onFrame(now: number): void {
   raf = 0;
   frameTime = now;
-  if (channel) channel.port2.postMessage(null);
-  else run();
+  void yieldToPage().then(run);
 }
 
 /** Run `job` after an upcoming frame (once, however often it is queued before it runs). */

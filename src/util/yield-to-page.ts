@@ -1,6 +1,7 @@
 // Lets the page run (input, frames, messages from the workers) before a long piece of main-thread work goes on.
 // A MessageChannel task: unlike setTimeout(0) it is not clamped to 4 ms when nested, nor throttled to once a
-// second (or a minute) in a hidden tab, where autosave still runs.
+// second (or a minute) in a hidden tab, where autosave still runs. Used by the autosave's sliced copy and by the
+// frame queue (chart jobs run in a task of their own right after the animation frame).
 
 const waiting: Array<() => void> = [];
 let channel: MessageChannel | null = null;
