@@ -12,6 +12,15 @@ function grow(h: History, from: number, to: number): History {
   return h;
 }
 
+/** A pause during which the run trains on: 50 more rows appended from step `from` on, each time. */
+function appending(h: History, from: number): () => Promise<void> {
+  let next = from;
+  return async () => {
+    grow(h, next, next + 49);
+    next += 50;
+  };
+}
+
 /** A clock that moves 1 ms per look: with a budget under 1 ms, the copy pauses after every slice. */
 function tickingClock(): () => number {
   let t = 0;
@@ -38,15 +47,7 @@ describe('History.toJSONInSlices', () => {
   it('copies the History as it was when called: rows appended during a pause are left out', async () => {
     const h = grow(new History(), 1, 2_000);
     const before = h.toJSON();
-    let next = 2_001;
-    const data = await h.toJSONInSlices(
-      async () => {
-        grow(h, next, next + 49);
-        next += 50;
-      },
-      0.5,
-      tickingClock(),
-    );
+    const data = await h.toJSONInSlices(appending(h, 2_001), 0.5, tickingClock());
     expect(h.steps.rows).toBeGreaterThan(2_000);
     expect(data).not.toBeNull();
     expect(differences(data!, before)).toEqual([]);
@@ -97,16 +98,7 @@ describe('runRecordInSlices', () => {
 
   it("is runRecord's record, its step count that of the rows copied", async () => {
     const h = grow(new History(), 1, 1_000);
-    let next = 1_001;
-    const sliced = await runRecordInSlices(
-      run(h),
-      async () => {
-        grow(h, next, next + 49);
-        next += 50;
-      },
-      0.5,
-      tickingClock(),
-    );
+    const sliced = await runRecordInSlices(run(h), appending(h, 1_001), 0.5, tickingClock());
     expect(sliced.info.steps).toBe(1_000);
     const whole = runRecord(run(h));
     expect(whole.info.steps).toBeGreaterThan(1_000);
