@@ -1,7 +1,7 @@
 // Worker updates → the store: drops those of stale runs, starts or continues the run's History, appends
 // snapshots, keeps the checkpoints, records live changes and announces divergences — and publishes at most once
 // per animation frame. `feed` holds the routing state the store's actions and the recovery code set.
-import { onlyCountersChanged, type WorkerStatus, type WorkerUpdate } from '../engine/protocol';
+import type { WorkerStatus, WorkerUpdate } from '../engine/protocol';
 import type { RunCheckpoint } from '../engine/checkpoint';
 import type { LiveChange } from '../engine/schedule';
 import type { Snapshot } from '../engine/types';
@@ -11,6 +11,7 @@ import { CheckpointKeeper } from './checkpoint-keeper';
 import { divergenceAdvice, divergenceNotice } from './divergence-notice';
 import { newRunId } from './saved-runs';
 import { announceData } from './view-scheduler';
+import { publishWhen } from './publish-gate';
 import { pause, setLive, useApp, type AppState, type Notice } from './store';
 import { recover, recovering, restoreBefore } from './recovery';
 
@@ -26,20 +27,28 @@ export const feed = {
   replaying: [] as LiveChange[],
 };
 
+/** A History the store does not hold yet (a new or continued run's), set in the next frame. */
 let pendingHistory: History | null = null;
 let pendingStatus: WorkerStatus | null = null;
 let frame = 0;
-/**
- * The status line's counters (steps, steps/s, ms/step) change with every snapshot, ~30 times a second; each change
- * is a style, layout, paint and composite of the page, and nobody reads a number that fast. A status that differs
- * only in them is published at most this often; any other change (state, backend, an error) goes out at once.
- */
-const COUNTER_GAP_MS = 250;
 let statusAt = -Infinity;
 let statusTimer: ReturnType<typeof setTimeout> | 0 = 0;
 
 function schedulePublish(): void {
-  if (!frame) frame = requestAnimationFrame(publish);
+  const when = publishWhen(
+    performance.now(),
+    statusAt,
+    useApp.getState().status,
+    pendingStatus,
+    pendingHistory !== null,
+  );
+  if (when === 'frame') frame ||= requestAnimationFrame(publish);
+  else if (when !== null)
+    // Published by the frame after the gap (or sooner, with the next real change).
+    statusTimer ||= setTimeout(() => {
+      statusTimer = 0;
+      schedulePublish();
+    }, when);
 }
 /** The continued History has not seen the new run's first rows yet (they must fit it: `accepts`). */
 let checkFirst = false;
@@ -52,26 +61,16 @@ function publish(now: number): void {
   frame = 0;
   const patch: Partial<AppState> = {};
   if (pendingStatus) {
-    const wait = statusAt + COUNTER_GAP_MS - now;
-    if (wait > 0 && onlyCountersChanged(useApp.getState().status, pendingStatus)) {
-      // Held back: published by the frame after the gap (or sooner, with the next real change).
-      if (!statusTimer)
-        statusTimer = setTimeout(() => {
-          statusTimer = 0;
-          schedulePublish();
-        }, wait);
-    } else {
+    const when = publishWhen(now, statusAt, useApp.getState().status, pendingStatus, false);
+    if (when === 'frame') {
       patch.status = pendingStatus;
       if (pendingStatus.state === 'error') patch.playing = false;
       pendingStatus = null;
       statusAt = now;
-    }
-  }
-  if (pendingHistory) {
-    patch.history = pendingHistory;
-    patch.version = pendingHistory.version;
+    } else schedulePublish();
   }
   const fresh = pendingHistory;
+  if (fresh) patch.history = fresh;
   pendingHistory = null;
   if (patch.status || patch.history) useApp.setState(patch);
   if (fresh) announceData(fresh);
@@ -97,12 +96,14 @@ export function onUpdate(u: WorkerUpdate): void {
   }
   if (s.fault && !recovering) void recover(s.fault.message, { avoidGpu: s.fault.kind === 'device' });
   if (u.snapshot) {
-    pendingHistory ??= useApp.getState().history;
-    if (checkFirst && !pendingHistory.accepts(u.snapshot)) pendingHistory = new History(); // safety net
+    let h = pendingHistory ?? useApp.getState().history;
+    if (checkFirst && !h.accepts(u.snapshot)) h = pendingHistory = new History(); // safety net
     if (u.snapshot.steps.length) checkFirst = false;
-    pendingHistory.append(u.snapshot);
-    announceDivergences(u.snapshot, pendingHistory);
+    h.append(u.snapshot);
+    announceDivergences(u.snapshot, h);
     if (u.snapshot.changes?.length) recordChanges(u.snapshot.changes);
+    // The store's own History: the views redraw on their schedule (none while the tab is hidden).
+    if (!pendingHistory) announceData(h);
   }
   pendingStatus = s;
   // rAF coalesces any number of updates into one render; it does not run in a hidden tab, which is fine:

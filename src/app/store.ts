@@ -53,9 +53,8 @@ export interface AppState {
   /** Whether the user asked for training to run. */
   playing: boolean;
   status: WorkerStatus;
-  /** The current run's record; mutated in place, `version` says when. */
+  /** The current run's record, mutated in place (the views hear of each change from view-scheduler.ts). */
   history: History;
-  version: number;
   notice: Notice | null;
   /** The preset last loaded (by name), or null. It is "active" while the running config has its structure. */
   preset: string | null;
@@ -92,7 +91,6 @@ export const useApp = create<AppState>()(() => ({
   playing: false,
   status: initialStatus,
   history: new History(),
-  version: 0,
   notice: null,
   preset: null,
   presetLoads: 0,
