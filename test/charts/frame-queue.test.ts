@@ -56,7 +56,7 @@ describe('frame queue', () => {
     expect(frames).toHaveLength(0); // nothing left: no more frames asked for
   });
 
-  it('leaves the jobs past the budget to the next frame, and a job queued by a job to the frame after', async () => {
+  it('leaves the jobs past the budget to the next frame, and a job that queues itself again to the frame after', async () => {
     let clock = 0;
     vi.spyOn(performance, 'now').mockImplementation(() => clock);
     const ran: string[] = [];
@@ -83,5 +83,50 @@ describe('frame queue', () => {
     await nextTask();
     expect(ran).toEqual(['a', 'b', 'c', 'requeue', 'requeue']);
     expect(frames).toHaveLength(0);
+  });
+
+  it('runs a job queued by a job, or by a microtask it left (a React render), in the same task', async () => {
+    const ran: string[] = [];
+    q.queueFrameJob(() => {
+      ran.push('tick');
+      q.queueFrameJob(() => ran.push('queued by the job'));
+      queueMicrotask(() => q.queueFrameJob(() => ran.push('queued by its microtask')));
+    });
+    fireFrame(5);
+    await nextTask();
+    expect(ran).toEqual(['tick', 'queued by the job', 'queued by its microtask']);
+    expect(frames).toHaveLength(0); // no frame asked for: nothing was left
+  });
+
+  it('leaves a job queued after the task (by a timer, a message) to the next frame', async () => {
+    const ran: string[] = [];
+    q.queueFrameJob(() => ran.push('first'));
+    fireFrame(5);
+    await nextTask();
+    q.queueFrameJob(() => ran.push('later'));
+    await nextTask();
+    expect(ran).toEqual(['first']);
+    expect(frames).toHaveLength(1);
+    fireFrame(21);
+    await nextTask();
+    expect(ran).toEqual(['first', 'later']);
+  });
+
+  it('keeps jobs queued during the task to the budget', async () => {
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    const ran: string[] = [];
+    q.queueFrameJob(() => {
+      ran.push('slow');
+      clock += q.FRAME_BUDGET_MS;
+      queueMicrotask(() => q.queueFrameJob(() => ran.push('draw')));
+    });
+    fireFrame(5);
+    await nextTask();
+    expect(ran).toEqual(['slow']);
+    expect(frames).toHaveLength(1);
+    fireFrame(21);
+    await nextTask();
+    expect(ran).toEqual(['slow', 'draw']);
   });
 });
