@@ -4,6 +4,8 @@
 // Long runs have tens of thousands of rows per series while a chart is a few hundred pixels wide, so every
 // line goes through minMaxDownsample before a path string is built.
 
+import { PathText } from './path-text';
+
 /** Points picked from a series: row indices and the (possibly transformed) values; NaN = gap. */
 export interface Downsampled {
   length: number;
@@ -254,22 +256,15 @@ export function linePath(
   xOf: (row: number) => number,
   yOf: (value: number) => number,
 ): string {
-  let d = '';
-  let run = 0; // points in the current sub-path
+  const path = new PathText();
   for (let k = 0; k < ds.length; k++) {
     const v = ds.y[k];
     const x = v === v ? xOf(ds.idx[k]) : NaN;
     const y = v === v ? yOf(v) : NaN;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) {
-      if (run === 1) d += 'h0'; // a lone point: a zero-length segment still shows as a dot with round caps
-      run = 0;
-      continue;
-    }
-    d += (run ? 'L' : 'M') + Math.round(x * 10) / 10 + ',' + Math.round(y * 10) / 10;
-    run++;
+    if (Number.isFinite(x) && Number.isFinite(y)) path.point(x, y);
+    else path.gap();
   }
-  if (run === 1) d += 'h0';
-  return d;
+  return path.text();
 }
 
 /**
@@ -286,26 +281,18 @@ export function linePathAffine(
   logY: boolean,
   floor = -Infinity,
 ): string {
-  let d = '';
-  let run = 0;
+  const path = new PathText();
   for (let k = 0; k < ds.length; k++) {
     let v = ds.y[k];
     if (v !== v) {
-      if (run === 1) d += 'h0';
-      run = 0;
+      path.gap();
       continue;
     }
     if (v < floor) v = floor;
     const x = ax * xs[ds.idx[k]] + bx;
     const y = ay * (logY ? Math.log10(v) : v) + by;
-    if (!(x > -1e7 && x < 1e7 && y > -1e7 && y < 1e7)) {
-      if (run === 1) d += 'h0';
-      run = 0;
-      continue;
-    }
-    d += (run ? 'L' : 'M') + Math.round(x * 10) / 10 + ',' + Math.round(y * 10) / 10;
-    run++;
+    if (x > -1e7 && x < 1e7 && y > -1e7 && y < 1e7) path.point(x, y);
+    else path.gap();
   }
-  if (run === 1) d += 'h0';
-  return d;
+  return path.text();
 }
