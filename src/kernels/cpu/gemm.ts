@@ -1,6 +1,7 @@
 // C += A·Bᵀ with A and B row-major: the one product of the dense kernels (the RNN's and the LSTM's forward,
 // carried gradient and weight gradient all take this form). WebAssembly SIMD (./wasm) where the engine has it,
 // register-blocked JS loops otherwise and for the edges.
+import { outputArray } from './output-pool';
 import type { SimdLoops } from './wasm';
 
 const KC = 256; // k-chunk: keeps the rows being dotted in L1/L2 when K is long (the dW product)
@@ -206,9 +207,9 @@ export function splitAugmented(
   D: number,
 ): { dW: Float32Array; dU: Float32Array; db: Float32Array } {
   const K = N + D + 1;
-  const dW = new Float32Array(R * N),
-    dU = new Float32Array(R * D),
-    db = new Float32Array(R);
+  const dW = outputArray(R * N, false),
+    dU = outputArray(R * D, false),
+    db = outputArray(R, false);
   for (let r = 0; r < R; r++) {
     for (let n = 0; n < N; n++) dW[r * N + n] = gWa[r * K + n];
     for (let d = 0; d < D; d++) dU[r * D + d] = gWa[r * K + N + d];

@@ -8,6 +8,7 @@
 // As in the KRU's backward, the chain R_{k,f}…R_{k,0} h_{t−1} is recomputed per step from the stored H.
 
 import { factorLayout } from '../../core/factor-layout';
+import { outputCopy } from './output-pool';
 import { scratch, simdLoops } from './wasm';
 import { lstmCellBackward, lstmCellForward, lstmCellGrads, lstmOutputs, type LstmDims } from './lstm-cell';
 import type { LstmOutputs } from './lstm-cell';
@@ -243,9 +244,9 @@ export function kruLstmBackward(dims: KruLstmDims, inp: KruLstmBackwardInputs): 
   }
   return {
     dx: acc.dx,
-    dFactors: Float32Array.from(gFactors),
-    dU: Float32Array.from(acc.gU),
-    db: Float32Array.from(acc.gb),
+    dFactors: outputCopy(gFactors),
+    dU: outputCopy(acc.gU),
+    db: outputCopy(acc.gb),
     dProbe: acc.dProbe,
   };
 }

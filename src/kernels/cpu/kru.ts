@@ -12,7 +12,7 @@ import { factorLayout, type FactorLayout } from '../../core/factor-layout';
 import { MODRELU_EPS, type KruActivation as KruActivationName } from '../../core/vocabulary';
 import { simdLoops, type SimdLoops } from './wasm';
 import { factorApply, factorBackward, splitFactors } from './kru-factor';
-import { outputArray } from './output-pool';
+import { outputArray, outputCopy } from './output-pool';
 
 // Small-integer activation codes: the per-element switch then compares ints, not strings.
 const CRELU = 0,
@@ -188,8 +188,8 @@ function kruBackwardJs(dims: KruDims, activation: KruActivationName, inp: KruBac
   const gU = new Float64Array(2 * ND);
   const gb = new Float64Array(N2);
   const gBeta = new Float64Array(beta.length);
-  const dx = new Float32Array(B * T * D);
-  const dProbe = new Float32Array(B * T * N2);
+  const dx = outputArray(B * T * D, true);
+  const dProbe = outputArray(B * T * N2, true);
   // Per-call scratch: the carry Wᴴ da_{t+1}, da, two ping-pong buffers for the adjoint chain, and the
   // chain v^0 = h_{t−1}, v^{f+1} = W_f v^f (f < F−1).
   const [cr, ci, dar, dai, ur, ui, wr, wi, ...chain] = Array.from(
@@ -289,10 +289,10 @@ function kruBackwardJs(dims: KruDims, activation: KruActivationName, inp: KruBac
   }
   return {
     dx,
-    dFactors: Float32Array.from(gFactors),
-    dU: Float32Array.from(gU),
-    db: Float32Array.from(gb),
-    dBeta: Float32Array.from(gBeta),
+    dFactors: outputCopy(gFactors),
+    dU: outputCopy(gU),
+    db: outputCopy(gb),
+    dBeta: outputCopy(gBeta),
     dProbe,
   };
 }
@@ -675,7 +675,7 @@ function kruBackwardSimd(
     rowsOut(dHs, dProbe, B, T, N2, tau, t0, n);
   }
   // dU back from [2][D][N] to [2][N][D]; a scalar β's gradient is the sum over n.
-  const dU = new Float32Array(2 * N * D);
+  const dU = outputArray(2 * N * D, false);
   for (let c = 0; c < 2; c++)
     for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) dU[(c * N + n) * D + d] = gU[(c * D + d) * N + n];
   let dBeta: Float32Array;
@@ -683,12 +683,12 @@ function kruBackwardSimd(
     let s = 0;
     for (let n = 0; n < N; n++) s += gBeta[n];
     dBeta = Float32Array.of(s);
-  } else dBeta = Float32Array.from(gBeta);
+  } else dBeta = outputCopy(gBeta);
   return {
-    dx: dxw.slice(0, B * T * D),
-    dFactors: Float32Array.from(gF),
+    dx: outputCopy(dxw.subarray(0, B * T * D)),
+    dFactors: outputCopy(gF),
     dU,
-    db: Float32Array.from(gb),
+    db: outputCopy(gb),
     dBeta,
     dProbe,
   };

@@ -178,7 +178,7 @@ export function lstmCellGrads(dims: LstmDims): LstmCellGrads {
   return {
     gU: new Float64Array(4 * N * D),
     gb: new Float64Array(4 * N),
-    dx: new Float32Array(B * T * D),
+    dx: outputArray(B * T * D, true),
     dProbe: outputArray(B * T * N, false),
     dc: new Float64Array(B * N),
     dxAcc: new Float64Array(D),

@@ -89,6 +89,13 @@ export function outputArray(length: number, zero: boolean): Float32Array {
   return pool.take(length, zero);
 }
 
+/** outputArray holding `values` converted to float32 (a float64 accumulator, a view of WebAssembly memory). */
+export function outputCopy(values: Float32Array | Float64Array): Float32Array {
+  const a = pool.take(values.length, false);
+  a.set(values);
+  return a;
+}
+
 export function pooledFreeArrays(): number {
   return pool.size;
 }

@@ -8,7 +8,7 @@
 
 import { READOUT_WASM_BASE64 } from './readout-wasm';
 import { simdLoops } from './wasm';
-import { outputArray } from './output-pool';
+import { outputArray, outputCopy } from './output-pool';
 
 export interface ReadoutDims {
   /** Sequences, positions per sequence, state width, classes (1 for mse). */
@@ -253,7 +253,7 @@ export function readoutBackward(
   const ex = readoutSimd();
   if (ex) readoutBackwardSimd(ex, d, dLoss, H, V, G, dH, dV64, dc64);
   else readoutBackwardJs(d, dLoss, H, V, G, dH, dV64, dc64);
-  return { dH, dV: Float32Array.from(dV64), dc: Float32Array.from(dc64) };
+  return { dH, dV: outputCopy(dV64), dc: outputCopy(dc64) };
 }
 
 /** Y[r, k] = c[k] + Σ_j V[k, j]·H[row r, j] for every read-out row, into Y (float64, [R, K]). */

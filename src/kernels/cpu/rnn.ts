@@ -181,7 +181,7 @@ export function rnnBackward(dims: RnnDims, activation: RnnActivationName, inp: R
   const [WaT, carry, da, daT, hxT, gWa] = scratch(simd, [ND * N, B * ND, B * N, N * B, K * B, N * K]).arrays;
   augmentWeightsTransposed(WaT, W, U, N, N, D);
   hxT.fill(1, (K - 1) * B);
-  const dx = new Float32Array(B * T * D);
+  const dx = outputArray(B * T * D, true);
   const dProbe = outputArray(B * T * N, false);
   const step: BackwardStep = {
     dims,

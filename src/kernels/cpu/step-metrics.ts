@@ -5,7 +5,7 @@
 import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { gemmABt } from './gemm';
 import { scratch, simdLoops } from './wasm';
-import { pooledCpu } from './output-pool';
+import { outputArray, pooledCpu } from './output-pool';
 import { floatsOf as floats, inputOf as input } from './kernel-args';
 
 /**
@@ -30,7 +30,7 @@ export const stepMetricsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const probe = input(inputs, 'probeGrad', K);
   if (probe.shape.length !== 3) throw new Error(`${K}: probeGrad must be [B, T, W], got [${probe.shape}]`);
   const [B, T, W] = probe.shape;
-  const out = new Float32Array(4 + T + G);
+  const out = outputArray(4 + T + G, true);
   out[0] = scalar('loss');
   out[1] = scalar('accuracy');
   out[2] = scalar('reg');
