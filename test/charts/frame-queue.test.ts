@@ -6,6 +6,7 @@ type Queue = typeof import('../../src/charts/lib/frame-queue');
 
 let frames: Array<(now: number) => void>;
 let q: Queue;
+let yieldPage: typeof import('../../src/util/yield-to-page');
 
 /** Fires the pending animation frame at `now`, as the browser would (the callback returns before its task ends). */
 function fireFrame(now: number): void {
@@ -14,14 +15,22 @@ function fireFrame(now: number): void {
   for (const cb of cbs) cb(now);
 }
 
-/** Lets the tasks posted so far run (a MessageChannel message is a macrotask). */
-const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
+/**
+ * Lets the tasks posted so far run. The queue posts through yieldToPage's MessageChannel; a setTimeout(0) is not
+ * ordered after a MessageChannel message in Node (on a loaded CI machine the timer fired first), so this waits on
+ * the same channel, whose messages arrive in order, then on a timer for good measure.
+ */
+async function nextTask(): Promise<void> {
+  await yieldPage.yieldToPage();
+  await new Promise<void>((r) => setTimeout(r, 0));
+}
 
 beforeEach(async () => {
   frames = [];
   vi.stubGlobal('requestAnimationFrame', (cb: (now: number) => void) => frames.push(cb));
   vi.resetModules();
   q = await import('../../src/charts/lib/frame-queue');
+  yieldPage = await import('../../src/util/yield-to-page'); // the instance the queue imported after the reset
 });
 
 afterEach(() => {
