@@ -59,7 +59,11 @@ export const keeper = new CheckpointKeeper();
 
 function publish(now: number): void {
   frame = 0;
+  // Taken first: a held-back status below reschedules, and a History still pending would ask for another frame.
+  const fresh = pendingHistory;
+  pendingHistory = null;
   const patch: Partial<AppState> = {};
+  if (fresh) patch.history = fresh;
   if (pendingStatus) {
     const when = publishWhen(now, statusAt, useApp.getState().status, pendingStatus, false);
     if (when === 'frame') {
@@ -69,9 +73,6 @@ function publish(now: number): void {
       statusAt = now;
     } else schedulePublish();
   }
-  const fresh = pendingHistory;
-  if (fresh) patch.history = fresh;
-  pendingHistory = null;
   if (patch.status || patch.history) useApp.setState(patch);
   if (fresh) announceData(fresh);
 }
