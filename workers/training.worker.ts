@@ -21,6 +21,7 @@ import type {
 import type { RunCheckpoint } from '../src/engine/checkpoint';
 import type { LiveChange } from '../src/engine/schedule';
 import { Session } from '../src/engine/session';
+import type { WarmUpCopy } from '../src/engine/warm-up';
 import { runFromModelFile } from '../src/engine/model-import';
 import type { RunConfig } from '../src/engine/types';
 import { snapshotBuffers } from '../src/engine/transfer';
@@ -120,6 +121,20 @@ async function create(config: RunConfig, checkpoint?: RunCheckpoint, schedule?: 
   return { experiment, placement: where.note };
 }
 
+/**
+ * The JIT warm-up (engine/warm-up.ts). Only on the fused cpu kernels, whose JavaScript is what V8 compiles in the
+ * first second; on webgpu and wasm the step's work is compiled elsewhere.
+ */
+const warmUp = {
+  applies: () => backend?.name === 'cpu',
+  copy: warmUpCopy,
+};
+async function warmUpCopy(config: RunConfig): Promise<WarmUpCopy> {
+  const digits = config.task.name === 'digits' ? await loadDigits() : undefined;
+  const e = await Experiment.create(config, { digits });
+  return { step: () => e.step(1), dispose: () => e.dispose() };
+}
+
 // A macrotask that is not clamped like nested setTimeout(0): lets queued messages (setLambda, pause…) run.
 const yieldChannel = new MessageChannel();
 const yieldWaiters: Array<() => void> = [];
@@ -138,6 +153,7 @@ const session = new Session({
   yieldToEvents,
   backend: () => backend,
   now: () => performance.now(),
+  warmUp,
 });
 
 const api: TrainingApi = {

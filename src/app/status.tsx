@@ -14,7 +14,13 @@ export function StatusLine() {
   const st = useApp((s) => s.status);
   const m = st.backendMeasure;
   return (
-    <div className="status-line" data-testid="status" data-state={st.state}>
+    <div
+      className="status-line"
+      data-testid="status"
+      data-state={st.state}
+      // For tests and probes: the worker's JIT warm-up is done (engine/warm-up.ts)
+      data-warm={st.warmedUp ? 'done' : 'pending'}
+    >
       <span>
         <span className={`state-dot ${st.state}`} aria-hidden="true" />
         {STATE_LABEL[st.state]}

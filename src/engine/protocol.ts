@@ -45,6 +45,11 @@ export interface WorkerStatus {
    * replaces the worker and restores the last checkpoint. 'device' means the next one should not use WebGPU.
    */
   fault: { kind: 'step' | 'device'; message: string } | null;
+  /**
+   * Whether the JIT warm-up for this run's code is done (engine/warm-up.ts), or none is needed here. Until then a
+   * Play still trains at once, with the first second's compiling on the machine's other core.
+   */
+  warmedUp?: boolean;
 }
 
 /** The status fields that change with every step: the page may show them less often than they come. */

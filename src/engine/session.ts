@@ -9,6 +9,7 @@ import type { RunConfig, Snapshot } from './types';
 import { CHECKPOINT_EVERY, type RunCheckpoint } from './checkpoint';
 import type { LiveChange } from './schedule';
 import type { BackendMeasure } from './backend-choice';
+import { COLD_START, WarmUps, type WarmUpHook } from './warm-up';
 
 /** A checkpoint is also taken after this long without one while training (what a reload loses at most). */
 export const CHECKPOINT_MAX_AGE_MS = 10_000;
@@ -47,6 +48,8 @@ export interface SessionDeps {
   /** The backend in use and why, once known (with its measured figures when it was chosen by measuring). */
   backend(): { name: string; reason: string; measure?: BackendMeasure | null; fused?: boolean } | null;
   now(): number;
+  /** The JIT warm-up (engine/warm-up.ts): whether it is worth it on the backend in use, and a throwaway copy. */
+  warmUp?: WarmUpHook;
 }
 
 function message(e: unknown): string {
@@ -82,8 +85,11 @@ export class Session {
   private checkpointing: Promise<void> | null = null;
   /** Every use of the experiment goes through this chain, so a reset never disposes a model mid-step. */
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly warmUps: WarmUps;
 
-  constructor(private readonly deps: SessionDeps) {}
+  constructor(private readonly deps: SessionDeps) {
+    this.warmUps = new WarmUps(deps.warmUp);
+  }
 
   private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
     const p = this.chain.then(fn);
@@ -115,6 +121,7 @@ export class Session {
       stepsPerTick: this.stepsPerTick,
       error: this.lastError,
       fault: this.fault,
+      warmedUp: this.warmUps.isWarm(),
     };
   }
 
@@ -223,8 +230,19 @@ export class Session {
     this.loopRunId = forRun;
     this.rateSamples.length = 0;
     try {
+      let coldTicks = this.warmUps.coldTicks();
       while (this.playing && forRun === this.runId) {
+        const t0 = this.deps.now();
         if (!(await this.trainSteps(forRun, this.stepsPerTick))) break;
+        if (coldTicks > 0) {
+          // Played before the warm-up was done: V8 compiles the hot code in these first steps, and the rest
+          // leaves its compile threads room beside the page's main thread (engine/warm-up.ts).
+          await new Promise((r) => setTimeout(r, COLD_START.rest * (this.deps.now() - t0)));
+          if (--coldTicks === 0) {
+            this.warmUps.markWarm();
+            void this.send(); // the page's status shows the code warm
+          }
+        }
         if (!this.inFlight && this.deps.now() - this.lastPost >= SNAPSHOT_INTERVAL_MS)
           await this.postSnapshot(forRun);
         if (this.checkpointDue()) await this.postCheckpoint(forRun);
@@ -285,6 +303,7 @@ export class Session {
     }
     const c = parsed.value;
     const forRun = ++this.runId;
+    this.warmUps.building();
     this.lastDetail = null;
     this.live = Object.fromEntries(Object.entries(lr).map(([id, v]) => [id, { lr: v }]));
     this.experimentKey = checkpoint ? '' : JSON.stringify([config, schedule]);
@@ -322,6 +341,7 @@ export class Session {
       return this.status();
     }
     if (forRun !== this.runId) return this.status();
+    this.warmUps.built(c, this.deps.backend()?.name ?? '');
     this.state = this.playing ? 'running' : 'ready';
     await this.postSnapshot(forRun); // the untrained models' spectra, before any step
     // The run's first checkpoint (a restored run's is the one it came from, unless its lr changed).
@@ -330,11 +350,24 @@ export class Session {
       this.checkpointAt = this.deps.now();
     } else await this.postCheckpoint(forRun);
     if (this.playing) void this.loop(forRun);
+    else void this.warmUp(c);
     return this.status();
+  }
+
+  /** Warms the JIT on a throwaway copy of the run while the page waits for Play (engine/warm-up.ts). */
+  private async warmUp(config: RunConfig): Promise<void> {
+    const warm = await this.warmUps.run(config, {
+      inTurn: (step) => this.exclusive(step),
+      now: () => this.deps.now(),
+      yieldToEvents: () => this.deps.yieldToEvents(),
+      playing: () => this.playing,
+    });
+    if (warm) void this.send(); // the page's status shows the warm-up done
   }
 
   play(): WorkerStatus {
     if (!this.playing) {
+      this.warmUps.userActed();
       this.playing = true;
       this.lastError = null;
       if (this.experiment && this.state !== 'starting') {
@@ -357,6 +390,7 @@ export class Session {
   /** One training step (while paused); posts a snapshot afterwards. */
   async step(): Promise<WorkerStatus> {
     if (this.playing || !this.experiment || this.state === 'starting') return this.status();
+    this.warmUps.userActed();
     const forRun = this.runId;
     if (await this.trainSteps(forRun, 1)) {
       await this.flush(forRun);

@@ -6,6 +6,7 @@ import { CHECKPOINT_EVERY, CHECKPOINT_FORMAT, type RunCheckpoint } from '../../s
 import { Session, type SessionExperiment } from '../../src/engine/session';
 import type { RunConfig, Snapshot } from '../../src/engine/types';
 import { defaultRunConfig } from '../../src/settings';
+import { COLD_START, WARM_UP_LIMITS } from '../../src/engine/warm-up';
 
 class FakeExperiment implements SessionExperiment {
   steps = 0;
@@ -74,7 +75,14 @@ class FakeExperiment implements SessionExperiment {
   }
 }
 
-function harness(opts: { failCreate?: string } = {}) {
+/** A throwaway warm-up copy (engine/warm-up.ts) that counts its steps; `copies` collects them. */
+interface FakeCopy {
+  config: RunConfig;
+  steps: number;
+  disposed: boolean;
+}
+
+function harness(opts: { failCreate?: string; warmUp?: FakeCopy[] | 'none' } = {}) {
   const updates: WorkerUpdate[] = [];
   const built: FakeExperiment[] = [];
   const session = new Session({
@@ -91,6 +99,22 @@ function harness(opts: { failCreate?: string } = {}) {
     yieldToEvents: () => new Promise((r) => setTimeout(r, 0)),
     backend: () => ({ name: 'test', reason: '' }),
     now: () => performance.now(),
+    ...(opts.warmUp && {
+      warmUp: {
+        applies: () => opts.warmUp !== 'none', // as the worker's on a backend where none is worth it
+        copy: async (config: RunConfig) => {
+          const c: FakeCopy = { config, steps: 0, disposed: false };
+          (opts.warmUp as FakeCopy[]).push(c);
+          return {
+            step: async () => {
+              await new Promise((r) => setTimeout(r, 1));
+              c.steps++;
+            },
+            dispose: () => void (c.disposed = true),
+          };
+        },
+      },
+    }),
   });
   const rowsSeen = () => updates.reduce((n, u) => n + (u.snapshot?.steps.length ?? 0), 0);
   const checkpoints = () => updates.flatMap((u) => (u.checkpoint ? [u.checkpoint.step] : []));
@@ -296,5 +320,84 @@ describe('Session', () => {
       state: 'error',
       fault: { kind: 'device', message: 'the GPU device was lost (destroyed)' },
     });
+  });
+});
+
+describe('Session warm-up', () => {
+  it('steps a throwaway copy once the run is ready, leaves the run alone, and says when it is done', async () => {
+    const copies: FakeCopy[] = [];
+    const h = harness({ warmUp: copies });
+    const st = await h.session.init(defaultRunConfig());
+    expect(st.warmedUp).toBe(false);
+    await until(() => h.session.status().warmedUp === true);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).toMatchObject({ steps: WARM_UP_LIMITS.steps, disposed: true });
+    expect(h.built[0].steps).toBe(0); // the run itself took no step
+    expect(h.session.status().stepCount).toBe(0);
+    expect(h.updates.at(-1)!.status.warmedUp).toBe(true); // the page hears of it
+    expect(h.rowsSeen()).toBe(0);
+
+    // Another run of the same kinds and task needs none; another task does.
+    await h.session.reset({ ...defaultRunConfig(), seed: 99 });
+    expect(h.session.status().warmedUp).toBe(true);
+    await h.session.reset({ ...defaultRunConfig(), task: { name: 'copy', T: 10, permuted: false } });
+    expect(h.session.status().warmedUp).toBe(false);
+    await until(() => h.session.status().warmedUp === true);
+    expect(copies).toHaveLength(2);
+  });
+
+  it('gives way to Play at once: the copy is freed and the run trains', async () => {
+    const copies: FakeCopy[] = [];
+    const h = harness({ warmUp: copies });
+    await h.session.init(defaultRunConfig());
+    await until(() => copies.length === 1 && copies[0].steps >= 2);
+    h.session.play();
+    await until(() => copies[0].disposed);
+    const stoppedAt = copies[0].steps;
+    expect(stoppedAt).toBeLessThan(WARM_UP_LIMITS.steps);
+    await until(() => h.session.status().stepCount >= 5);
+    h.session.pause();
+    expect(copies[0].steps).toBe(stoppedAt); // nothing more after Play
+    expect(h.session.status().warmedUp).toBe(false); // not done: a later build tries again
+  });
+
+  it('counts a run played before the warm-up as warmed after its first COLD_START ticks', async () => {
+    const copies: FakeCopy[] = [];
+    const h = harness({ warmUp: copies });
+    await h.session.init(defaultRunConfig());
+    h.session.play();
+    await until(() => h.session.status().stepCount >= COLD_START.ticks / 2);
+    expect(h.session.status().warmedUp).toBe(false);
+    await until(() => h.session.status().stepCount >= COLD_START.ticks);
+    await until(() => h.session.status().warmedUp === true);
+    h.session.pause();
+    // The same kinds and task later need no warm-up copy.
+    await h.session.reset({ ...defaultRunConfig(), seed: 3 });
+    expect(h.session.status().warmedUp).toBe(true);
+    expect(copies.every((c) => c.disposed)).toBe(true);
+  });
+
+  it('stops for Step and for a new run too', async () => {
+    const copies: FakeCopy[] = [];
+    const h = harness({ warmUp: copies });
+    await h.session.init(defaultRunConfig());
+    await until(() => copies.length === 1 && copies[0].steps >= 1);
+    await h.session.step();
+    await until(() => copies[0].disposed);
+    expect(copies[0].steps).toBeLessThan(WARM_UP_LIMITS.steps);
+    expect(h.session.status().stepCount).toBe(1);
+
+    await h.session.reset({ ...defaultRunConfig(), seed: 5 }); // not warmed yet: a new copy
+    await until(() => copies.length === 2 && copies[1].steps >= 1);
+    await h.session.reset({ ...defaultRunConfig(), seed: 6 });
+    await until(() => copies[1].disposed);
+    expect(copies[1].steps).toBeLessThan(WARM_UP_LIMITS.steps);
+  });
+
+  it('counts as done where no copy is worth making, and without the hook at all', async () => {
+    const none = harness({ warmUp: 'none' });
+    expect((await none.session.init(defaultRunConfig())).warmedUp).toBe(true);
+    const without = harness();
+    expect((await without.session.init(defaultRunConfig())).warmedUp).toBe(true);
   });
 });
