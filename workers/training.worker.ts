@@ -83,14 +83,7 @@ async function startBackendFor(config: RunConfig, digits: DigitsData | undefined
       void session.announce();
     },
     measure: (b) =>
-      measureOn(
-        b,
-        async () => {
-          const e = await Experiment.create(config, { digits });
-          return { step: () => e.step(1), dispose: () => e.dispose() };
-        },
-        { now: () => performance.now(), yieldToEvents },
-      ),
+      measureOn(b, () => throwawayCopy(config, digits), { now: () => performance.now(), yieldToEvents }),
   });
   backend = await startDecision(decision, { requested: prefer !== undefined, wasmPaths: WASM_PATHS });
   if (backend.name === 'webgpu' && !deviceWatched) {
@@ -100,6 +93,12 @@ async function startBackendFor(config: RunConfig, digits: DigitsData | undefined
       if (backend?.name === 'webgpu') session.deviceLost(why);
     });
   }
+}
+
+/** A copy of the run on its own models, data and random numbers, stepped to time the backends or warm the JIT. */
+async function throwawayCopy(config: RunConfig, digits: DigitsData | undefined): Promise<WarmUpCopy> {
+  const e = await Experiment.create(config, { digits });
+  return { step: () => e.step(1), dispose: () => e.dispose() };
 }
 
 async function create(config: RunConfig, checkpoint?: RunCheckpoint, schedule?: LiveChange[]) {
@@ -130,9 +129,7 @@ const warmUp = {
   copy: warmUpCopy,
 };
 async function warmUpCopy(config: RunConfig): Promise<WarmUpCopy> {
-  const digits = config.task.name === 'digits' ? await loadDigits() : undefined;
-  const e = await Experiment.create(config, { digits });
-  return { step: () => e.step(1), dispose: () => e.dispose() };
+  return throwawayCopy(config, config.task.name === 'digits' ? await loadDigits() : undefined);
 }
 
 // A macrotask that is not clamped like nested setTimeout(0): lets queued messages (setLambda, pause…) run.

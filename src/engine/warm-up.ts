@@ -21,7 +21,7 @@ export const WARM_UP_LIMITS = { steps: 40, ms: 2500 };
 /**
  * A run played before its warm-up was done rests after each of its first `ticks` training ticks for `rest` times
  * the tick's duration: half speed for about a second. Measured with Play clicked the moment the page was ready
- * (default run, 2 cores): a task over 50 ms in 7 of 12 runs without the rest, 1 of 12 with it.
+ * (default run, 2 cores): a task over 50 ms in 7 of 12 runs without the rest, 3 of 20 with it (docs/performance.md).
  */
 export const COLD_START = { ticks: 60, rest: 1 };
 
