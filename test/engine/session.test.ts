@@ -323,13 +323,16 @@ describe('Session', () => {
   });
 });
 
+/** The warm-up's waits run dozens of timer-paced steps: generous on a loaded CI machine. */
+const SLOW = 15_000;
+
 describe('Session warm-up', () => {
   it('steps a throwaway copy once the run is ready, leaves the run alone, and says when it is done', async () => {
     const copies: FakeCopy[] = [];
     const h = harness({ warmUp: copies });
     const st = await h.session.init(defaultRunConfig());
     expect(st.warmedUp).toBe(false);
-    await until(() => h.session.status().warmedUp === true);
+    await until(() => h.session.status().warmedUp === true, SLOW);
     expect(copies).toHaveLength(1);
     expect(copies[0]).toMatchObject({ steps: WARM_UP_LIMITS.steps, disposed: true });
     expect(h.built[0].steps).toBe(0); // the run itself took no step
@@ -342,7 +345,7 @@ describe('Session warm-up', () => {
     expect(h.session.status().warmedUp).toBe(true);
     await h.session.reset({ ...defaultRunConfig(), task: { name: 'copy', T: 10, permuted: false } });
     expect(h.session.status().warmedUp).toBe(false);
-    await until(() => h.session.status().warmedUp === true);
+    await until(() => h.session.status().warmedUp === true, SLOW);
     expect(copies).toHaveLength(2);
   });
 
@@ -350,12 +353,12 @@ describe('Session warm-up', () => {
     const copies: FakeCopy[] = [];
     const h = harness({ warmUp: copies });
     await h.session.init(defaultRunConfig());
-    await until(() => copies.length === 1 && copies[0].steps >= 2);
+    await until(() => copies.length === 1 && copies[0].steps >= 2, SLOW);
     h.session.play();
-    await until(() => copies[0].disposed);
+    await until(() => copies[0].disposed, SLOW);
     const stoppedAt = copies[0].steps;
     expect(stoppedAt).toBeLessThan(WARM_UP_LIMITS.steps);
-    await until(() => h.session.status().stepCount >= 5);
+    await until(() => h.session.status().stepCount >= 5, SLOW);
     h.session.pause();
     expect(copies[0].steps).toBe(stoppedAt); // nothing more after Play
     expect(h.session.status().warmedUp).toBe(false); // not done: a later build tries again
@@ -366,10 +369,10 @@ describe('Session warm-up', () => {
     const h = harness({ warmUp: copies });
     await h.session.init(defaultRunConfig());
     h.session.play();
-    await until(() => h.session.status().stepCount >= COLD_START.ticks / 2);
+    await until(() => h.session.status().stepCount >= COLD_START.ticks / 2, SLOW);
     expect(h.session.status().warmedUp).toBe(false);
-    await until(() => h.session.status().stepCount >= COLD_START.ticks);
-    await until(() => h.session.status().warmedUp === true);
+    await until(() => h.session.status().stepCount >= COLD_START.ticks, SLOW);
+    await until(() => h.session.status().warmedUp === true, SLOW);
     h.session.pause();
     // The same kinds and task later need no warm-up copy.
     await h.session.reset({ ...defaultRunConfig(), seed: 3 });
@@ -381,16 +384,16 @@ describe('Session warm-up', () => {
     const copies: FakeCopy[] = [];
     const h = harness({ warmUp: copies });
     await h.session.init(defaultRunConfig());
-    await until(() => copies.length === 1 && copies[0].steps >= 1);
+    await until(() => copies.length === 1 && copies[0].steps >= 1, SLOW);
     await h.session.step();
-    await until(() => copies[0].disposed);
+    await until(() => copies[0].disposed, SLOW);
     expect(copies[0].steps).toBeLessThan(WARM_UP_LIMITS.steps);
     expect(h.session.status().stepCount).toBe(1);
 
     await h.session.reset({ ...defaultRunConfig(), seed: 5 }); // not warmed yet: a new copy
-    await until(() => copies.length === 2 && copies[1].steps >= 1);
+    await until(() => copies.length === 2 && copies[1].steps >= 1, SLOW);
     await h.session.reset({ ...defaultRunConfig(), seed: 6 });
-    await until(() => copies[1].disposed);
+    await until(() => copies[1].disposed, SLOW);
     expect(copies[1].steps).toBeLessThan(WARM_UP_LIMITS.steps);
   });
 
